@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine with only Python 3.11+ and make:
+#   make run    runs the workshop (default CoSIE agenda, embedded TinyDB store)
+#   make test   runs the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+AGENDA ?= sessions/relational-service.toml
+ARGS   ?=
+
+.PHONY: install run serve test bench docs-screens clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/facilitation-kit run $(AGENDA) $(ARGS)
+
+serve: install
+	$(BIN)/facilitation-kit serve $(AGENDA) --headless $(ARGS)
+
+test: install
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

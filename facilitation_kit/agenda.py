@@ -1,0 +1,298 @@
+"""Workshop agenda files (TOML): loading and validation.
+
+An agenda names the workshop, the roles participants can pick, and the ordered
+activities, each with its plugin and that plugin's options. Validation checks every
+activity against what its plugin declares and reports the first problem as an
+:class:`AgendaError` that names the file, the line (when it can be found), the
+activity and the field. The format is documented in ``docs/agenda.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .activity import ActivityType, OptionError
+from .plugins import PluginHost
+
+__all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agenda",
+           "DEFAULT_ROLES", "parse_duration"]
+
+DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
+
+SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
+                "activity"}
+COMMON_KEYS = {"id", "plugin", "title", "prompt", "timebox", "auto_open", "close_at_end",
+               "notes", "from"}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+class AgendaError(ValueError):
+    """A problem in an agenda file, with where it is."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 activity: str | None = None, field: str | None = None):
+        self.file, self.line, self.activity, self.field = file, line, activity, field
+        self.reason = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.file or "<agenda>"
+        if self.line:
+            where += f":{self.line}"
+        parts = [where]
+        if self.activity:
+            parts.append(f"activity {self.activity!r}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        return ": ".join(parts) + ": " + self.reason
+
+
+@dataclass(frozen=True)
+class AgendaActivity:
+    id: str
+    plugin: str
+    title: str
+    prompt: str
+    options: Mapping[str, Any]
+    timebox: int | None = None
+    auto_open: bool = False
+    close_at_end: bool = False
+    notes: str = ""
+    source: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
+               "timebox": self.timebox, "auto_open": self.auto_open,
+               "close_at_end": self.close_at_end, "notes": self.notes, "from": self.source}
+        out["options"] = dict(self.options)
+        return out
+
+
+@dataclass(frozen=True)
+class Agenda:
+    title: str
+    activities: tuple[AgendaActivity, ...]
+    roles: tuple[str, ...] = DEFAULT_ROLES
+    language: str = "en"
+    anonymous: bool = True
+    participant_cap: int = 1000
+    description: str = ""
+    path: str | None = None
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def activity(self, activity_id: str) -> AgendaActivity | None:
+        return next((a for a in self.activities if a.id == activity_id), None)
+
+    def index(self, activity_id: str) -> int:
+        return next(i for i, a in enumerate(self.activities) if a.id == activity_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "description": self.description, "language": self.language,
+                "roles": list(self.roles), "anonymous": self.anonymous,
+                "participant_cap": self.participant_cap, "path": self.path,
+                "activities": [a.to_json() for a in self.activities]}
+
+
+def parse_duration(value: Any) -> int:
+    """``300``, ``"5m"``, ``"90s"``, ``"1m30s"`` or ``"1h"`` to seconds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("must be more than 0 seconds")
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?\s*", value)
+        if m and any(m.groups()):
+            h, mi, s = (int(g or 0) for g in m.groups())
+            total = h * 3600 + mi * 60 + s
+            if total > 0:
+                return total
+    raise ValueError('must be seconds (e.g. 300) or a duration like "5m", "90s", "1m30s"')
+
+
+def load_agenda(path: str | Path, plugins: PluginHost) -> Agenda:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgendaError("no such agenda file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgendaError(f"cannot read it: {exc}", file=str(path)) from None
+    return parse_agenda(text, plugins, path=str(path))
+
+
+def parse_agenda(text: str, plugins: PluginHost, *, path: str | None = None) -> Agenda:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise AgendaError(f"not valid TOML: {reason}", file=path,
+                          line=int(m.group(1)) if m else None) from None
+    return agenda_from_dict(data, plugins, path=path, text=text)
+
+
+def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str | None = None,
+                     text: str | None = None) -> Agenda:
+    lines = _LineFinder(text)
+
+    def fail(message, *, activity=None, index=None, field=None):
+        line = lines.find(index, field) if field else lines.find(index, "id") if index is not None else None
+        if field and line is None and index is not None:
+            line = lines.block_start(index)
+        raise AgendaError(message, file=path, line=line, activity=activity, field=field)
+
+    for key in data:
+        if key not in SESSION_KEYS:
+            fail(f"unknown setting; allowed: {', '.join(sorted(SESSION_KEYS))}", field=key)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        fail("the workshop needs a title (text)", field="title")
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not _LANG.match(language):
+        fail('must be a language code such as "en" or "fi"', field="language")
+    roles = data.get("roles", list(DEFAULT_ROLES))
+    if (not isinstance(roles, list) or not roles
+            or not all(isinstance(r, str) and r.strip() and len(r) <= 60 for r in roles)):
+        fail("must be a list of role names (text, at most 60 characters each)", field="roles")
+    if len(set(roles)) != len(roles):
+        fail("a role is listed twice", field="roles")
+    anonymous = data.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        fail("must be true or false", field="anonymous")
+    cap = data.get("participant_cap", 1000)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 100_000:
+        fail("must be a whole number from 1 to 100000", field="participant_cap")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        fail("must be text", field="description")
+    raw_activities = data.get("activity")
+    if not isinstance(raw_activities, list) or not raw_activities:
+        fail("the agenda needs at least one [[activity]]", field="activity")
+
+    activities: list[AgendaActivity] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_activities):
+        if not isinstance(raw, dict):
+            fail("each activity must be a table ([[activity]])", index=index, field="activity")
+        act_id = raw.get("id")
+        label = act_id if isinstance(act_id, str) else f"#{index + 1}"
+        if not isinstance(act_id, str) or not _ID.match(act_id):
+            fail("needs an id: letters, digits, - and _ (at most 64)", activity=label, index=index,
+                 field="id")
+        if act_id in seen:
+            fail("this id is used by an earlier activity", activity=label, index=index, field="id")
+        seen.add(act_id)
+        plugin_name = raw.get("plugin")
+        if not isinstance(plugin_name, str):
+            fail("names no plugin (e.g. plugin = \"open_question\")", activity=label, index=index,
+                 field="plugin")
+        registered = plugins.activity_type(plugin_name)
+        if registered is None:
+            known = ", ".join(sorted(plugins.activity_types)) or "none"
+            broken = [str(p) for p in plugins.problems if p.plugin == plugin_name]
+            extra = f" ({broken[0]})" if broken else ""
+            fail(f"no activity plugin {plugin_name!r} is installed{extra}; installed: {known}",
+                 activity=label, index=index, field="plugin")
+        atype: ActivityType = registered.activity_type
+        declared = {o.name: o for o in atype.options}
+        options: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key in COMMON_KEYS:
+                continue
+            option = declared.get(key)
+            if option is None:
+                allowed = sorted(COMMON_KEYS | set(declared))
+                fail(f"{plugin_name} has no option {key!r}; allowed: {', '.join(allowed)}",
+                     activity=label, index=index, field=key)
+            try:
+                options[key] = option.check(value)
+            except OptionError as exc:
+                fail(f"{plugin_name}: {exc}", activity=label, index=index, field=key)
+        for name, option in declared.items():
+            if name not in options:
+                if option.required:
+                    fail(f"{plugin_name} needs the option {name!r}" + (f" ({option.help})" if option.help else ""),
+                         activity=label, index=index, field=name)
+                options[name] = option.default
+        try:
+            atype.check_options(options, roles)
+        except OptionError as exc:
+            fail(f"{plugin_name}: {exc}", activity=label, index=index, field=exc.option)
+        except Exception as exc:  # a plugin's own check failed: say so, don't crash
+            fail(f"{plugin_name} could not check its options: {type(exc).__name__}: {exc}",
+                 activity=label, index=index, field="plugin")
+
+        common = {}
+        for key, kind in (("title", str), ("prompt", str), ("notes", str)):
+            value = raw.get(key, "")
+            if not isinstance(value, kind):
+                fail("must be text", activity=label, index=index, field=key)
+            common[key] = value
+        for key in ("auto_open", "close_at_end"):
+            value = raw.get(key, False)
+            if not isinstance(value, bool):
+                fail("must be true or false", activity=label, index=index, field=key)
+            common[key] = value
+        timebox = None
+        if "timebox" in raw:
+            try:
+                timebox = parse_duration(raw["timebox"])
+            except ValueError as exc:
+                fail(str(exc), activity=label, index=index, field="timebox")
+        source = raw.get("from")
+        if source is not None:
+            if not atype.accepts_items:
+                fail(f"{plugin_name} does not take items from another activity", activity=label,
+                     index=index, field="from")
+            if not isinstance(source, str) or source not in seen - {act_id}:
+                fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
+                     activity=label, index=index, field="from")
+        activities.append(AgendaActivity(
+            id=act_id, plugin=plugin_name,
+            title=common["title"].strip() or atype.title or plugin_name,
+            prompt=common["prompt"].strip() or atype.default_prompt,
+            options=options, timebox=timebox, auto_open=common["auto_open"],
+            close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source))
+
+    return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),
+                  language=language, anonymous=anonymous, participant_cap=cap,
+                  description=description.strip(), path=path, source=dict(data))
+
+
+class _LineFinder:
+    """Finds the line of ``key = …`` inside the n-th ``[[activity]]`` block of the text."""
+
+    _HEADER = re.compile(r"^\s*\[\[\s*activity\s*\]\]")
+    _TABLE = re.compile(r"^\s*\[")
+
+    def __init__(self, text: str | None):
+        self.lines = text.splitlines() if text else []
+        self.starts = [i for i, line in enumerate(self.lines) if self._HEADER.match(line)]
+
+    def block_start(self, index: int | None) -> int | None:
+        if index is None or index >= len(self.starts):
+            return None
+        return self.starts[index] + 1
+
+    def find(self, index: int | None, key: str | None) -> int | None:
+        if not self.lines or key is None:
+            return None
+        if index is None:
+            rng = range(0, self.starts[0] if self.starts else len(self.lines))
+        elif index < len(self.starts):
+            start = self.starts[index]
+            end = next((i for i in range(start + 1, len(self.lines)) if self._TABLE.match(self.lines[i])),
+                       len(self.lines))
+            rng = range(start, end)
+        else:
+            return None
+        pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=')
+        for i in rng:
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None
