@@ -1,0 +1,319 @@
+"""Small SVG charts for reports, in pure Python.
+
+Every builder returns one ``<svg>`` string with ``role="img"`` and a ``<title>``. Every
+label that reaches the drawing goes through :func:`esc`, so participant text can never
+become markup, and nothing is loaded from anywhere: fonts are the reader's own and
+fills are inline patterns. Colour is never the only cue: each series (usually a role)
+has its own colour *and* its own pattern or marker shape, and the legend names it.
+
+- :func:`stacked_bars`: horizontal bars, stacked by series (e.g. dots coloured by role).
+- :func:`importance_support_map`: the value-mapping map with the "important but badly
+  supported" corner shaded.
+- :func:`dumbbell`: today vs desired per row (the ethical compass), grouped if wanted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from typing import Mapping, Sequence
+from xml.sax.saxutils import escape as _xml_escape
+
+__all__ = ["esc", "clean", "stacked_bars", "importance_support_map", "dumbbell", "PALETTE",
+           "PATTERNS", "SHAPES"]
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")
+PATTERNS = ("solid", "stripes", "dots", "crosshatch", "horizontal", "vertical", "checks",
+            "diagonal")
+SHAPES = ("circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "pentagon")
+
+FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """Text without control characters (C0/C1 except newline and tab), bidi overrides
+    and lone surrogates: what is left is safe to print anywhere once escaped."""
+    value = str(text)
+    value = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
+    return _CONTROLS.sub("", unicodedata.normalize("NFC", value))
+
+
+def esc(text: object) -> str:
+    """Escape text for XML content and double-quoted attributes."""
+    return _xml_escape(clean(text), {'"': "&quot;", "'": "&#39;"})
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(clean(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _uid(*parts: object) -> str:
+    """A stable id prefix, so that two charts in one page do not share pattern ids."""
+    return "fk" + hashlib.sha1(repr(parts).encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if isinstance(value, int) or float(value).is_integer() else f"{value:.2f}".rstrip("0")
+
+
+def _open(width: float, height: float, title: str, desc: str, uid: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width:g} {height:g}" '
+        f'width="{width:g}" height="{height:g}" aria-labelledby="{uid}-t {uid}-d" {FONT} '
+        f'font-size="12" class="fk-chart">',
+        f'<title id="{uid}-t">{esc(title)}</title>',
+        f'<desc id="{uid}-d">{esc(desc)}</desc>',
+    ]
+
+
+def _pattern_defs(uid: str, count: int) -> str:
+    out = ["<defs>"]
+    for i in range(count):
+        colour, kind = PALETTE[i % len(PALETTE)], PATTERNS[i % len(PATTERNS)]
+        ink = "#ffffff" if colour not in ("#F0E442", "#E69F00", "#56B4E9") else "#000000"
+        out.append(f'<pattern id="{uid}-p{i}" patternUnits="userSpaceOnUse" width="8" height="8">'
+                   f'<rect width="8" height="8" fill="{colour}"/>')
+        out.append({
+            "solid": "",
+            "stripes": f'<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="{ink}" stroke-width="1.5"/>',
+            "dots": f'<circle cx="4" cy="4" r="1.6" fill="{ink}"/>',
+            "crosshatch": f'<path d="M0,0 L8,8 M8,0 L0,8" stroke="{ink}" stroke-width="1"/>',
+            "horizontal": f'<path d="M0,4 H8" stroke="{ink}" stroke-width="1.5"/>',
+            "vertical": f'<path d="M4,0 V8" stroke="{ink}" stroke-width="1.5"/>',
+            "checks": f'<rect width="4" height="4" fill="{ink}" opacity="0.6"/>'
+                      f'<rect x="4" y="4" width="4" height="4" fill="{ink}" opacity="0.6"/>',
+            "diagonal": f'<path d="M0,0 l8,8 M-2,6 l4,4 M6,-2 l4,4" stroke="{ink}" stroke-width="1.5"/>',
+        }[kind])
+        out.append("</pattern>")
+    out.append("</defs>")
+    return "".join(out)
+
+
+def _legend(uid: str, series: Sequence[str], x: float, y: float, width: float,
+            swatch: str = "pattern") -> tuple[list[str], float]:
+    """Legend entries laid out left to right, wrapping; returns (svg parts, height)."""
+    parts, cx, cy = [], x, y
+    for i, name in enumerate(series):
+        label = _short(name, 28)
+        w = 22 + 7 * len(label) + 16
+        if cx + w > x + width and cx > x:
+            cx, cy = x, cy + 20
+        if swatch == "pattern":
+            parts.append(f'<rect x="{cx:g}" y="{cy:g}" width="14" height="14" fill="url(#{uid}-p{i})" '
+                         f'stroke="#333" stroke-width="0.5"/>')
+        else:
+            parts.append(_marker(i, cx + 7, cy + 7, 6))
+        parts.append(f'<text x="{cx + 20:g}" y="{cy + 11:g}">{esc(label)}</text>')
+        cx += w
+    return parts, (cy - y + 20) if series else 0
+
+
+def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
+                 series: Sequence[str], *, unit: str = "", width: int = 640) -> str:
+    """Horizontal bars, one per row, each stacked by series.
+
+    ``rows`` are ``(label, {series name: value})``; ``series`` fixes the order (and so
+    the colour and pattern) of the stack segments and the legend. The total is written
+    at the end of each bar; each segment carries a tooltip ``label — series: value``.
+    """
+    uid = _uid("bars", title, rows and [(r[0], sorted(r[1].items())) for r in rows], tuple(series))
+    label_w, pad, bar_h, gap = 190, 12, 20, 8
+    plot_w = width - label_w - pad * 2 - 50
+    totals = [sum(v for v in values.values()) for _, values in rows]
+    top = max(totals, default=0) or 1
+    legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad)
+    y0 = 34 + legend_h + 8
+    height = y0 + len(rows) * (bar_h + gap) + pad + (20 if not rows else 0)
+    desc = "; ".join(f"{label}: {_num(t)}{(' ' + unit) if unit else ''}"
+                     for (label, _), t in zip(rows, totals)) or "No data yet."
+    out = _open(width, height, title, desc, uid)
+    out.append(_pattern_defs(uid, len(series)))
+    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 80))}</text>')
+    out.extend(legend)
+    if not rows:
+        out.append(f'<text x="{pad}" y="{y0 + 14:g}" fill="#555">No data yet.</text>')
+    for r, ((label, values), total) in enumerate(zip(rows, totals)):
+        y = y0 + r * (bar_h + gap)
+        out.append(f'<text x="{label_w + pad - 6}" y="{y + 14:g}" text-anchor="end">'
+                   f'<title>{esc(label)}</title>{esc(_short(label, 30))}</text>')
+        x = label_w + pad
+        for i, name in enumerate(series):
+            value = values.get(name, 0)
+            if not value:
+                continue
+            w = plot_w * value / top
+            out.append(f'<rect x="{x:.1f}" y="{y:g}" width="{w:.1f}" height="{bar_h}" '
+                       f'fill="url(#{uid}-p{i})" stroke="#ffffff" stroke-width="0.8">'
+                       f'<title>{esc(label)} — {esc(name)}: {_num(value)}</title></rect>')
+            x += w
+        out.append(f'<text x="{x + 6:.1f}" y="{y + 14:g}" font-weight="bold">{_num(total)}</text>')
+    out.append(f'<line x1="{label_w + pad}" y1="{y0 - 4:g}" x2="{label_w + pad}" '
+               f'y2="{height - pad:g}" stroke="#333"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _marker(index: int, x: float, y: float, r: float, extra: str = "") -> str:
+    colour, shape = PALETTE[index % len(PALETTE)], SHAPES[index % len(SHAPES)]
+    style = f'fill="{colour}" stroke="#222" stroke-width="0.8" fill-opacity="0.85"{extra}'
+
+    def poly(n, rot=-math.pi / 2, radius=r):
+        pts = " ".join(f"{x + radius * math.cos(rot + 2 * math.pi * k / n):.1f},"
+                       f"{y + radius * math.sin(rot + 2 * math.pi * k / n):.1f}" for k in range(n))
+        return f'<polygon points="{pts}" {style}/>'
+
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style}/>'
+    if shape == "square":
+        return f'<rect x="{x - r * 0.85:.1f}" y="{y - r * 0.85:.1f}" width="{r * 1.7:.1f}" height="{r * 1.7:.1f}" {style}/>'
+    if shape == "triangle":
+        return poly(3, radius=r * 1.15)
+    if shape == "diamond":
+        return poly(4, radius=r * 1.1)
+    if shape == "cross":
+        a, b = r, r * 0.4
+        pts = [(-b, -a), (b, -a), (b, -b), (a, -b), (a, b), (b, b), (b, a), (-b, a), (-b, b), (-a, b), (-a, -b), (-b, -b)]
+        return '<polygon points="' + " ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in pts) + f'" {style}/>'
+    if shape == "star":
+        pts = []
+        for k in range(10):
+            rad = r * 1.2 if k % 2 == 0 else r * 0.55
+            ang = -math.pi / 2 + math.pi * k / 5
+            pts.append(f"{x + rad * math.cos(ang):.1f},{y + rad * math.sin(ang):.1f}")
+        return f'<polygon points="{" ".join(pts)}" {style}/>'
+    return poly(6 if shape == "hexagon" else 5)
+
+
+def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int]],
+                           series: Sequence[str], *, low: int = 1, high: int = 5,
+                           important_at_least: int = 4, supported_at_most: int = 2,
+                           width: int = 520) -> str:
+    """The importance/support map of value mapping.
+
+    ``points`` are ``(importance, support, series name, count)``: how many cards of
+    that series got that pair of ratings. Support runs left to right, importance bottom
+    to top; the corner ``importance >= important_at_least`` and ``support <=
+    supported_at_most`` ("important but badly supported") is shaded and labelled.
+    Each series has its own colour and marker shape; the number in a marker is the count.
+    """
+    uid = _uid("map", title, tuple(points), tuple(series))
+    pad, left, cell = 14, 70, 64
+    n = high - low + 1
+    plot = cell * n
+    legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad, swatch="marker")
+    top = 34 + legend_h + 10
+    height = top + plot + 56
+    total = sum(c for *_, c in points)
+    flagged = sum(c for imp, sup, _, c in points if imp >= important_at_least and sup <= supported_at_most)
+    desc = (f"{total} rated cards; {flagged} of them important (at least {important_at_least}) "
+            f"but badly supported (at most {supported_at_most}).")
+    out = _open(width, height, title, desc, uid)
+    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 70))}</text>')
+    out.extend(legend)
+
+    def px(support: float) -> float:
+        return left + (support - low + 0.5) * cell
+
+    def py(importance: float) -> float:
+        return top + (high - importance + 0.5) * cell
+
+    qx0, qx1 = px(low - 0.5), px(supported_at_most + 0.5)
+    qy0, qy1 = py(high + 0.5), py(important_at_least - 0.5)
+    out.append(f'<rect x="{qx0:g}" y="{qy0:g}" width="{qx1 - qx0:g}" height="{qy1 - qy0:g}" '
+               f'fill="#D55E00" fill-opacity="0.14" stroke="#D55E00" stroke-dasharray="6 3"/>')
+    out.append(f'<text x="{qx0 + 4:g}" y="{qy0 + 13:g}" font-size="10" fill="#8a3200" font-weight="bold">'
+               f'important but badly supported</text>')
+    for k in range(n + 1):
+        gx, gy = left + k * cell, top + k * cell
+        out.append(f'<line x1="{gx}" y1="{top}" x2="{gx}" y2="{top + plot}" stroke="#ddd"/>')
+        out.append(f'<line x1="{left}" y1="{gy}" x2="{left + plot}" y2="{gy}" stroke="#ddd"/>')
+    for v in range(low, high + 1):
+        out.append(f'<text x="{px(v):g}" y="{top + plot + 16}" text-anchor="middle">{v}</text>')
+        out.append(f'<text x="{left - 8}" y="{py(v) + 4:g}" text-anchor="end">{v}</text>')
+    out.append(f'<text x="{left + plot / 2:g}" y="{top + plot + 36}" text-anchor="middle">'
+               f'How well the service supports it today →</text>')
+    out.append(f'<text transform="translate({pad + 8},{top + plot / 2:g}) rotate(-90)" '
+               f'text-anchor="middle">How important it is →</text>')
+    slots = max(len(series), 1)
+    for imp, sup, name, count in points:
+        i = series.index(name) if name in series else 0
+        angle = 2 * math.pi * i / slots
+        spread = 16 if slots > 1 else 0
+        x, y = px(sup) + spread * math.cos(angle), py(imp) + spread * math.sin(angle)
+        r = min(6 + 2.5 * math.sqrt(count), 14)
+        out.append(f'<g><title>{esc(name)}: {count} card{"s" if count != 1 else ""}, '
+                   f'importance {imp}, support {sup}</title>{_marker(i, x, y, r)}'
+                   f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="10" '
+                   f'font-weight="bold" fill="#fff" stroke="#000" stroke-width="2" paint-order="stroke">'
+                   f'{count}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | None]], *,
+             low: float = 1, high: float = 5, low_label: str = "", high_label: str = "",
+             today_label: str = "Today", desired_label: str = "Desired", width: int = 640) -> str:
+    """Today vs desired, one line per row: a hollow circle for today, a filled square
+    for desired, joined by a line. ``rows`` are ``(group, label, today, desired)``; a
+    new ``group`` starts with a bold heading line (use ``""`` for no groups)."""
+    uid = _uid("dumbbell", title, tuple(rows), low, high)
+    pad, label_w, row_h = 14, 200, 22
+    plot_w = width - label_w - pad * 3
+    lines: list[tuple[str, object]] = []
+    group = None
+    for g, label, today, desired in rows:
+        if g and g != group:
+            lines.append(("group", g))
+        group = g
+        lines.append(("row", (label, today, desired)))
+    top = 62
+    height = top + len(lines) * row_h + 44
+    desc = "; ".join(f"{(g + ' — ') if g else ''}{label}: today {_num(t) if t is not None else 'n/a'}, "
+                     f"desired {_num(d) if d is not None else 'n/a'}" for g, label, t, d in rows) or "No data yet."
+    out = _open(width, height, title, desc, uid)
+    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 80))}</text>')
+    out.append(f'<circle cx="{pad + 6}" cy="38" r="5" fill="#fff" stroke="#0072B2" stroke-width="2.5"/>'
+               f'<text x="{pad + 16}" y="42">{esc(today_label)}</text>')
+    lx = pad + 30 + 7 * len(today_label)
+    out.append(f'<rect x="{lx}" y="33" width="10" height="10" fill="#D55E00"/>'
+               f'<text x="{lx + 16}" y="42">{esc(desired_label)}</text>')
+
+    def px(v: float) -> float:
+        return label_w + pad + (v - low) / ((high - low) or 1) * plot_w
+
+    mid = (low + high) / 2
+    out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{top + len(lines) * row_h}" '
+               f'stroke="#999" stroke-dasharray="4 3"/>')
+    for v in range(math.ceil(low), math.floor(high) + 1):
+        out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{top + len(lines) * row_h}" stroke="#eee"/>')
+        out.append(f'<text x="{px(v):.1f}" y="{top + len(lines) * row_h + 14}" text-anchor="middle">{v}</text>')
+    axis_y = top + len(lines) * row_h + 32
+    out.append(f'<text x="{px(low):.1f}" y="{axis_y}" font-size="11">← {esc(_short(low_label, 40))}</text>')
+    out.append(f'<text x="{px(high):.1f}" y="{axis_y}" font-size="11" text-anchor="end">'
+               f'{esc(_short(high_label, 40))} →</text>')
+    for k, (kind, value) in enumerate(lines):
+        y = top + k * row_h + row_h / 2
+        if kind == "group":
+            out.append(f'<text x="{pad}" y="{y + 4:g}" font-weight="bold">{esc(_short(str(value), 34))}</text>')
+            continue
+        label, today, desired = value
+        indent = pad + (12 if group is not None and any(g for g, *_ in rows) else 0)
+        out.append(f'<text x="{indent}" y="{y + 4:g}"><title>{esc(label)}</title>{esc(_short(label, 30))}</text>')
+        tip = f"{label}: today {_num(today) if today is not None else 'n/a'}, desired {_num(desired) if desired is not None else 'n/a'}"
+        out.append(f"<g><title>{esc(tip)}</title>")
+        if today is not None and desired is not None:
+            out.append(f'<line x1="{px(today):.1f}" y1="{y:g}" x2="{px(desired):.1f}" y2="{y:g}" '
+                       f'stroke="#555" stroke-width="2"/>')
+        if today is not None:
+            out.append(f'<circle cx="{px(today):.1f}" cy="{y:g}" r="5" fill="#fff" stroke="#0072B2" stroke-width="2.5"/>')
+        if desired is not None:
+            out.append(f'<rect x="{px(desired) - 5:.1f}" y="{y - 5:g}" width="10" height="10" fill="#D55E00"/>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
