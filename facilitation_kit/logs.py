@@ -1,0 +1,74 @@
+"""Logging that cannot flood the facilitator's terminal.
+
+Bad input from phones (refused handshakes, broken frames) and resource exhaustion
+(asyncio logs every failed ``accept()``) can produce thousands of records a second.
+:class:`RateLimitFilter` lets a few records of each kind through per window, then one
+summary line; control characters are stripped so participant text in a message cannot
+drive the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_control(text: str) -> str:
+    """Remove terminal control characters (C0 except tab/newline, DEL, C1)."""
+    return _CONTROL.sub("", text)
+
+
+class RateLimitFilter(logging.Filter):
+    def __init__(self, per_window: int = 5, window: float = 10.0):
+        super().__init__()
+        self.per_window, self.window = per_window, window
+        self._seen: dict[tuple[str, str], list] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        entry = self._seen.get(key)
+        if entry is None or now - entry[0] > self.window:
+            suppressed = entry[2] if entry else 0
+            self._seen[key] = [now, 1, 0]
+            if suppressed:
+                record.msg = f"{record.msg} (and {suppressed} more like it suppressed)"
+            return True
+        entry[1] += 1
+        if entry[1] <= self.per_window:
+            return True
+        entry[2] += 1
+        return False
+
+
+class SafeFormatter(logging.Formatter):
+    """Formats without tracebacks for expected noise and without control characters."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return strip_control(text)
+
+
+def setup_logging(level: int = logging.WARNING, stream=None, *, tracebacks: bool = False) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RateLimitFilter())
+    if not tracebacks:
+        handler.addFilter(_NoTraceback())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    return handler
+
+
+class _NoTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = f"{record.msg}: {type(exc).__name__}: {exc}"
+            record.exc_info = None
+            record.exc_text = None
+        return True
