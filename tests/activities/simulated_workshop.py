@@ -1,0 +1,123 @@
+"""A scripted workshop with known answers, in the host's export shape.
+
+Six participants (two service users, two front-line professionals, a manager, one who
+gave no role) go through the default CoSIE agenda. Some of what they type is hostile:
+HTML with a script, Rich markup, ANSI/OSC escapes, control characters, Markdown. The
+expected numbers in the tests are worked out by hand from the answers below.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from facilitation_kit.agenda import load_agenda
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENDA = ROOT / "sessions" / "relational-service.toml"
+
+SCRIPT = "<script>window.__pwned = 1; document.title = 'PWNED'</script>"
+RICH = "[bold]Living[/bold] a normal life [@click=app.quit]x[/]"
+ANSI = "Forms processed per week \x1b]2;PWNED\x07 \x1b[31mred\x1b[0m \x00\x08\x7f\x9b"
+MARKDOWN = "| table | # heading `code` <b>bold</b> ![img](http://evil.example/x.png)"
+
+PARTICIPANTS = [
+    {"id": "p1", "name": "Aino", "role": "Service user"},
+    {"id": "p2", "name": "<img src=x onerror=alert(1)>Bea", "role": "Service user"},
+    {"id": "p3", "name": "Carl", "role": "Front-line professional"},
+    {"id": "p4", "name": None, "role": "Front-line professional"},
+    {"id": "p5", "name": "Eve", "role": "Manager"},
+    {"id": "p6", "name": None, "role": None},
+]
+ROLE = {p["id"]: p["role"] for p in PARTICIPANTS}
+
+# (participant, activity, client id, data) in the order they were sent.
+CONTRIBUTIONS = [
+    ("p1", "opening", "o1", {"answer": "We would ask first\nthen act"}),
+    ("p4", "opening", "o1", {"answer": "<b>More time</b> for each person"}),
+    # Value mapping
+    ("p1", "values", "v1", {"text": f"Being listened to {SCRIPT}", "kind": "outcome",
+                            "stakeholder": "Service user", "importance": 5, "support": 1}),
+    ("p1", "values", "v2", {"text": "Number of meetings held", "kind": "output",
+                            "stakeholder": "Manager", "importance": 2, "support": 5}),
+    ("p2", "values", "v1", {"text": RICH, "kind": "outcome", "stakeholder": "Service user",
+                            "importance": 5, "support": 2}),
+    ("p3", "values", "v1", {"text": ANSI, "kind": "output", "stakeholder": "Front-line professional",
+                            "importance": 3, "support": 4}),
+    ("p3", "values", "v2", {"text": "Peer support groups", "kind": "opportunity", "stakeholder": "Community"}),
+    ("p4", "values", "v1", {"text": "Trust lost when staff change", "kind": "missed",
+                            "stakeholder": "Service user", "importance": 4, "support": 2}),
+    ("p5", "values", "v1", {"text": "Cases closed on time", "kind": "output", "importance": 4, "support": 4}),
+    ("p6", "values", "v1", {"text": MARKDOWN, "kind": "outcome", "stakeholder": "Informal network",
+                            "importance": 4, "support": 3}),
+    ("p5", "values", "v2", {"text": "HIDDEN CARD", "kind": "output"}),  # hidden by the facilitator
+    # Role redefinition
+    ("p1", "roles", "r1", {"role": "Front-line professional", "from_text": "Eligibility gatekeeper",
+                           "to_text": "Enabler", "barriers": ["structural"], "note": "Workload"}),
+    ("p2", "roles", "r1", {"role": "Front-line professional", "from_text": "Problem fixer",
+                           "to_text": "Finds the person's assets", "barriers": ["cultural"]}),
+    ("p3", "roles", "r1", {"role": "Front-line professional", "from_text": "Follows procedure",
+                           "to_text": "Asks how can I make this possible?",
+                           "barriers": ["structural", "cultural"], "note": "Fragmented teams; habits"}),
+    ("p5", "roles", "r1", {"role": "Manager", "from_text": "The organisation's agenda",
+                           "to_text": "The citizen's agenda", "barriers": ["cultural"]}),
+    ("p6", "roles", "r1", {"role": "Service user", "from_text": "Passive recipient",
+                           "to_text": "Co-designer"}),
+    # Ethical compass on the value cards
+    ("p1", "compass", "e1", {"item": "p1:v1", "significance_today": 1, "significance_desired": 3,
+                             "responsibilities_today": 2, "responsibilities_desired": 3,
+                             "resources_today": 1, "resources_desired": 4,
+                             "participation_today": 1, "participation_desired": 3,
+                             "concern": "Decisions are made without me"}),
+    ("p3", "compass", "e1", {"item": "p1:v1", "significance_today": 2, "significance_desired": 3,
+                             "responsibilities_today": 3, "responsibilities_desired": 3,
+                             "resources_today": 2, "resources_desired": 3,
+                             "participation_today": 2, "participation_desired": 3}),
+    ("p4", "compass", "e1", {"item": "service", "significance_today": 3, "significance_desired": 3,
+                             "responsibilities_today": 4, "responsibilities_desired": 3,
+                             "resources_today": 3, "resources_desired": 3,
+                             "participation_today": 2, "participation_desired": 4,
+                             "concern": "More time for dialogue"}),
+    ("p5", "compass", "e1", {"item": "service", "significance_today": 3, "significance_desired": 3,
+                             "responsibilities_today": 3, "responsibilities_desired": 3,
+                             "resources_today": 3, "resources_desired": 3,
+                             "participation_today": 3, "participation_desired": 3}),
+    # Dot vote on the role shifts: p1 votes twice, only the second vote counts
+    ("p1", "priorities", "d1", {"dots": {"p1:r1": 3, "p2:r1": 2}}),
+    ("p2", "priorities", "d1", {"dots": {"p6:r1": 2, "p2:r1": 3}}),
+    ("p3", "priorities", "d1", {"dots": {"p1:r1": 3, "p3:r1": 2}}),
+    ("p5", "priorities", "d1", {"dots": {"p5:r1": 3, "p1:r1": 1}}),
+    ("p1", "priorities", "d2", {"dots": {"p6:r1": 3, "p1:r1": 2}}),
+    # Closing round: Markdown that must stay text
+    ("p2", "closing", "c1", {"answer": "# Not a heading\n> not a quote\n- not a list\n1. not a list"}),
+]
+HIDDEN = {("p5", "v2")}
+
+STATES = {"opening": "closed", "learning": "pending", "values": "closed", "roles": "closed",
+          "compass": "closed", "priorities": "closed", "closing": "open"}
+
+
+def export(plugins) -> dict:
+    """The export of the scripted workshop (a fresh copy each call)."""
+    agenda = load_agenda(AGENDA, plugins)
+    start = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
+    contributions = []
+    for n, (participant, activity, cid, data) in enumerate(CONTRIBUTIONS):
+        c = {"id": cid, "participant": participant, "activity": activity, "data": copy.deepcopy(data),
+             "created_at": (start + timedelta(minutes=10 + n)).isoformat(), "role": ROLE[participant]}
+        if (participant, cid) in HIDDEN:
+            c["hidden"] = True
+        contributions.append(c)
+    agenda_json = agenda.to_json()
+    agenda_json["path"] = "sessions/relational-service.toml"
+    return {
+        "format": "facilitation-kit/export", "version": 1, "exported_at": "2025-03-14T12:00:00+00:00",
+        "session": {"id": "s-1", "title": agenda.title, "room": "ABCD", "created_at": start.isoformat(),
+                    "language": "en", "roles": list(agenda.roles), "anonymous": True},
+        "agenda": agenda_json,
+        "activities": [{"id": a.id, "state": STATES[a.id], "ends_at": None} for a in agenda.activities],
+        "participants": [{**p, "lang": "en", "joined_at": (start + timedelta(minutes=i)).isoformat()}
+                         for i, p in enumerate(PARTICIPANTS)],
+        "contributions": contributions,
+    }
