@@ -1,0 +1,217 @@
+"""Fixtures for the participant page tests: a real host on a free port, a phone-sized
+headless Chromium (Debian's, no ``playwright install``), and a throwaway activity type
+whose form has every field kind of protocol v1 plus one kind no page knows.
+
+The browser fixture fails when Chromium is missing and ``CI`` is set, and skips otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import ClassVar
+
+import pytest
+
+from facilitation_kit import hookimpl
+from facilitation_kit.activity import ActivityType
+from facilitation_kit.forms import (ChoiceField, Field, Form, Invalid, MatrixField, ScaleField,
+                                    TextField, VoteField)
+from facilitation_kit.host import Host
+from facilitation_kit.plugins import load_plugins
+
+CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "test-artifacts" / "screens"
+
+XSS = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
+
+
+# --------------------------------------------------------------------------- test plugin
+@dataclass(frozen=True)
+class SketchField(Field):
+    """A field kind from some future protocol version: the page must not know it."""
+
+    kind: ClassVar[str] = "sketch"
+
+    def clean(self, value):
+        return value
+
+
+class AllKinds(ActivityType):
+    name = "all_kinds_test"
+    title = "Every field kind"
+    description = "Test activity whose form has one field of every kind."
+    default_prompt = "Fill in everything."
+
+    def form(self, activity):
+        return Form([
+            TextField("title", label="Short title", max_length=40, multiline=False),
+            TextField("story", label="Tell us more", max_length=300, multiline=True, required=False),
+            ChoiceField("kind", label="Kind of value",
+                        options=[("output", "Output we count today"), ("outcome", "Outcome that matters")]),
+            ChoiceField("who", label="Who it concerns", multiple=True, required=False,
+                        options=[("user", "Service user"), ("pro", "Front-line professional"),
+                                 ("mgr", "Manager")]),
+            ScaleField("importance", label="How important", min=1, max=5,
+                       min_label="Not at all", max_label="Very"),
+            VoteField("priorities", label="Priorities", dots=3, max_per_item=2,
+                      items=[("time", "More time"), ("trust", "More trust"), ("money", "More money")]),
+            MatrixField("balance", label="Balance today",
+                        rows=[("significance", "Significance"), ("resources", "Resources")],
+                        columns=[("pro", "With the professional"), ("even", "Balanced"),
+                                 ("user", "With the service user")]),
+            SketchField("drawing", label="Draw it", required=False),
+        ])
+
+    def validate(self, activity, data):
+        # A check only the host makes, so the page has to show the host's reason.
+        if "forbidden" in data["title"].lower():
+            raise Invalid({"title": "please use another word than 'forbidden'"})
+        return None
+
+
+plugin_module = ModuleType("all_kinds_test_plugin")
+
+
+@hookimpl
+def register_activities(register):
+    register(AllKinds())
+
+
+plugin_module.register_activities = register_activities
+sys.modules[plugin_module.__name__] = plugin_module
+
+
+AGENDA = """
+title = "Browser test workshop"
+language = "en"
+anonymous = true
+roles = ["Service user", "Family or peer", "Front-line professional", "Manager", "Other"]
+
+[[activity]]
+id = "opening"
+plugin = "open_question"
+title = "Opening round"
+prompt = "What matters most to you in this service?"
+max_length = 200
+
+[[activity]]
+id = "everything"
+plugin = "all_kinds_test"
+title = "Every kind of question"
+prompt = "Answer each question."
+
+[[activity]]
+id = "hostile"
+plugin = "open_question"
+title = "Hostile prompt"
+prompt = {xss}
+"""
+
+
+@pytest.fixture
+def agenda_file(tmp_path):
+    path = tmp_path / "agenda.toml"
+    path.write_text(AGENDA.replace("{xss}", json.dumps(XSS)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def plugins():
+    return load_plugins(extra=[("all_kinds_test", plugin_module)])
+
+
+@pytest.fixture
+async def host(agenda_file, tmp_path, plugins):
+    async with Host.start(agenda_file, data_dir=tmp_path / "data", host="127.0.0.1", port=0,
+                          plugins=plugins) as h:
+        yield h
+
+
+# --------------------------------------------------------------------------- browser
+@pytest.fixture
+async def browser():
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        message = f"headless Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+class Phone:
+    """A phone-sized page plus what went wrong on it (console errors, dialogs)."""
+
+    def __init__(self, context, page):
+        self.context, self.page = context, page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.csp_violations: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", self._console)
+        page.on("dialog", self._dialog)
+
+    def _console(self, msg):
+        if msg.type == "error":
+            text = msg.text
+            # A refused websocket while the host is down is expected and logged by Chromium.
+            if "WebSocket connection to" in text or "ERR_CONNECTION_REFUSED" in text:
+                return
+            if "Content Security Policy" in text:
+                self.csp_violations.append(text)
+            self.errors.append(text)
+
+    async def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+
+@pytest.fixture
+async def phone(browser):
+    context = await browser.new_context(**PHONE, locale="en-GB")
+    page = await context.new_page()
+    p = Phone(context, page)
+    yield p
+    await context.close()
+
+
+@pytest.fixture
+def new_phone(browser):
+    """Make more phones (e.g. a second person, or another language)."""
+    made = []
+
+    async def make(locale="en-GB", **extra):
+        context = await browser.new_context(**{**PHONE, **extra}, locale=locale)
+        page = await context.new_page()
+        made.append(context)
+        return Phone(context, page)
+
+    yield make
+
+
+@pytest.fixture
+def screens():
+    SCREENS.mkdir(parents=True, exist_ok=True)
+
+    async def shot(page, name):
+        await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+    return shot
