@@ -92,3 +92,11 @@ class PluginProblem(Event):
     activity: str
     plugin: str
     message: str
+
+
+@dataclass(frozen=True)
+class ModerationChanged(Event):
+    """"Approve before showing" was switched on or off for an activity."""
+
+    activity: str
+    moderated: bool
