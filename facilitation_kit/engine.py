@@ -484,6 +484,8 @@ class Workshop:
             cleaned = replaced
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
                "created_at": utc_iso()}
+        if self.tables["activities"][current].get("moderated"):
+            doc.update(hidden=True, held=True)  # approve before showing: held until approved
         await self._commit([put("contributions", key, doc)])
         role = self.role_of(pid)
         self._emit(ev.ContributionAdded(self.contribution_view(doc), role))
@@ -516,8 +518,9 @@ class Workshop:
             doc = self.tables["contributions"].get(key)
             if doc is None or doc.get("withdrawn"):
                 raise WorkshopError("unknown_contribution", "no such contribution")
-            if bool(doc.get("hidden")) != hidden:
+            if bool(doc.get("hidden")) != hidden or doc.get("held"):
                 new = dict(doc)
+                new.pop("held", None)  # approved (shown) or rejected (stays hidden)
                 if hidden:
                     new["hidden"] = True
                 else:
@@ -787,6 +790,22 @@ class Workshop:
                     return
                 if activity_id == self.current_id:
                     await self._broadcast_activity()
+
+    async def set_moderated(self, activity_id: str, moderated: bool) -> None:
+        """Approve before showing: while on, new contributions to the activity are
+        stored hidden and marked ``held`` until the facilitator shows (approves) or
+        hides (rejects) them with :meth:`set_hidden`."""
+        async with self._command_lock:
+            if self.agenda.activity(activity_id) is None:
+                raise WorkshopError("unknown_activity", f"no activity {activity_id!r} in the agenda")
+            if bool(self.tables["activities"][activity_id].get("moderated")) != moderated:
+                await self._set_state(activity_id, moderated=moderated)
+                self._emit(ev.ModerationChanged(activity_id, moderated))
+
+    def is_held(self, participant_id: str, client_id: str) -> bool:
+        """Whether a contribution waits for the facilitator's approval."""
+        doc = self.tables["contributions"].get(contribution_key(participant_id, client_id))
+        return bool(doc and doc.get("held") and not doc.get("withdrawn"))
 
     async def set_locked(self, locked: bool) -> None:
         async with self._command_lock:
