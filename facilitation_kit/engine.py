@@ -28,7 +28,7 @@ from . import events as ev
 from .activity import ActivityInfo, ActivityType, Item
 from .agenda import Agenda, AgendaActivity
 from .forms import Form, Invalid, clean_text
-from .plugins import PluginHost
+from .plugins import PluginHost, short_repr, trace, tracing
 from .store import Op, StoreError, delete, put
 
 log = logging.getLogger("facilitation_kit.engine")
@@ -87,30 +87,55 @@ class PluginCaller:
         self.cooldown = cooldown
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="facilitation-kit-plugin")
         self._cooling: dict[str, float] = {}
+        self._stuck: dict[str, Any] = {}
 
     async def call(self, atype: ActivityType, method: str, *args: Any) -> Any:
-        name = atype.name
-        until = self._cooling.get(name)
+        return await self.call_function(atype.name, f"{atype.name}.{method}", getattr(atype, method), *args)
+
+    async def call_function(self, key: str, label: str, fn: Callable[..., Any], *args: Any,
+                            **kwargs: Any) -> Any:
+        """Call ``fn`` (a plugin's method or hook implementation) under the rules above;
+        ``key`` names the plugin for the cool-down, ``label`` the call in messages."""
+        until = self._cooling.get(key)
         if until is not None and time.monotonic() < until:
-            raise PluginFailure(f"{name}.{method}: the plugin timed out recently; retrying shortly")
-        fn = getattr(atype, method)
+            raise PluginFailure(f"{label}: the plugin timed out recently; retrying shortly")
+        stuck = self._stuck.get(key)
+        if stuck is not None:
+            if not stuck.done():  # a thread is still blocked in it: do not feed it another
+                raise PluginFailure(f"{label}: the plugin is still stuck in an earlier call")
+            del self._stuck[key]
         loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        trace_on = tracing()
+        if trace_on:
+            trace(f"{label} called")
+        future = None
         try:
             if inspect.iscoroutinefunction(fn):
-                result = await asyncio.wait_for(fn(*args), self.timeout)
+                result = await asyncio.wait_for(fn(*args, **kwargs), self.timeout)
             else:
-                result = await asyncio.wait_for(
-                    asyncio.wrap_future(self._pool.submit(fn, *args), loop=loop), self.timeout)
+                future = self._pool.submit(fn, *args, **kwargs)
+                result = await asyncio.wait_for(asyncio.wrap_future(future, loop=loop), self.timeout)
                 if inspect.isawaitable(result):
                     result = await asyncio.wait_for(result, self.timeout)
         except asyncio.TimeoutError:
-            self._cooling[name] = time.monotonic() + self.cooldown
-            raise PluginFailure(f"{name}.{method} took longer than {self.timeout:g} s") from None
-        except (Invalid, WorkshopError):
+            self._cooling[key] = time.monotonic() + self.cooldown
+            if future is not None and not future.done():
+                self._stuck[key] = future
+            if trace_on:
+                trace(f"{label} timed out after {self.timeout:g} s")
+            raise PluginFailure(f"{label} took longer than {self.timeout:g} s") from None
+        except (Invalid, WorkshopError) as exc:
+            if trace_on:
+                trace(f"{label} rejected the input: {exc}")
             raise
         except Exception as exc:
-            raise PluginFailure(f"{name}.{method} raised {type(exc).__name__}: {exc}") from exc
-        self._cooling.pop(name, None)
+            if trace_on:
+                trace(f"{label} raised {type(exc).__name__}: {exc}")
+            raise PluginFailure(f"{label} raised {type(exc).__name__}: {exc}") from exc
+        self._cooling.pop(key, None)
+        if trace_on:
+            trace(f"{label} returned {short_repr(result)} ({(time.perf_counter() - started) * 1000:.1f} ms)")
         return result
 
     def shutdown(self) -> None:
@@ -642,14 +667,15 @@ class Workshop:
         self._emit(ev.PluginProblem(activity_id, plugin, message))
 
     def _fire_hook(self, name: str, **kwargs: Any) -> None:
+        """Run every implementation of a notification hook in the background, each
+        through :class:`PluginCaller` (off the loop, with a timeout)."""
         hook = getattr(self.plugins.pm.hook, name)
         for impl in hook.get_hookimpls():
             async def run(impl=impl):
+                args = {k: v for k, v in dict(workshop=self, **kwargs).items() if k in impl.argnames}
                 try:
-                    args = {k: v for k, v in dict(workshop=self, **kwargs).items() if k in impl.argnames}
-                    result = impl.function(**args)
-                    if inspect.isawaitable(result):
-                        await asyncio.wait_for(result, self.caller.timeout)
+                    await self.caller.call_function(f"hook:{impl.plugin_name}", f"{impl.plugin_name}.{name}",
+                                                    impl.function, **args)
                 except Exception as exc:
                     log.warning("hook %s of plugin %s failed: %s", name, impl.plugin_name, exc)
             task = asyncio.ensure_future(run())
