@@ -1,0 +1,199 @@
+"""The command line, run as a user would: real subprocesses, real files, real sockets."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from facilitation_kit.testing import Facilitator, Phone
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "facilitation_kit"]
+
+
+def run(*args, **kw):
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, **kw)
+
+
+class Served:
+    """`facilitation-kit serve --headless` in a subprocess, driven through --info-file."""
+
+    def __init__(self, data_dir: Path, *extra: str):
+        self.info_file = data_dir / f"info-{uuid.uuid4().hex[:6]}.json"
+        self.proc = subprocess.Popen(
+            [*CLI, "serve", "--headless", "--host", "127.0.0.1", "--port", "0",
+             "--data-dir", str(data_dir), "--info-file", str(self.info_file), *extra],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not self.info_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                out, err = self.proc.communicate(timeout=5)
+                raise AssertionError(f"serve did not start: {out}\n{err}")
+            time.sleep(0.05)
+        self.info = json.loads(self.info_file.read_text())
+
+    @property
+    def ws(self):
+        return f"ws://127.0.0.1:{self.info['port']}"
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+def test_python_dash_m_and_help():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("run", "serve", "sessions", "export", "plugins", "check"):
+        assert command in result.stdout
+
+
+async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
+    served = Served(tmp_path)
+    info = served.info
+    assert set(info) == {"url", "room", "facilitator_token", "session_id", "data_file", "port"}
+    assert info["url"] == f"http://127.0.0.1:{info['port']}/?room={info['room']}"
+    assert Path(info["data_file"]).exists()
+    facilitator = await Facilitator.connect(served.ws, info["facilitator_token"])
+    phone = await Phone.connect(served.ws + "/ws", info["room"])
+    assert (await phone.hello(name="Ana", role="Service user"))["type"] == "welcome"
+    assert (await facilitator.send_command("open"))["type"] == "ok"
+    await phone.expect("activity")
+    ack = await phone.submit({"answer": "A <b>relational</b> service"})
+    assert ack["type"] == "ack"
+
+    # export while it runs
+    result = await asyncio.to_thread(run, "export", info["session_id"], "--data-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    export = json.loads(result.stdout)
+    assert [c["data"] for c in export["contributions"]] == [{"answer": "A <b>relational</b> service"}]
+    assert export["contributions"][0]["role"] == "Service user"
+    assert export["participants"][0]["name"] is None  # anonymised by default
+    assert "token" not in json.dumps(export["participants"])
+
+    await phone.close()
+    await facilitator.close()
+    code, out, err = served.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "join:" in out and info["room"] in out and "stopped" in out
+    assert "Traceback" not in err
+
+    result = run("sessions", "--data-dir", tmp_path)
+    assert info["session_id"] in result.stdout and "1 contributions" in result.stdout.replace("  ", " ")
+    named = json.loads(run("export", info["session_id"], "--names", "--data-dir", tmp_path).stdout)
+    assert named["participants"][0]["name"] == "Ana"
+    csv_out = tmp_path / "out.csv"
+    result = run("export", info["session_id"], "--format", "csv", "-o", csv_out, "--data-dir", tmp_path)
+    assert result.returncode == 0 and "data.answer" in csv_out.read_text().splitlines()[0]
+    for fmt in ("md", "html"):
+        result = run("export", info["session_id"], "--format", fmt, "--data-dir", tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "relational" in result.stdout
+        assert "<b>relational</b>" not in result.stdout  # participant text is escaped
+
+
+async def test_kill_9_then_resume_keeps_every_acked_contribution(tmp_path):
+    served = Served(tmp_path)
+    info = served.info
+    facilitator = await Facilitator.connect(served.ws, info["facilitator_token"])
+    await facilitator.send_command("open")
+    phones = [await Phone.connect(served.ws + "/ws", info["room"]) for _ in range(3)]
+    acked = {}
+    for i, phone in enumerate(phones):
+        await phone.hello(role="Manager")
+        for n in range(5):
+            ack = await phone.submit({"answer": f"phone {i} idea {n}"}, id=f"{i}-{n}")
+            assert ack["type"] == "ack"
+            acked[(phone.id, ack["id"])] = ack["contribution"]
+    tokens = [p.token for p in phones]
+    served.proc.kill()  # kill -9: no shutdown, no final checkpoint
+    served.proc.wait(timeout=10)
+
+    resumed = Served(tmp_path, "--resume", info["session_id"])
+    assert resumed.info["session_id"] == info["session_id"]
+    assert resumed.info["room"] == info["room"]  # phones keep their link
+    again = await Phone.connect(resumed.ws + "/ws", info["room"])
+    welcome = await again.hello(token=tokens[0])
+    assert welcome["type"] == "welcome" and welcome["activity"]["state"] == "open"
+    assert len(welcome["mine"]) == 5
+    # the phone resends one it never saw acked: no duplicate
+    ack = await again.submit({"answer": "phone 0 idea 4"}, id="0-4")
+    assert ack["contribution"] == acked[(again.id, "0-4")]
+    await again.close()
+    resumed.stop()
+    export = json.loads(run("export", info["session_id"], "--data-dir", tmp_path).stdout)
+    stored = {(c["participant"], c["id"]): c for c in export["contributions"]}
+    assert set(stored) == set(acked)
+    for key, contribution in acked.items():
+        assert {k: stored[key][k] for k in contribution} == contribution
+
+
+def test_agenda_errors_are_one_line_naming_file_line_activity_field(tmp_path):
+    agenda = tmp_path / "bad.toml"
+    agenda.write_text('title = "T"\n\n[[activity]]\nid = "a"\nplugin = "open_question"\n'
+                      'max_lenght = 5\n', encoding="utf-8")
+    result = run("check", agenda)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"{agenda}:6: activity 'a': field 'max_lenght': open_question has no option" in result.stderr
+    assert "max_length" in result.stderr  # the allowed options are listed
+
+    agenda.write_text('title = "T"\n[[activity]]\nid = "a"\nplugin = "open_question"\n'
+                      'max_length = "long"\n', encoding="utf-8")
+    result = run("serve", "--headless", agenda, "--data-dir", tmp_path)
+    assert result.returncode == 2
+    assert f"{agenda}:5: activity 'a': field 'max_length': open_question: must be a whole number" in result.stderr
+
+    agenda.write_text('title = "T"\n[[activity]\n', encoding="utf-8")
+    result = run("check", agenda)
+    assert result.returncode == 2 and f"{agenda}:2: not valid TOML" in result.stderr
+
+    result = run("check", tmp_path / "missing.toml")
+    assert result.returncode == 2 and "no such agenda file" in result.stderr
+
+
+def test_unknown_session_lists_known_ones(tmp_path):
+    (tmp_path / "sessions").mkdir()
+    result = run("export", "nope", "--data-dir", tmp_path)
+    assert result.returncode == 2
+    assert "no session 'nope'" in result.stderr and "known sessions: none yet" in result.stderr
+    result = run("serve", "--headless", "--resume", "nope", "--port", "0", "--data-dir", tmp_path)
+    assert result.returncode == 2 and "no session 'nope'" in result.stderr
+
+
+def test_port_in_use_suggests_port(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = run("serve", "--headless", "--host", "127.0.0.1", "--port", port, "--data-dir", tmp_path)
+    assert result.returncode == 2
+    assert f"port {port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_data_dir_says_which_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("serve", "--headless", "--port", "0", "--data-dir", blocker / "data")
+    assert result.returncode == 2
+    assert str(blocker / "data") in result.stderr and "Traceback" not in result.stderr
+
+
+def test_plugins_lists_builtins_with_all():
+    assert json.loads(run("plugins").stdout) == [] or all(
+        not p["builtin"] for p in json.loads(run("plugins").stdout))
+    listed = {p["name"]: p for p in json.loads(run("plugins", "--all").stdout)}
+    assert {"open_question", "value_mapping", "role_redefinition", "ethical_compass", "dot_vote"} <= set(listed)
+    assert listed["open_question"]["package"] == "facilitation-kit"
+    assert listed["open_question"]["activities"] == ["open_question"]
