@@ -354,7 +354,7 @@ def _safe_value(value: str) -> bool:
 # --- Markdown ----------------------------------------------------------------------
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
-_MD_LINE_START = re.compile(r"^([#>+=\-]|\d+[.)](?=\s|$))")
+_MD_LINE_START = re.compile(r"^([#>=]|[-+](?=\s|$)|-(?=-)|\d+[.)](?=\s|$))")
 
 
 def md_text(value: Any) -> str:
@@ -402,7 +402,7 @@ def _block_md(block: Block) -> str:
     if isinstance(block, BulletList):
         return "\n".join("- " + (md_lines(i, joiner=" / ") or " ") for i in block.items)
     if isinstance(block, Quote):
-        text = "\n".join("> " + (md_text(line) or "") for line in clean(block.text).split("\n"))
+        text = "\\\n".join("> " + (md_text(line) or "") for line in clean(block.text).split("\n"))
         return text + (f"\n>\n> — {md_text(block.role)}" if block.role else "")
     return md_text(_fallback(block))
 

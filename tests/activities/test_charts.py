@@ -1,0 +1,80 @@
+"""SVG charts: well-formed, accessible, every label escaped, nothing loaded."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from facilitation_kit import charts
+
+EVIL = "<script>alert(1)</script> & \"quotes\" \x1b]2;PWNED\x07 [bold]x[/]"
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def built():
+    return {
+        "bars": charts.stacked_bars(f"Dots {EVIL}", [(EVIL, {EVIL: 2, "Manager": 1}), ("Plain", {"Manager": 4})],
+                                    [EVIL, "Manager"], unit="dots"),
+        "map": charts.importance_support_map(f"Map {EVIL}", [(5, 1, EVIL, 2), (3, 4, "Manager", 1)], [EVIL, "Manager"]),
+        "dumbbell": charts.dumbbell(f"Compass {EVIL}", [(EVIL, EVIL, 1.5, 4.0), (EVIL, "Manager", 3, None)],
+                                    low_label=EVIL, high_label="Held by the service user"),
+        "empty": charts.stacked_bars("Nothing", [], []),
+    }
+
+
+@pytest.mark.parametrize("kind", ["bars", "map", "dumbbell", "empty"])
+def test_each_chart_is_well_formed_accessible_and_inert(kind):
+    svg = built()[kind]
+    root = ET.fromstring(svg)  # well-formed XML: every label was escaped
+    assert root.tag == NS + "svg" and root.get("role") == "img"
+    assert root.find(NS + "title") is not None and root.find(NS + "title").text
+    assert not list(root.iter(NS + "script"))
+    assert "<script" not in svg and "\x1b" not in svg and "\x07" not in svg
+    assert not re.search(r"(href|src)=", svg) and "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
+    texts = "".join(root.itertext())
+    if kind != "empty":
+        assert "<script>alert(1)</script>" in texts  # shown as text, not markup
+
+
+def test_bars_use_patterns_and_a_legend_so_colour_is_not_the_only_cue():
+    svg = built()["bars"]
+    root = ET.fromstring(svg)
+    patterns = [p.get("id") for p in root.iter(NS + "pattern")]
+    assert len(patterns) == 2 and len(set(patterns)) == 2
+    assert len(root.find(NS + "defs").find(NS + "pattern")) == 1  # the first role is a solid fill ...
+    assert len(list(root.iter(NS + "pattern"))[1]) == 2           # ... the second has stripes on top
+    legend = [t.text for t in root.iter(NS + "text")]
+    assert "Manager" in legend
+    segments = [t.text for r in root.iter(NS + "rect") for t in r.iter(NS + "title")]
+    assert "Plain — Manager: 4" in segments
+
+
+def test_map_shades_the_important_but_badly_supported_corner():
+    svg = charts.importance_support_map("Map", [(5, 1, "Service user", 3)], ["Service user", "Manager"])
+    assert "important but badly supported" in svg
+    assert "3 rated cards; 3 of them important (at least 4) but badly supported (at most 2)." in svg
+    root = ET.fromstring(svg)
+    shapes = [el.tag for el in root.iter() if el.tag in (NS + "circle", NS + "polygon", NS + "rect")]
+    assert NS + "circle" in shapes and NS + "rect" in shapes  # marker shapes differ by role, legend too
+
+
+def test_dumbbell_marks_today_and_desired_with_different_shapes():
+    svg = charts.dumbbell("Compass", [("", "Significance", 2, 4)])
+    root = ET.fromstring(svg)
+    g = [el for el in root.iter(NS + "g")][0]
+    assert {el.tag for el in g} >= {NS + "circle", NS + "rect", NS + "line", NS + "title"}
+    assert "Significance: today 2, desired 4" in svg
+
+
+def test_two_charts_never_share_pattern_ids():
+    one = charts.stacked_bars("A", [("x", {"r": 1})], ["r"])
+    two = charts.stacked_bars("B", [("x", {"r": 1})], ["r"])
+    ids = lambda s: set(re.findall(r'id="([^"]+)"', s))  # noqa: E731
+    assert not ids(one) & ids(two)
+
+
+def test_clean_strips_controls_but_keeps_newlines_and_tabs():
+    assert charts.clean("a\x00b\x1b[31mc\x9bd\u202ee\nf\tg") == "ab[31mcde\nf\tg"
+    assert charts.esc("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
