@@ -4,14 +4,17 @@ Shipped with the package and registered as a pytest plugin (``pytest11`` entry p
 so plugin authors get the fixtures too::
 
     async def test_my_activity(workshop_host):
-        host = await workshop_host("my-agenda.toml")
+        host = await workshop_host(single_activity("my_activity", prompt="What matters?"))
         ana = await host.phone(role="Service user")
-        await host.facilitator.send_command("open")
+        await host.open()
         ack = await ana.submit({"answer": "time to talk"})
         assert ack["type"] == "ack"
+        assert (await host.summary("a1"))["count"] == 1
+        assert "time to talk" in host.report("md")
 
 Everything is real: websockets over loopback on port 0, the journalled TinyDB store in a
-temporary directory, the plugins installed through entry points.
+temporary directory, the plugins installed through entry points (plus any given with
+``extra_plugins=`` or ``activities=``). ``docs/testing_plugins.md`` is the guide.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from typing import Any, AsyncIterator
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from . import events as ev
+from . import hookimpl
 from .host import Host
 
-__all__ = ["Phone", "Facilitator", "TestHost", "workshop_host", "start_test_host"]
+__all__ = ["Phone", "Facilitator", "TestHost", "workshop_host", "start_test_host",
+           "single_activity", "agenda_toml", "plugin_host"]
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -67,6 +73,20 @@ class Phone:
                 frame = await self.recv(timeout)
                 if frame.get("type") == type_ and all(frame.get(k) == v for k, v in match.items()):
                     return frame
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def wait_activity(self, id: str | None = None, state: str | None = None,
+                            timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        """Return the current activity once it is ``id`` (and in ``state``), reading
+        frames as needed. Returns at once if the phone already knows it."""
+        def fits(activity):
+            return (activity is not None and (id is None or activity.get("id") == id)
+                    and (state is None or activity.get("state") == state))
+
+        async def wait():
+            while not fits(self.activity):
+                await self.recv(timeout)
+            return self.activity
         return await asyncio.wait_for(wait(), timeout)
 
     async def hello(self, *, name: str | None = None, role: str | None = None, lang: str | None = None,
@@ -167,6 +187,13 @@ class TestHost:
         self.host = host
         self.facilitator: Facilitator | None = None
         self.phones: list[Phone] = []
+        #: Every :class:`~facilitation_kit.events.PluginProblem` the workshop emitted.
+        self.plugin_problems: list[ev.PluginProblem] = []
+        self._unsubscribe = host.workshop.subscribe(self._on_event)
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.PluginProblem):
+            self.plugin_problems.append(event)
 
     @property
     def workshop(self):
@@ -191,8 +218,58 @@ class TestHost:
                 raise AssertionError(f"join failed: {frame}")
         return phone
 
+    async def phones_join(self, count: int, *, role: str | None = None) -> list[Phone]:
+        """``count`` joined phones with the same role."""
+        return [await self.phone(role=role) for _ in range(count)]
+
+    # -- facilitator commands ----------------------------------------------------------
+    async def command(self, command: str, **fields: Any) -> dict[str, Any]:
+        """Send a facilitator command; return its ``ok`` frame, or fail the test with
+        the ``error`` frame. Then wait until every joined phone has seen the current
+        activity as it is now, so the next ``submit`` goes to the right place."""
+        frame = await self.facilitator.send_command(command, **fields)
+        if frame.get("type") != "ok":
+            raise AssertionError(f"facilitator command {command!r} failed: {frame}")
+        await self.sync_phones()
+        return frame
+
+    async def open(self) -> dict[str, Any]:
+        """Open the current activity for submissions."""
+        return await self.command("open")
+
+    async def close(self) -> dict[str, Any]:
+        """Close the current activity."""
+        return await self.command("close")
+
+    async def next(self) -> dict[str, Any]:
+        """Go to the next activity of the agenda."""
+        return await self.command("next")
+
+    async def goto(self, activity_id: str) -> dict[str, Any]:
+        """Go to an activity by its id."""
+        return await self.command("goto", activity=activity_id)
+
+    async def sync_phones(self) -> None:
+        current = self.workshop.current_id
+        if current is None:
+            return
+        state = self.workshop.activity_state(current)["state"]
+        for phone in self.phones:
+            if phone.welcome is not None and phone.ws.state.name == "OPEN":
+                await phone.wait_activity(current, state)
+
+    # -- results -----------------------------------------------------------------------
     async def results(self, activity_id: str) -> dict[str, Any]:
+        """What the host answers the facilitator: ``{"results": …, "visible": …}`` or
+        ``{"error": …}`` when the plugin failed."""
         return await self.workshop.results(activity_id)
+
+    async def summary(self, activity_id: str) -> dict[str, Any]:
+        """The plugin's ``summarise`` result; fails the test if the plugin failed."""
+        answer = await self.results(activity_id)
+        if "error" in answer:
+            raise AssertionError(f"results of {activity_id!r} failed: {answer['error']}")
+        return answer["results"]
 
     def export(self) -> dict[str, Any]:
         return self.workshop.export()
@@ -203,6 +280,7 @@ class TestHost:
         return render_report(self.export(), self.host.plugins, format=format)
 
     async def aclose(self) -> None:
+        self._unsubscribe()
         for phone in self.phones:
             with contextlib.suppress(Exception):
                 await phone.close()
@@ -211,12 +289,54 @@ class TestHost:
                 await self.facilitator.close()
 
 
+class _Activities:
+    """A throwaway plugin that registers the given activity types."""
+
+    def __init__(self, activity_types):
+        self.activity_types = list(activity_types)
+
+    @hookimpl
+    def register_activities(self, register):
+        for activity_type in self.activity_types:
+            register(activity_type)
+
+
+def plugin_host(extra_plugins: Any = (), activities: Any = ()):
+    """Load the installed plugins plus ``extra_plugins`` (modules, classes or objects
+    with ``@hookimpl`` functions, or ``(name, plugin)`` pairs) and a throwaway plugin
+    registering ``activities`` (ActivityType instances). Returns the
+    :class:`~facilitation_kit.plugins.PluginHost`, whose ``problems`` say what failed."""
+    from .plugins import load_plugins
+
+    extra = []
+    for plugin in extra_plugins:
+        if isinstance(plugin, tuple):
+            extra.append(plugin)
+        else:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            extra.append((f"test-{name}", plugin))
+    if activities:
+        extra.append(("test-activities", _Activities(activities)))
+    return load_plugins(extra=extra)
+
+
 @contextlib.asynccontextmanager
 async def start_test_host(agenda: str | Path | None = None, *, data_dir: str | Path,
+                          extra_plugins: Any = (), activities: Any = (),
                           **kw: Any) -> AsyncIterator[TestHost]:
-    """Start a host on 127.0.0.1, port 0, with a connected facilitator."""
+    """Start a host on 127.0.0.1, port 0, with a connected facilitator.
+
+    ``agenda`` is a path (``None``: the default CoSIE agenda). ``extra_plugins`` and
+    ``activities`` are registered besides the installed plugins (see :func:`plugin_host`);
+    other keyword arguments go to :class:`~facilitation_kit.host.Host` (e.g.
+    ``plugin_timeout=0.5``).
+    """
     kw.setdefault("host", "127.0.0.1")
     kw.setdefault("port", 0)
+    if extra_plugins or activities:
+        if kw.get("plugins") is not None:
+            raise TypeError("give either plugins= (a PluginHost) or extra_plugins=/activities=")
+        kw["plugins"] = plugin_host(extra_plugins, activities)
     async with Host.start(agenda, data_dir=data_dir, **kw) as host:
         test_host = TestHost(host)
         test_host.facilitator = await Facilitator.connect(test_host.ws_url, host.facilitator_token)
@@ -226,11 +346,51 @@ async def start_test_host(agenda: str | Path | None = None, *, data_dir: str | P
             await test_host.aclose()
 
 
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to an agenda")
+
+
+def agenda_toml(activities: list[dict[str, Any]], *, title: str = "Test workshop",
+                roles: list[str] | None = None, **settings: Any) -> str:
+    """An agenda's TOML text: ``activities`` are dicts of agenda keys (``id``,
+    ``plugin``, options, …); ``settings`` are other top-level keys (``language``, …)."""
+    lines = [f"title = {_toml_value(title)}"]
+    if roles is not None:
+        lines.append(f"roles = {_toml_value(roles)}")
+    lines += [f"{key} = {_toml_value(value)}" for key, value in settings.items()]
+    for activity in activities:
+        lines.append("\n[[activity]]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in activity.items()]
+    return "\n".join(lines) + "\n"
+
+
+def single_activity(plugin: str, *, id: str = "a1", session_roles: list[str] | None = None,
+                    **fields: Any) -> str:
+    """The TOML text of an agenda with one activity of ``plugin`` (id ``a1``) that
+    takes the given agenda keys and options, e.g.
+    ``single_activity("open_question", prompt="Why?", max_length=80)``.
+    ``session_roles`` replaces the default participant roles."""
+    return agenda_toml([{"id": id, "plugin": plugin, **fields}], roles=session_roles)
+
+
 @pytest.fixture
 async def workshop_host(tmp_path):
-    """Factory fixture: ``host = await workshop_host(agenda_path_or_toml_text, **host_kwargs)``.
+    """Factory fixture: ``host = await workshop_host(agenda, **kwargs)``.
 
-    Accepts a path or the agenda's TOML text. Every host it starts is stopped at the end.
+    ``agenda`` is a path, the agenda's TOML text (see :func:`single_activity`) or
+    ``None`` for the default CoSIE agenda. Keyword arguments are those of
+    :func:`start_test_host` (``extra_plugins=``, ``activities=``, ``plugin_timeout=``, …).
+    Every host it starts is stopped at the end of the test.
     """
     stack = contextlib.AsyncExitStack()
     counter = itertools.count()
