@@ -1,0 +1,40 @@
+"""``python -m bench [phones|growth|all] [options]``: run the benchmarks and print figures.
+
+    python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
+    python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
+    python -m bench all [--quick]                               both, one after the other (default)
+
+Each prints its figures and the exact command to reproduce them. The TUI variant is
+bench/tui_lag.py. Results and how to read them: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    command = argv[0] if argv and not argv[0].startswith("-") else "all"
+    rest = argv[1:] if argv and not argv[0].startswith("-") else argv
+    if command == "phones":
+        from bench import phones
+        phones.main(rest)
+    elif command == "growth":
+        from bench import growth
+        growth.main(rest)
+    elif command == "all":
+        from bench import growth, phones
+        phones.main(rest)
+        print()
+        growth.main(rest)
+    else:
+        print(f"unknown benchmark {command!r}; choose phones, growth or all", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
