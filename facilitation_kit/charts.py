@@ -141,7 +141,7 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
     for r, ((label, values), total) in enumerate(zip(rows, totals)):
         y = y0 + r * (bar_h + gap)
         out.append(f'<text x="{label_w + pad - 6}" y="{y + 14:g}" text-anchor="end">'
-                   XX
+                   f'<title>{esc(label)}</title>{esc(_short(label, 32))}</text>')
         x = label_w + pad
         for i, name in enumerate(series):
             value = values.get(name, 0)
@@ -304,7 +304,7 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
             continue
         label, today, desired = value
         indent = pad + (12 if group is not None and any(g for g, *_ in rows) else 0)
-        out.append(f'<text x="{indent}" y="{y + 4:g}"><title>{esc(label)}</title>{esc(_short(label, 29))}</text>')
+        out.append(f'<text x="{indent}" y="{y + 4:g}"><title>{esc(label)}</title>{esc(_short(label, 30))}</text>')
         tip = f"{label}: today {_num(today) if today is not None else 'n/a'}, desired {_num(desired) if desired is not None else 'n/a'}"
         out.append(f"<g><title>{esc(tip)}</title>")
         if today is not None and desired is not None:
