@@ -45,8 +45,9 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
     participants.sort(key=lambda p: p["joined_at"] or "")
     order = {a["id"]: i for i, a in enumerate(agenda_json.get("activities") or [])}
     contributions = []
+    erased = {pid for pid, doc in tables["participants"].items() if doc.get("erased")}
     for doc in tables["contributions"].values():
-        if doc.get("withdrawn"):
+        if doc.get("withdrawn") or doc["participant"] in erased:
             continue
         row = {"id": doc["id"], "participant": doc["participant"], "activity": doc["activity"],
                "data": doc["data"], "created_at": doc["created_at"],
