@@ -179,7 +179,7 @@ def load_plugins(extra: Iterable[tuple[str, object]] = (), *, entry_points_group
             pm.register(ep.load(), name=ep.name)
         except Exception as exc:  # a broken plugin must not stop the workshop
             host.problems.append(PluginProblem(ep.name, f"failed to load: {type(exc).__name__}: {exc}"))
-            log.warning("skipping plugin %s: %s: %s", ep.name, type(exc).__name__, exc)
+            log.info("skipping plugin %s: %s: %s", ep.name, type(exc).__name__, exc)
             trace(f"{ep.name} failed to load: {type(exc).__name__}: {exc}")
     for name in sorted((only or set()) - found):
         host.problems.append(PluginProblem(
@@ -245,7 +245,7 @@ def _collect_activity_types(host: PluginHost, timeout: float) -> None:
             message = None
         if message:
             host.problems.append(PluginProblem(plugin_name, message))
-            log.warning("plugin %s: %s", plugin_name, message)
+            log.info("plugin %s: %s", plugin_name, message)
             trace(f"register_activities <- {plugin_name}: {message} ({elapsed:.1f} ms)")
             continue
         names = []
