@@ -1,0 +1,44 @@
+"""Messages the facilitator's terminal app passes upwards.
+
+Widgets never call the engine themselves: they say what the facilitator asked for, and
+the app runs the engine command in a worker and reports the outcome. Engine events come
+down the other way, batched, as method calls on the screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+__all__ = ["WorkshopCommand", "EraseRequested", "ExportFinished"]
+
+
+@dataclass
+class WorkshopCommand(Message):
+    """Run ``Workshop.<command>(*args, **kwargs)``; ``done`` is said when it worked."""
+
+    command: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    done: str = ""
+
+
+@dataclass
+class EraseRequested(Message):
+    """The facilitator wants one participant's data erased (asks for confirmation)."""
+
+    participant_id: str
+    label: str
+    contributions: int
+
+
+@dataclass
+class ExportFinished(Message):
+    """An export was written to ``path`` (or failed with ``error``)."""
+
+    format: str
+    path: Path | None = None
+    error: str | None = None
