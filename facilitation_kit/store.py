@@ -316,7 +316,12 @@ class Store:
                 batch, self._queue = self._queue, []
                 if not batch and self._closing:
                     return
-            self._commit(batch)
+            try:
+                self._commit(batch)
+            except Exception as exc:  # never die: a dead writer would hang every later write
+                error = StoreError(f"cannot write {self.paths['journal']}: {type(exc).__name__}: {exc}")
+                for _, fut, loop in batch:
+                    loop.call_soon_threadsafe(_settle, fut, error)
 
     def _commit(self, batch) -> None:
         start = self._journal.tell()
@@ -396,8 +401,10 @@ def _settle(fut: asyncio.Future, error: Exception | None) -> None:
 def _check_json(ops: list[Op]) -> None:
     """Reject values JSON cannot hold before anything is written."""
     try:
-        json.dumps(ops, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        # encode too: a lone surrogate passes json.dumps but not UTF-8, and the writer
+        # thread would fail on it after the fact
+        json.dumps(ops, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
         raise StoreError(f"not storable: {exc}") from None
 
 
