@@ -103,6 +103,27 @@ def _reply_key(frame: dict | None, facilitator: bool) -> dict[str, Any]:
     return {key: value}
 
 
+def _fix_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """A lone surrogate (``"\\ud800"`` in JSON) becomes U+FFFD everywhere in a frame, as
+    forms.clean_text does for text: such a string can be neither stored as UTF-8 nor
+    sent back (an ``id`` is echoed in replies)."""
+    if isinstance(value, str):
+        return _fix_text(value)
+    if isinstance(value, dict):
+        return {_fix_text(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
+
+
 class ProtocolServer:
     """Serves one workshop. Start with :meth:`start`, stop with :meth:`stop`."""
 
@@ -245,6 +266,8 @@ class ProtocolServer:
             raise BadFrame("too_large", f"frames may be at most {self.limits.max_frame} bytes")
         try:
             frame = json.loads(message)
+            if "\\u" in message:  # only a \u escape can carry a lone surrogate into a str
+                frame = _replace_surrogates(frame)
         except (ValueError, RecursionError):
             raise BadFrame("bad_json", "the frame is not valid JSON") from None
         if not isinstance(frame, dict):
