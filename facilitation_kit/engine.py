@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import json
 import logging
 import secrets
 import time
@@ -77,17 +78,22 @@ class PluginCaller:
     """Calls activity-type methods off the loop with a timeout; contains failures.
 
     A synchronous method runs in a small thread pool so that one that blocks cannot
-    stall the event loop; an async one is awaited with the same timeout. After a
-    timeout the type is given a cool-down (``cooldown`` seconds) during which calls
-    fail at once, so a hung plugin cannot use up the pool.
+    stall the event loop; an async one is awaited with the same timeout. One plugin may
+    use at most ``per_plugin`` worker threads at once, so a plugin that blocks cannot
+    take the workers every other activity needs. After a timeout the plugin is given a
+    cool-down (``cooldown`` seconds) during which calls fail at once, and while a thread
+    is still stuck in it new calls fail at once too.
     """
 
-    def __init__(self, timeout: float = 5.0, cooldown: float = 30.0, workers: int = 4):
+    def __init__(self, timeout: float = 5.0, cooldown: float = 30.0, workers: int = 8,
+                 per_plugin: int = 2):
         self.timeout = timeout
         self.cooldown = cooldown
+        self.per_plugin = per_plugin
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="facilitation-kit-plugin")
         self._cooling: dict[str, float] = {}
         self._stuck: dict[str, Any] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def call(self, atype: ActivityType, method: str, *args: Any) -> Any:
         return await self.call_function(atype.name, f"{atype.name}.{method}", getattr(atype, method), *args)
@@ -95,7 +101,7 @@ class PluginCaller:
     async def call_function(self, key: str, label: str, fn: Callable[..., Any], *args: Any,
                             **kwargs: Any) -> Any:
         """Call ``fn`` (a plugin's method or hook implementation) under the rules above;
-        ``key`` names the plugin for the cool-down, ``label`` the call in messages."""
+        ``key`` names the plugin for the limits, ``label`` the call in messages."""
         until = self._cooling.get(key)
         if until is not None and time.monotonic() < until:
             raise PluginFailure(f"{label}: the plugin timed out recently; retrying shortly")
@@ -105,20 +111,31 @@ class PluginCaller:
                 raise PluginFailure(f"{label}: the plugin is still stuck in an earlier call")
             del self._stuck[key]
         loop = asyncio.get_running_loop()
+        slots = self._slots.setdefault(key, asyncio.Semaphore(self.per_plugin))
         started = time.perf_counter()
         trace_on = tracing()
         if trace_on:
             trace(f"{label} called")
         future = None
         try:
-            if inspect.iscoroutinefunction(fn):
-                result = await asyncio.wait_for(fn(*args, **kwargs), self.timeout)
-            else:
-                future = self._pool.submit(fn, *args, **kwargs)
-                result = await asyncio.wait_for(asyncio.wrap_future(future, loop=loop), self.timeout)
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, self.timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.timeout):
+                await slots.acquire()
+                handed_over = False
+                try:
+                    if inspect.iscoroutinefunction(fn):
+                        result = await fn(*args, **kwargs)
+                    else:
+                        future = self._pool.submit(fn, *args, **kwargs)
+                        # the slot is free again only when the thread is
+                        future.add_done_callback(lambda _f: _release_threadsafe(loop, slots))
+                        handed_over = True
+                        result = await asyncio.wrap_future(future, loop=loop)
+                        if inspect.isawaitable(result):
+                            result = await result
+                finally:
+                    if not handed_over:
+                        slots.release()
+        except TimeoutError:
             self._cooling[key] = time.monotonic() + self.cooldown
             if future is not None and not future.done():
                 self._stuck[key] = future
@@ -140,6 +157,13 @@ class PluginCaller:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _release_threadsafe(loop: asyncio.AbstractEventLoop, slots: asyncio.Semaphore) -> None:
+    try:
+        loop.call_soon_threadsafe(slots.release)
+    except RuntimeError:  # the loop is closed: nobody waits for the slot any more
+        pass
 
 
 Subscriber = Callable[[ev.Event], None]
@@ -634,6 +658,7 @@ class Workshop:
             extras = await self.caller.call(registered.activity_type, "extras", info)
             if not isinstance(extras, dict):
                 raise PluginFailure(f"{act.plugin}.extras returned {type(extras).__name__}, not a dict")
+            _require_json(extras, f"{act.plugin}.extras")
             for key, value in extras.items():
                 view.setdefault(str(key), value)
         except (PluginFailure, Exception) as exc:
@@ -854,6 +879,7 @@ class Workshop:
                                              self.contributions(activity_id))
             if not isinstance(results, dict):
                 raise PluginFailure(f"summarise returned {type(results).__name__}, not a dict")
+            _require_json(results, f"{act.plugin}.summarise")
         except PluginFailure as exc:
             self._plugin_failed(activity_id, act.plugin, str(exc))
             return {"error": str(exc)}
@@ -877,6 +903,14 @@ class Workshop:
         for task in list(self._plugin_tasks):
             task.cancel()
         self.caller.shutdown()
+
+
+def _require_json(value: Any, what: str) -> None:
+    """Plugin data goes over the wire as JSON: refuse what would not (a set, NaN, …)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
 
 
 def _new_activity_state(act: AgendaActivity) -> dict[str, Any]:
