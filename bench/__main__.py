@@ -27,6 +27,9 @@ def main(argv: list[str]) -> int:
         growth.main(rest)
     elif command == "all":
         from bench import growth, phones
+        if set(rest) - {"--quick"}:
+            print("`all` takes only --quick; give options to `phones` or `growth` directly", file=sys.stderr)
+            return 2
         phones.main(rest)
         print()
         growth.main(rest)

@@ -148,21 +148,24 @@ async def _worker(conn, cores) -> None:
             lat: list[float] = []
             outcome: dict[str, int] = {}
             late: list[float] = []
+            series: list[tuple[float, float]] = []
 
             async def paced(c: Client) -> None:
                 due = start_at + random.uniform(0, interval)
-                tasks = []
+                tasks, sent_at = [], []
                 while due < end_at:
                     await asyncio.sleep(max(0.0, due - time.monotonic()))
                     late.append(time.monotonic() - due)
+                    sent_at.append(time.monotonic())
                     tasks.append(asyncio.ensure_future(c.submit()))
                     due += interval
-                for latency, kind in await asyncio.gather(*tasks):
+                for (latency, kind), sent in zip(await asyncio.gather(*tasks), sent_at):
                     outcome[kind] = outcome.get(kind, 0) + 1
                     if kind in ("ack", "submit") and latency is not None:
                         lat.append(latency)
+                        series.append((sent - start_at, latency))
             await asyncio.gather(*(paced(c) for c in clients))
-            conn.send({"latency_s": lat, "outcome": outcome, "late_s": late})
+            conn.send({"latency_s": lat, "outcome": outcome, "late_s": late, "series": series})
         elif cmd == "saturate":
             cap, start_at, end_at = args
             lat = []
@@ -375,6 +378,10 @@ def run_target(kind: str, opts, cores_host, cores_load, work: Path) -> dict[str,
         result["steady_outcome"] = _merge([s["outcome"] for s in steady])
         result["steady_generator_late_p99_ms"] = common.percentile(late, 99) * 1000 if late else 0.0
         result["steady_host_cpu"] = (cpu_b - cpu_a) / (opts.seconds + 0.5)
+        series = sorted(x for s in steady for x in s["series"])
+        result["steady_by_second"] = [
+            (sec, common.percentile([l for t, l in series if sec <= t < sec + 1], 99) * 1000)
+            for sec in range(int(opts.seconds))]
 
         # saturate
         start_at = time.monotonic() + 0.5

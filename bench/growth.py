@@ -1,0 +1,159 @@
+"""Growth benchmark: does a durable ack get slower as a session fills up, and how long
+does resuming a big session take?
+
+For each size S (default 0, 10,000 and 50,000 stored contributions):
+
+1. build: a session with S contributions from 500 participants, written through the
+   engine (``Workshop.submit``, the same validation and durable group commit as a
+   phone's submission, without the network); the build rate is reported too;
+2. resume: ``facilitation-kit serve --headless --resume ID`` as a subprocess pinned to
+   its own core; resume time = process start → listening (info file written), which
+   includes the interpreter start-up (the S = 0 row shows that fixed part);
+3. ack cost: one phone joins and submits ``--acks`` contributions one after another
+   (each waits for its ack: written and fsynced) after ``--warmup`` unmeasured ones;
+4. check: the host is stopped cleanly and the session read back: S + acks stored.
+
+Also timed in-process: loading the store alone (``Store.open``: checkpoint + journal
+replay + folding into a fresh checkpoint) and one checkpoint write at size S — the
+writer thread writes one every 20,000 journal operations, and acks queued meanwhile
+wait for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import common
+
+PARTICIPANTS = 500
+
+
+async def build(data_dir: Path, agenda: Path, size: int) -> tuple[str, float]:
+    """A session with ``size`` stored contributions; returns (session id, build seconds)."""
+    from facilitation_kit.host import Host
+
+    async with Host.start(agenda, data_dir=data_dir, host="127.0.0.1", port=0) as host:
+        w = host.workshop
+        pids = []
+        for i in range(min(PARTICIPANTS, max(1, size))):
+            doc, _, _ = await w.join(name=f"p{i}", role="Service user")
+            pids.append(doc["id"])
+        started = time.monotonic()
+        chunk = 1000
+        for base in range(0, size, chunk):
+            await asyncio.gather(*(
+                w.submit(pids[k % len(pids)], f"pre-{k}", "a1",
+                         {"answer": f"Stored idea {k}: a named worker who knows the family's story."})
+                for k in range(base, min(size, base + chunk))))
+        return host.session_id, time.monotonic() - started
+
+
+async def ack_costs(port: int, room: str, warmup: int, count: int) -> list[float]:
+    from websockets.asyncio.client import connect
+
+    async with connect(f"ws://127.0.0.1:{port}/ws", compression=None, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "hello", "room": room, "name": "bench", "role": "Manager",
+                                  "lang": "en", "token": None}))
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        assert welcome["type"] == "welcome", welcome
+        activity = welcome["activity"]["id"]
+        out = []
+        for i in range(warmup + count):
+            cid = f"bench-{i}"
+            sent = time.monotonic()
+            await ws.send(json.dumps({"type": "submit", "id": cid, "activity": activity,
+                                      "data": {"answer": f"Measured idea {i}"}}))
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if frame.get("id") == cid:
+                    break
+            if frame["type"] != "ack":
+                raise RuntimeError(f"submission refused: {frame}")
+            if i >= warmup:
+                out.append(time.monotonic() - sent)
+            # pace below the per-connection rate limit (30/s)
+            await asyncio.sleep(max(0.0, 0.04 - (time.monotonic() - sent)))
+        return out
+
+
+def one_size(size: int, opts, work: Path) -> dict[str, Any]:
+    from facilitation_kit import store as store_mod
+
+    agenda = common.write_agenda(work / "agenda.toml", activities=2)
+    data_dir = work / "data"
+    sid, build_s = asyncio.run(build(data_dir, agenda, size))
+    result: dict[str, Any] = {"size": size, "build_s": build_s,
+                              "build_rate": size / build_s if size and build_s else float("nan")}
+    server = common.start_host(data_dir, resume=sid, cores=opts.host_cores)
+    try:
+        result["resume_s"] = server.started_in
+        lat = asyncio.run(ack_costs(server.port, server.info["room"], opts.warmup, opts.acks))
+        result["ack"] = common.latency_summary(lat)
+        result["rss_mib"] = common.rss_bytes(server.pid) / 2**20
+    finally:
+        result["exit_code"] = server.stop()
+    tables, _ = store_mod.read_session(data_dir, sid)
+    result["stored"] = sum(1 for c in tables["contributions"].values() if not c.get("withdrawn"))
+    result["expected"] = size + opts.warmup + opts.acks
+    started = time.monotonic()
+    store = store_mod.Store.open(data_dir, sid)
+    result["store_open_s"] = time.monotonic() - started
+    paths = store.paths
+    store.close()
+    started = time.monotonic()
+    store_mod._write_checkpoint(work / "checkpoint-timing.json", tables, 1)
+    result["checkpoint_s"] = time.monotonic() - started
+    result["checkpoint_mib"] = (work / "checkpoint-timing.json").stat().st_size / 2**20
+    result["session_file_mib"] = paths["checkpoint"].stat().st_size / 2**20
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench growth", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="sizes 0, 500 and 2,000; 30 acks each")
+    parser.add_argument("--sizes", default=None, help="comma-separated stored counts (default 0,10000,50000)")
+    parser.add_argument("--acks", type=int, default=None, help="measured sequential acks per size (default 300)")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured acks first (default 20)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
+    return parser
+
+
+def main(argv: list[str]) -> list[dict[str, Any]]:
+    opts = build_parser().parse_args(argv)
+    sizes = [int(s) for s in (opts.sizes or ("0,500,2000" if opts.quick else "0,10000,50000")).split(",")]
+    opts.acks = opts.acks or (30 if opts.quick else 300)
+    opts.host_cores, load_cores = common.core_plan()
+    common.pin(load_cores)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="fk-bench-growth-") as tmp:
+        for size in sizes:
+            work = Path(tmp) / str(size)
+            work.mkdir()
+            results.append(one_size(size, opts, work))
+    print(f"machine: {common.machine()}")
+    print(f"pinning: host on cores {sorted(opts.host_cores) if opts.host_cores else 'unpinned'}, "
+          f"client on {sorted(load_cores) if load_cores else 'unpinned'}")
+    print(f"{'stored':>8}  {'ack p50':>8} {'p95':>7} {'p99':>7} {'max':>7}  {'resume':>8}  "
+          f"{'Store.open':>10}  {'checkpoint':>10}  {'file':>8}  {'built at':>10}  stored after run")
+    for r in results:
+        a = r["ack"]
+        print(f"{r['size']:>8}  {a['p50_ms']:>6.2f}ms {a['p95_ms']:>5.2f}ms {a['p99_ms']:>5.2f}ms {a['max_ms']:>5.1f}ms  "
+              f"{r['resume_s']:>7.2f}s  {r['store_open_s']:>9.3f}s  {r['checkpoint_s']:>9.3f}s  "
+              f"{r['session_file_mib']:>6.1f}MiB  {r['build_rate']:>7.0f}/s  "
+              f"{r['stored']} (expected {r['expected']}{', OK' if r['stored'] == r['expected'] else ', MISMATCH'})")
+    base, top = results[0], results[-1]
+    if base["ack"]["p50_ms"] > 0 and len(results) > 1:
+        print(f"ack p50 at {top['size']} stored vs {base['size']}: {top['ack']['p50_ms'] / base['ack']['p50_ms']:.2f}x "
+              f"(p99 {top['ack']['p99_ms'] / base['ack']['p99_ms']:.2f}x; target: flat within 2x)")
+        print(f"resume of {top['size']} contributions: {top['resume_s']:.2f} s "
+              f"({top['resume_s'] - base['resume_s']:+.2f} s over an empty session's start-up)")
+    print(f"reproduce: {common.reproduce_line(['growth', *argv])}")
+    if opts.json:
+        opts.json.write_text(json.dumps(results, indent=2))
+    return results
