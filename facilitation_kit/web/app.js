@@ -252,14 +252,26 @@
   }
 
   // ------------------------------------------------------------------ announcements
-  var announceTimer = null;
-  function announce(text) { speak($("announce"), text); }
-  function alertText(text) { speak($("alert"), text); }
-  function speak(node, text) {
-    // Clear first so that the same sentence twice is announced twice.
-    node.textContent = "";
-    window.clearTimeout(announceTimer);
-    announceTimer = window.setTimeout(function () { node.textContent = text; }, 60);
+  var spoken = {};
+  function announce(text, progress) { speak("announce", text, progress); }
+  function alertText(text) { speak("alert", text, false); }
+  function speak(id, text, progress) {
+    // Clear first so that the same sentence twice is announced twice; sentences that
+    // come together (a new activity that opens at once) are read together, except that
+    // a progress note ("Sending…") is dropped when its outcome follows at once.
+    var s = spoken[id] || (spoken[id] = { parts: [], timer: null, progress: null });
+    if (s.progress !== null && s.parts.indexOf(s.progress) >= 0) s.parts.splice(s.parts.indexOf(s.progress), 1);
+    s.progress = null;
+    if (s.parts.indexOf(text) < 0) s.parts.push(text);
+    if (progress) s.progress = text;
+    if (s.timer) return;
+    $(id).textContent = "";
+    s.timer = window.setTimeout(function () {
+      $(id).textContent = s.parts.join(" ");
+      s.parts = [];
+      s.progress = null;
+      s.timer = null;
+    }, 80);
   }
 
   // ------------------------------------------------------------------ connection
@@ -432,7 +444,7 @@
     }
     pump();
     render();
-    announce(conn.joined ? t("taking_back") : t("queued_offline"));
+    announce(conn.joined ? t("taking_back") : t("queued_offline"), conn.joined);
   }
 
   function retryFailed(id) {
@@ -1135,7 +1147,7 @@
     store.del(roomKey("draft") + "." + a.id);
     app.renderedForm = null;
     render();
-    announce(conn.joined ? t("sending") : t("queued_offline"));
+    announce(conn.joined ? t("sending") : t("queued_offline"), conn.joined);
     var added = $("mine-list").querySelector('[data-id="' + app.outbox[app.outbox.length - 1].id + '"] .status');
     focusSoon(added || $("mine-h"));
   }
@@ -1334,7 +1346,7 @@
     conn.stopped = false;
     conn.attempt = 0;
     connect();
-    announce(t("joining"));
+    announce(t("joining"), true);
   }
 
   function loadSessionInfo(done) {
@@ -1375,7 +1387,8 @@
       if ((ev.key === "Escape" || ev.key === "Esc") && ui.settingsOpen) openSettings(false);
     });
     window.addEventListener("online", reconnectNow);
-    window.addEventListener("offline", function () { if (!conn.ws) setStatus("off"); });
+    // A socket does not notice a lost network for a long while: start over at once.
+    window.addEventListener("offline", function () { if (conn.ws) dropConnection(); else setStatus("off"); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState !== "visible") return;
       if (conn.ws) checkAlive(); else reconnectNow();

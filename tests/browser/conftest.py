@@ -34,7 +34,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-artifacts" / "screens"
 
-XSS = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
+from participant_page_helpers import XSS
 
 
 # --------------------------------------------------------------------------- test plugin
