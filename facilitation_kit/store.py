@@ -33,6 +33,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import threading
 import time
 import zlib
@@ -152,10 +153,56 @@ def _apply(tables: dict[str, dict[str, Any]], ops: Iterable[Op]) -> None:
             raise ValueError(f"unknown operation {op[0]!r}")
 
 
-def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool) -> tuple[dict, int, int]:
-    """Read checkpoint + journal. Returns (tables, last seq, journal bytes that are good)."""
+def _salvage_checkpoint(text: str) -> tuple[dict[str, dict[str, Any]], int, int]:
+    """The records readable in a damaged checkpoint, read in order up to the first damage
+    (a truncated file keeps everything before the cut). Returns (tables, seq, characters
+    read)."""
+    decode = json.JSONDecoder().raw_decode
+    space = re.compile(r"[ \t\n\r]*")
+    tables: dict[str, dict[str, Any]] = {t: {} for t in TABLES}
+    seq, good = 0, 0
+
+    def expect(pos: int, char: str) -> int:
+        pos = space.match(text, pos).end()
+        if text[pos:pos + 1] != char:
+            raise ValueError(f"expected {char!r} at {pos}")
+        return space.match(text, pos + 1).end()
+
+    try:
+        pos = expect(0, "{")
+        while text[pos:pos + 1] != "}":
+            name, pos = decode(text, pos)
+            pos = expect(pos, ":")
+            pos = expect(pos, "{")
+            while text[pos:pos + 1] != "}":
+                _, pos = decode(text, pos)  # the TinyDB document id
+                doc, pos = decode(text, expect(pos, ":"))
+                if name == "_meta" and isinstance(doc, dict):
+                    seq = int(doc.get("seq", 0))
+                elif name in tables and isinstance(doc, dict) and isinstance(doc.get("_key"), str):
+                    doc = dict(doc)
+                    tables[name][doc.pop("_key")] = doc
+                good = pos
+                pos = space.match(text, pos).end()
+                if text[pos:pos + 1] == ",":
+                    pos = space.match(text, pos + 1).end()
+            pos = expect(pos, "}")
+            if text[pos:pos + 1] == ",":
+                pos = space.match(text, pos + 1).end()
+    except (ValueError, TypeError, IndexError):
+        pass
+    return tables, seq, good
+
+
+def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool,
+          require: str | None = None) -> tuple[dict, int, int]:
+    """Read checkpoint + journal. Returns (tables, last seq, journal bytes that are good).
+
+    With ``require``, a session whose table of that name cannot be read at all raises
+    StoreError before anything is repaired (moved aside or rewritten)."""
     tables: dict[str, dict[str, Any]] = {t: {} for t in TABLES}
     seq = 0
+    cp_damaged = False
     cp = paths["checkpoint"]
     jp = paths["journal"]
     # The journal is read before the checkpoint: if a running host checkpoints (and
@@ -173,18 +220,18 @@ def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool) -> tuple[
                     tables[name][key] = doc
             db.close()
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            recovery.problems.append(f"{cp}: the checkpoint is damaged ({exc}); recovered what the journal holds")
-            if repair:
-                aside = cp.with_name(cp.name + f".damaged-{int(time.time())}")
-                os.replace(cp, aside)
-                recovery.moved_aside.append(str(aside))
-            tables = {t: {} for t in TABLES}
-            seq = 0
+            text = cp.read_bytes().decode("utf-8", "replace")
+            tables, seq, read = _salvage_checkpoint(text)
+            count = sum(len(rows) for name, rows in tables.items())
+            recovery.problems.append(
+                f"{cp}: the checkpoint is damaged ({exc}); recovered the {count} records readable "
+                f"before character {read} of {len(text)}, and what the journal holds")
+            cp_damaged = True
     good = 0
+    damaged_lines: list[int] = []
     if data is not None:
         offset = 0
         lineno = 0
-        damaged_lines = []
         while offset < len(data):
             end = data.find(b"\n", offset)
             lineno += 1
@@ -205,10 +252,18 @@ def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool) -> tuple[
                 continue
             _apply(tables, entry["ops"])
             seq = entry["seq"]
-        if repair and (damaged_lines or good < len(data)):
-            aside = jp.with_name(jp.name + f".damaged-{int(time.time())}")
-            aside.write_bytes(data)
-            recovery.moved_aside.append(str(aside))
+    if require is not None and not tables.get(require):
+        raise StoreError(f"{cp}: cannot resume: no {require} record could be read from it or from "
+                         f"{jp.name} ({'; '.join(recovery.problems) or 'both are empty'}); "
+                         "nothing was changed")
+    if repair and cp_damaged:
+        aside = cp.with_name(cp.name + f".damaged-{int(time.time())}")
+        shutil.copyfile(cp, aside)  # the new checkpoint replaces the damaged one atomically
+        recovery.moved_aside.append(str(aside))
+    if repair and data is not None and (damaged_lines or good < len(data)):
+        aside = jp.with_name(jp.name + f".damaged-{int(time.time())}")
+        aside.write_bytes(data)
+        recovery.moved_aside.append(str(aside))
     return tables, seq, good
 
 
@@ -273,7 +328,9 @@ class Store:
         return cls(paths, {t: {} for t in TABLES}, 0, lock_fd, Recovery(), 0)
 
     @classmethod
-    def open(cls, data_dir: Path, session_id: str) -> "Store":
+    def open(cls, data_dir: Path, session_id: str, *, require: str | None = None) -> "Store":
+        """Open a recorded session; ``require`` names a table that must not come out
+        empty (the host requires "session"), else StoreError and nothing is changed."""
         paths = session_paths(data_dir, session_id)
         if not _SESSION_ID.match(session_id) or not (
                 paths["checkpoint"].exists() or paths["journal"].exists()):
@@ -281,7 +338,7 @@ class Store:
         lock_fd = _lock(paths["lock"])
         try:
             recovery = Recovery()
-            tables, seq, good = _load(paths, recovery, repair=True)
+            tables, seq, good = _load(paths, recovery, repair=True, require=require)
             # Fold the journal into a fresh checkpoint so this run starts clean.
             _write_checkpoint(paths["checkpoint"], tables, seq)
             with open(paths["journal"], "wb") as fh:
