@@ -170,7 +170,7 @@ class Host:
             self.plugins = load_plugins()
         try:
             if self.resume_id:
-                self.store = Store.open(self.data_dir, self.resume_id)
+                self.store = Store.open(self.data_dir, self.resume_id, require="session")
             agenda = self._agenda()
             if not self.resume_id:
                 self.store = Store.create(self.data_dir, new_session_id(agenda.title))
