@@ -1,0 +1,79 @@
+"""Static checks of the participant page's files: no browser needed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+WEB = Path(__file__).resolve().parents[2] / "facilitation_kit" / "web"
+I18N = WEB / "i18n"
+LANGUAGES = {"en", "fi", "sv", "nl", "es", "pl", "it", "de"}
+
+
+def _index():
+    return json.loads((I18N / "index.json").read_text("utf-8"))
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+def test_index_lists_every_language_file():
+    index = _index()
+    codes = [lang["code"] for lang in index["languages"]]
+    assert set(codes) == LANGUAGES
+    assert len(codes) == len(set(codes))
+    assert index["default"] == "en"
+    for lang in index["languages"]:
+        assert (I18N / f"{lang['code']}.json").is_file(), lang
+        assert lang["name"].strip(), lang
+    # Every language file is listed: a translator adds the file and one line here.
+    assert {p.stem for p in I18N.glob("*.json")} - {"index"} == set(codes)
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES - {"en"}))
+def test_translation_is_complete_and_keeps_placeholders(code):
+    en = json.loads((I18N / "en.json").read_text("utf-8"))
+    other = json.loads((I18N / f"{code}.json").read_text("utf-8"))
+    assert set(other) == set(en), f"{code}: missing {set(en) - set(other)}, extra {set(other) - set(en)}"
+    for key, text in en.items():
+        assert isinstance(other[key], str) and other[key].strip(), (code, key)
+        assert _placeholders(other[key]) == _placeholders(text), (code, key, other[key])
+    assert other["_language"] == next(l["name"] for l in _index()["languages"] if l["code"] == code)
+
+
+def test_every_key_the_page_uses_is_translated():
+    en = json.loads((I18N / "en.json").read_text("utf-8"))
+    js = (WEB / "app.js").read_text("utf-8")
+    html = (WEB / "index.html").read_text("utf-8")
+    used = set(re.findall(r'\bt\("(\w+)"', js)) | set(re.findall(r'"@(\w+)"', js))
+    used |= set(re.findall(r'data-i18n="(\w+)"', html))
+    assert used, "no keys found: the pattern is out of date"
+    assert used - set(en) == set()
+
+
+def test_participant_text_never_goes_through_html_parsing():
+    js = (WEB / "app.js").read_text("utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                 "new Function", "setAttribute(\"on", ".style."):
+        assert sink not in js, sink
+
+
+def test_html_has_no_inline_script_or_style_and_no_other_origin():
+    html = (WEB / "index.html").read_text("utf-8")
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/app.js" defer>']
+    assert "<style" not in html and " style=" not in html
+    assert not re.search(r"\son\w+=", html), "inline event handler"
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "another origin"
+    css = (WEB / "app.css").read_text("utf-8")
+    assert "@import" not in css and "url(" not in css
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_page_weight_under_100_kb_in_every_language(code):
+    files = [WEB / "index.html", WEB / "app.js", WEB / "app.css", I18N / "index.json", I18N / f"{code}.json"]
+    total = sum(p.stat().st_size for p in files)
+    assert total < 100 * 1024, total
