@@ -112,7 +112,8 @@ async def test_served_workshop_uses_the_installed_plugin(plugin_target, tmp_path
     proc = subprocess.Popen(
         [sys.executable, "-m", "facilitation_kit", "serve", "--headless", str(agenda), "--host", "127.0.0.1",
          "--port", "0", "--info-file", str(info_file), "--data-dir", str(tmp_path / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env_with(plugin_target))
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env_with(plugin_target, FACILITATION_KIT_TRACE_PLUGINS="1"))
     try:
         info = await asyncio.to_thread(wait_for_info, info_file, proc)
         base = f"ws://127.0.0.1:{info['port']}"
@@ -160,3 +161,9 @@ async def test_served_workshop_uses_the_installed_plugin(plugin_target, tmp_path
     assert proc.returncode == 0, err
     assert "everything acknowledged is stored" in out
     assert "Traceback" not in err
+    traced = err.splitlines()
+    assert "[plugins] how_might_we.form called" in traced
+    assert ("[plugins] how_might_we.validate rejected the input: "
+            "question: finish the question in at least three words") in traced
+    assert any(line.startswith("[plugins] how_might_we.contribution_stored returned None") for line in traced)
+    assert any(line.startswith("[plugins] how_might_we.summarise returned {'count': 1") for line in traced)
