@@ -615,3 +615,19 @@ async def test_wrong_room_code_asks_for_the_code(host, phone):
     await page.click("#join-btn")
     await connected(page)
     assert len(host.workshop.participants()) == 1
+
+
+async def test_dark_colour_scheme_is_accessible(host, new_phone):
+    phone = await new_phone(color_scheme="dark")
+    page = phone.page
+    await open_activity(host, "everything")
+    await join(page, host.url)
+    assert await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    await page.click("#send-btn")                      # errors shown too
+    await expect(page.locator("#form-err")).to_be_visible()
+    await assert_accessible(page, "activity form, dark")
+    await open_activity(host, "opening")
+    await page.fill("#f0-input", "In the dark")
+    await page.click("#send-btn")
+    await saved_items(page, 1)
+    await assert_accessible(page, "my contributions, dark")
