@@ -303,7 +303,9 @@ class Store:
         self._cond = threading.Condition()
         self._closing = False
         self._failed: str | None = None
-        self._journal = open(paths["journal"], "ab")
+        # Unbuffered: a write that fails (disk full) must leave nothing behind in a
+        # user-space buffer that a later, successful write would flush after all.
+        self._journal = open(paths["journal"], "ab", buffering=0)
         if journal_offset is not None and self._journal.tell() != journal_offset:
             self._journal.truncate(journal_offset)
             self._journal.seek(journal_offset)
@@ -381,7 +383,8 @@ class Store:
                     loop.call_soon_threadsafe(_settle, fut, error)
 
     def _commit(self, batch) -> None:
-        start = self._journal.tell()
+        fd = self._journal.fileno()
+        start = os.fstat(fd).st_size
         seq = self._seq
         lines = []
         for ops, _, _ in batch:
@@ -389,15 +392,15 @@ class Store:
             lines.append(_encode_line(seq, ops))
         error: Exception | None = None
         try:
-            self._journal.write(b"".join(lines))
-            self._journal.flush()
-            os.fsync(self._journal.fileno())
+            pending = memoryview(b"".join(lines))
+            while pending:  # a write to a nearly full disk may be partial
+                pending = pending[os.write(fd, pending):]
+            os.fsync(fd)
             self.fsyncs += 1
         except OSError as exc:
             error = StoreError(f"cannot write {self.paths['journal']}: {exc.strerror or exc}")
             try:  # leave no partial line behind that a later line would follow
-                self._journal.seek(start)
-                self._journal.truncate(start)
+                os.ftruncate(fd, start)
             except OSError:
                 pass
         if error is None:
