@@ -26,10 +26,12 @@ def startup(workshop):
 @hookspec
 def contribution_stored(workshop, contribution, role):
     """Fires after a contribution is durably stored and acked. ``contribution`` is the
-    protocol CONTRIBUTION dict, ``role`` the contributor's role. Return nothing."""
+    protocol CONTRIBUTION dict, ``role`` the contributor's role. Return nothing. Runs in
+    the background: a plain function in a worker thread, an ``async def`` on the loop."""
 
 
 @hookspec
 def extra_report_sections(workshop, results):
     """Return a list of report blocks to append to the workshop report (after the
-    activities), or ``None``. ``results`` maps activity ids to their summaries."""
+    activities), or ``None``. ``results`` maps activity ids to their summaries;
+    ``workshop`` is ``None`` when the report is made from a recorded session."""

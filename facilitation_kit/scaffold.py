@@ -114,7 +114,8 @@ def create_plugin(name: str, directory: str | Path = ".") -> Path:
     values = asdict(names)
     rendered = []
     for parts, text in _template_files():
-        parts = tuple(p.replace("MODULE", names.module).replace("ACTIVITY", names.activity_name) for p in parts)
+        parts = tuple(p.replace("MODULE", names.module).replace("ACTIVITY", names.activity_name)
+                      for p in parts)
         if parts[-1] == "gitignore":
             parts = parts[:-1] + (".gitignore",)
         rendered.append((Path(*parts), render(text, values)))

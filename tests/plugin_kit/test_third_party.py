@@ -167,3 +167,19 @@ async def test_served_workshop_uses_the_installed_plugin(plugin_target, tmp_path
             "question: finish the question in at least three words") in traced
     assert any(line.startswith("[plugins] how_might_we.contribution_stored returned None") for line in traced)
     assert any(line.startswith("[plugins] how_might_we.summarise returned {'count': 1") for line in traced)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('max_lenght = 80', "field 'max_lenght': open_question has no option 'max_lenght'; allowed: "
+                        "auto_open, close_at_end, from, id, label, max_length, multiline, notes, plugin, "
+                        "prompt, timebox, title"),
+    ('max_length = 0', "field 'max_length': open_question: must be at least 1, not 0"),
+    ('multiline = "yes"', "field 'multiline': open_question: must be true or false, not text"),
+])
+def test_check_reports_a_built_in_option_typo_in_one_line(tmp_path, line, message):
+    agenda = tmp_path / "typo.toml"
+    agenda.write_text(f'title = "T"\n\n[[activity]]\nid = "q"\nplugin = "open_question"\n{line}\n',
+                      encoding="utf-8")
+    proc = run_cli("check", str(agenda), env=env_with())
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == f"facilitation-kit: {agenda}:6: activity 'q': {message}\n"
