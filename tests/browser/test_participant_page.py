@@ -631,3 +631,22 @@ async def test_dark_colour_scheme_is_accessible(host, new_phone):
     await page.click("#send-btn")
     await saved_items(page, 1)
     await assert_accessible(page, "my contributions, dark")
+
+
+async def test_client_ids_without_crypto_random_uuid(host, phone):
+    """On a LAN address (plain http) old and new browsers alike lack crypto.randomUUID:
+    the page makes RFC 4122 version 4 ids from crypto.getRandomValues instead."""
+    page = phone.page
+    await phone.context.add_init_script("delete Crypto.prototype.randomUUID")
+    await open_activity(host, "opening")
+    await join(page, host.url)
+    assert await page.evaluate("typeof crypto.randomUUID") == "undefined"
+    for text in ("one", "two"):
+        await page.fill("#f0-input", text)
+        await page.click("#send-btn")
+    await saved_items(page, 2)
+    ids = [c["id"] for c in stored(host, "opening")]
+    assert len(set(ids)) == 2
+    for cid in ids:
+        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", cid), cid
+    assert not phone.errors
