@@ -148,6 +148,9 @@
     getJSON("/static/i18n/" + encodeURIComponent(code) + ".json", function (data) {
       if (!isObj(data)) {
         if (code !== "en") { setLanguage("en", done); return; }
+        // Not even English came (a dropped request): keep the page's built-in English
+        // text and try again shortly.
+        window.setTimeout(function () { if (!i18n.strings.join_button) setLanguage("en"); }, 3000);
         data = {};
       }
       i18n.lang = code;
@@ -163,7 +166,11 @@
 
   function applyStatic() {
     var nodes = document.querySelectorAll("[data-i18n]");
-    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    for (var i = 0; i < nodes.length; i++) {
+      var key = nodes[i].getAttribute("data-i18n");
+      var text = t(key);
+      if (text !== key) nodes[i].textContent = text;
+    }
     if (!app.session) document.title = t("app_name");
   }
 

@@ -650,3 +650,25 @@ async def test_client_ids_without_crypto_random_uuid(host, phone):
     for cid in ids:
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", cid), cid
     assert not phone.errors
+
+
+async def test_page_still_works_when_a_language_file_does_not_load(host, phone):
+    """A request lost on bad Wi-Fi must not leave the page showing translation keys."""
+    page = phone.page
+    failed = []
+
+    async def drop_once(route):
+        if not failed:
+            failed.append(route.request.url)
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route("**/static/i18n/en.json", drop_once)
+    await page.goto(host.url)
+    await expect(page.locator("#join-btn")).to_have_text("Join", timeout=TIMEOUT)
+    await expect(page.locator("#join-h")).to_have_text("Join the workshop")
+    assert failed
+    await page.click("#join-btn")
+    await connected(page)
+    await expect(page.locator("#conn-text")).to_have_text("Connected", timeout=TIMEOUT)
