@@ -175,6 +175,8 @@ async def _serve_headless(args) -> int:
         if host.store.recovery:
             for problem in host.store.recovery.problems:
                 print(f"recovered: {problem}")
+        for problem in host.plugins.problems:
+            print(f"plugin problem: {problem}")
         print("serving; press Ctrl+C to stop", flush=True)
         await stop.wait()
     finally:

@@ -231,15 +231,24 @@ class Host:
         return f"cannot listen on {self.bind_host}:{self.port}: {exc.strerror or exc}"
 
     async def _call_startup(self) -> None:
+        """Fire the ``startup`` hook. Each implementation is contained: a synchronous one
+        runs in a thread, and any that raises or takes longer than the plugin timeout is
+        logged and left behind, so a broken plugin cannot keep the workshop from starting."""
+        import asyncio
         import inspect
 
         for impl in self.plugins.pm.hook.startup.get_hookimpls():
             try:
-                result = impl.function(workshop=self.workshop)
+                if inspect.iscoroutinefunction(impl.function):
+                    result = impl.function(workshop=self.workshop)
+                else:
+                    result = await asyncio.wait_for(
+                        asyncio.to_thread(impl.function, workshop=self.workshop), self.plugin_timeout)
                 if inspect.isawaitable(result):
-                    import asyncio
-
                     await asyncio.wait_for(result, self.plugin_timeout)
+            except asyncio.TimeoutError:
+                log.warning("startup hook of plugin %s took longer than %g s; going on without it",
+                            impl.plugin_name, self.plugin_timeout)
             except Exception as exc:
                 log.warning("startup hook of plugin %s failed: %s", impl.plugin_name, exc)
 

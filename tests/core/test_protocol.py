@@ -359,3 +359,22 @@ async def test_erase_participant(host):
     assert export["contributions"] == [] and export["participants"] == []
     again = await host.phone(join=False)
     assert (await again.hello(token=ana.token))["code"] == "bad_token"
+
+
+async def test_a_blocking_startup_hook_cannot_stop_the_workshop(workshop_host):
+    import threading
+    import types
+
+    from facilitation_kit import hookimpl
+    from facilitation_kit.plugins import load_plugins
+
+    release = threading.Event()
+    plugin = types.SimpleNamespace(startup=hookimpl(lambda workshop: release.wait(30)))
+    plugins = load_plugins(extra=[("sleepy", plugin)])
+    assert [i.plugin_name for i in plugins.pm.hook.startup.get_hookimpls()] == ["sleepy"]
+    try:
+        host = await workshop_host(AGENDA, plugins=plugins, plugin_timeout=0.2)
+        phone = await host.phone()
+        assert phone.welcome["activity"]["id"] == "q1"
+    finally:
+        release.set()
