@@ -1,0 +1,64 @@
+"""Every benchmark runs in --quick mode and prints its figures, so they never rot.
+
+No wall-clock thresholds: the figures are for docs/performance.md, not for CI. What is
+checked is that each run completes, prints every figure and the command to reproduce
+it, and that what the host stored equals what it acked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench(*args: str, timeout: float = 240) -> str:
+    result = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_phones_quick(tmp_path):
+    out = _bench("phones", "--quick", "--json", str(tmp_path / "phones.json"))
+    for figure in ("join p50", "submit→ack", "acks/s", "activity change reaches all phones",
+                   "KiB per phone", "headline", "% of echo"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench phones --quick" in out
+    results = json.loads((tmp_path / "phones.json").read_text())
+    for kind in ("host", "echo"):
+        r = results[kind]
+        assert r["joined"] == r["phones"] == 40
+        assert r["fanout_missing"] == 0
+        assert r["acks_per_s"] > 0 and r["steady"]["n"] > 0
+    host = results["host"]
+    assert host["stored"] == host["acked"] > 0  # every ack stored, nothing else
+    assert host["exit_code"] == 0
+    assert set(host["steady_outcome"]) == {"ack"} and set(host["saturate_outcome"]) == {"ack"}
+
+
+@pytest.mark.slow
+def test_growth_quick(tmp_path):
+    out = _bench("growth", "--quick", "--json", str(tmp_path / "growth.json"))
+    assert "ack p50 at 2000 stored vs 0" in out and "resume of 2000 contributions" in out
+    assert "reproduce: .venv/bin/python -m bench growth --quick" in out
+    assert "MISMATCH" not in out
+    results = json.loads((tmp_path / "growth.json").read_text())
+    assert [r["size"] for r in results] == [0, 500, 2000]
+    for r in results:
+        assert r["stored"] == r["expected"]
+        assert r["ack"]["n"] == 30 and r["exit_code"] == 0
+        assert r["resume_s"] > 0 and r["store_open_s"] > 0
+
+
+def test_bench_help_lists_the_benchmarks():
+    out = _bench("--help", timeout=60)
+    assert re.search(r"phones.*growth", out, re.S)
