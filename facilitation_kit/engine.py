@@ -193,6 +193,7 @@ class Workshop:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._command_lock = asyncio.Lock()
         self._storage_failing = False
+        self._joining = 0  # new participants being stored, not yet connected
         self._plugin_tasks: set[asyncio.Task] = set()
         for doc in self.tables["participants"].values():
             if doc.get("token_hash"):
@@ -367,7 +368,9 @@ class Workshop:
             return doc, token, True
         if self.locked:
             raise WorkshopError("room_locked", "the room is locked: no new participants now")
-        if self.connected_count() >= self.participant_cap:
+        # joins still being stored count too: many hellos at once all pass the check
+        # before any of them is connected
+        if self.connected_count() + self._joining >= self.participant_cap:
             raise WorkshopError("room_full", f"the room is full ({self.participant_cap} participants)")
         profile = self._clean_profile(name, role, lang, current=None)
         token = secrets.token_urlsafe(32)  # 256 random bits
@@ -376,7 +379,11 @@ class Workshop:
             pid = "p-" + secrets.token_hex(6)
         doc = {"id": pid, "token_hash": hash_token(token), "name": profile.get("name"),
                "role": profile.get("role"), "lang": profile.get("lang"), "joined_at": utc_iso()}
-        await self._commit([put("participants", pid, doc)])
+        self._joining += 1
+        try:
+            await self._commit([put("participants", pid, doc)])
+        finally:
+            self._joining -= 1
         self._tokens[doc["token_hash"]] = pid
         return doc, token, False
 
