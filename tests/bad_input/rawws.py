@@ -43,7 +43,8 @@ class RawWS:
 
     @classmethod
     async def open(cls, port: int, path: str = "/ws", *, headers: list[tuple[str, str]] = (),
-                   rcvbuf: int | None = None, raw_request: bytes | None = None) -> "RawWS":
+                   rcvbuf: int | None = None, raw_request: bytes | None = None,
+                   timeout: float = 10) -> "RawWS":
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -59,9 +60,9 @@ class RawWS:
         writer.write(raw_request)
         await writer.drain()
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        except (asyncio.IncompleteReadError, ConnectionError) as exc:
-            head = getattr(exc, "partial", b"")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError) as exc:
+            head = getattr(exc, "partial", b"")  # no answer (yet): status 0
         status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0
         return cls(reader, writer, status, head)
 
