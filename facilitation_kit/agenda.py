@@ -9,6 +9,7 @@ activity and the field. The format is documented in ``docs/agenda.md``.
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -219,14 +220,6 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                     fail(f"{plugin_name} needs the option {name!r}" + (f" ({option.help})" if option.help else ""),
                          activity=label, index=index, field=name)
                 options[name] = option.default
-        try:
-            atype.check_options(options, roles)
-        except OptionError as exc:
-            fail(f"{plugin_name}: {exc}", activity=label, index=index, field=exc.option)
-        except Exception as exc:  # a plugin's own check failed: say so, don't crash
-            fail(f"{plugin_name} could not check its options: {type(exc).__name__}: {exc}",
-                 activity=label, index=index, field="plugin")
-
         common = {}
         for key, kind in (("title", str), ("prompt", str), ("notes", str)):
             value = raw.get(key, "")
@@ -252,6 +245,17 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if not isinstance(source, str) or source not in seen - {act_id}:
                 fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
                      activity=label, index=index, field="from")
+        try:
+            # `source` is an opt-in argument: passed only to implementations that accept it.
+            if "source" in inspect.signature(atype.check_options).parameters:
+                atype.check_options(options, roles, source=source)
+            else:
+                atype.check_options(options, roles)
+        except OptionError as exc:
+            fail(f"{plugin_name}: {exc}", activity=label, index=index, field=exc.option)
+        except Exception as exc:  # a plugin's own check failed: say so, don't crash
+            fail(f"{plugin_name} could not check its options: {type(exc).__name__}: {exc}",
+                 activity=label, index=index, field="plugin")
         activities.append(AgendaActivity(
             id=act_id, plugin=plugin_name,
             title=common["title"].strip() or atype.title or plugin_name,

@@ -42,7 +42,7 @@ class DotVote(ActivityType):
                help="Keep the results off the projector until the vote is closed (silent voting)."),
     )
 
-    def check_options(self, options, roles):
+    def check_options(self, options, roles, source=None):
         if options["max_per_item"] > options["dots"]:
             raise OptionError("max_per_item", f"must be at most dots ({options['dots']}), "
                                               f"not {options['max_per_item']}")
@@ -51,6 +51,9 @@ class DotVote(ActivityType):
             raise OptionError("items", "lists the same item twice")
         if any(not i.strip() or len(i) > 200 for i in items):
             raise OptionError("items", "each item needs a text of 1 to 200 characters")
+        if source is None and not items:
+            raise OptionError("items", 'a vote needs something to vote on: take the items of an '
+                                       'earlier activity with from = "<its id>", or list items = [...]')
 
     def _items(self, activity) -> list[tuple[str, str]]:
         carried = [(i.id, i.label) for i in activity.items]

@@ -34,6 +34,7 @@ def test_defaults(plugins):
     ('items = [" "]', "items", "1 to 200"),
     ('items = "A, B"', "items", "must be a list of text"),
     ("hide_results_until_closed = 0", "hide_results_until_closed", "true or false"),
+    ("dots = 3", "items", "needs something to vote on"),
 ])
 def test_bad_options_name_the_activity_and_field(plugins, snippet, field, words):
     with pytest.raises(AgendaError) as err:
@@ -136,7 +137,9 @@ def test_report(room):
 
 
 def test_nothing_to_vote_on(plugins, dv):
-    a = info(plugins, 'id = "v"\nplugin = "dot_vote"')
+    """The earlier activity gave no items (nobody posted a card): the report says so."""
+    a = info(plugins, 'id = "v"\nplugin = "dot_vote"\nfrom = "cards"',
+             before=('id = "cards"\nplugin = "value_mapping"',))
     s = dv.summarise(a, [])
     assert s["items"] == [] and s["voters"] == 0
     assert "Nothing to vote on" in dv.report(a, s, [])[0].text
