@@ -189,6 +189,7 @@ class Workshop:
         self._by_participant: dict[str, set[str]] = {}
         self._inflight: dict[str, asyncio.Future] = {}
         self._views: dict[str, tuple[int, dict, Form | None]] = {}
+        self._infos: dict[str, tuple[int, ActivityInfo]] = {}
         self._versions: dict[str, int] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._command_lock = asyncio.Lock()
@@ -523,7 +524,7 @@ class Workshop:
             raise WorkshopError("plugin_error", view.get("error") or "this activity is not available")
         try:
             cleaned = form.validate(data)
-            info = await self.activity_info(current)
+            info = await self._cached_info(current)
             replaced = await self.caller.call(registered.activity_type, "validate", info, cleaned)
         except Invalid as exc:
             raise WorkshopError("invalid", "the answer does not fit the form: "
@@ -657,7 +658,7 @@ class Workshop:
         try:
             if registered is None:
                 raise PluginFailure(f"the plugin {act.plugin!r} is not loaded")
-            info = await self.activity_info(activity_id)
+            info = await self._cached_info(activity_id)
             form = await self.caller.call(registered.activity_type, "form", info)
             if not isinstance(form, Form):
                 raise PluginFailure(f"{act.plugin}.form returned {type(form).__name__}, not a Form")
@@ -678,6 +679,18 @@ class Workshop:
         if self._versions.get(activity_id, 0) == version:
             self._views[activity_id] = (version, view, form)
         return view, form
+
+    async def _cached_info(self, activity_id: str) -> ActivityInfo:
+        """:meth:`activity_info`, cached until the activity's state or its source changes
+        (taking items from a source activity calls a plugin: not once per submission)."""
+        version = self._versions.get(activity_id, 0)
+        cached = self._infos.get(activity_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        info = await self.activity_info(activity_id)
+        if self._versions.get(activity_id, 0) == version:
+            self._infos[activity_id] = (version, info)
+        return info
 
     def _invalidate(self, activity_id: str) -> None:
         self._versions[activity_id] = self._versions.get(activity_id, 0) + 1
