@@ -4,7 +4,8 @@
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
     python -m bench all [--quick]                               both, one after the other (default)
 
-Each prints its figures and the exact command to reproduce them. The TUI variant is
+Each prints its figures and the exact command to reproduce them. Also:
+``python -m bench.profile_submit`` (where the CPU of one durable ack goes). The TUI variant is
 bench/tui_lag.py. Results and how to read them: docs/performance.md.
 """
 

@@ -62,3 +62,11 @@ def test_growth_quick(tmp_path):
 def test_bench_help_lists_the_benchmarks():
     out = _bench("--help", timeout=60)
     assert re.search(r"phones.*growth", out, re.S)
+
+
+def test_profile_submit_quick():
+    result = subprocess.run([sys.executable, "-m", "bench.profile_submit", "--submits", "400", "--top", "5"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"400 submissions: CPU \d+ µs each", result.stdout)
+    assert "reproduce: .venv/bin/python -m bench.profile_submit --submits 400 --top 5" in result.stdout
