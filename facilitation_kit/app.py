@@ -92,7 +92,7 @@ class FacilitatorApp(App[int]):
             await self.workshop_host.open()
         except (HostError, AgendaError, StoreError, OSError) as exc:
             self.startup_error = str(exc)
-            self.exit(2)
+            self.exit(return_code=2)
             return
         workshop = self.workshop_host.workshop
         self._unsubscribe = workshop.subscribe(self._on_event)

@@ -21,6 +21,8 @@ __all__ = ["MainScreen", "WORKSHOP_BINDINGS"]
 
 #: The workshop's commands: the same keys on the cockpit and the projector view.
 WORKSHOP_BINDINGS = [
+    Binding("question_mark,f1", "app.help", "Help", key_display="?"),
+    Binding("q", "app.quit", "Quit"),
     Binding("n", "app.next_activity", "Next"),
     Binding("p", "app.previous_activity", "Prev"),
     Binding("o", "app.open_activity", "Open"),
@@ -31,8 +33,6 @@ WORKSHOP_BINDINGS = [
     Binding("e", "app.export", "Export"),
     Binding("l", "app.lock", "Lock", show=False),
     Binding("i", "app.pick_host", "Address", show=False),
-    Binding("question_mark,f1", "app.help", "Help", key_display="?"),
-    Binding("q", "app.quit", "Quit"),
 ]
 
 TABS = ["lobby", "agenda", "activity", "results", "people"]
@@ -128,6 +128,6 @@ class MainScreen(Screen):
             self.query_one(ParticipantsPane).show(self.workshop)
         elif tab == "results":
             self.query_one(ResultsPane).request_refresh(force=True)
-        pane = event.pane.query("SafeTable")
-        if pane:
-            pane.first().focus()
+        focusable = event.pane.query("SafeTable, #results-body")
+        if focusable:
+            focusable.first().focus()

@@ -28,3 +28,9 @@ async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "conditi
 async def wait_text(pilot, text: str, timeout: float = 10.0) -> str:
     return await wait_for(pilot, lambda: text in screen_text(pilot.app) and screen_text(pilot.app),
                           timeout, what=repr(text))
+
+
+def widget_text(widget) -> str:
+    """The plain text a Static was given."""
+    content = widget.content
+    return getattr(content, "plain", None) or str(content)
