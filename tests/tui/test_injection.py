@@ -1,0 +1,57 @@
+"""Participant text is shown literally: no markup, no actions, no terminal escapes."""
+
+from __future__ import annotations
+
+from facilitation_kit.screens.projector import ProjectorScreen
+from facilitation_kit.testing import Phone
+from facilitation_kit.widgets.activity import ContributionTable
+
+from .helpers import screen_text, wait_for, wait_text
+from .test_app import new_app, started
+
+PAYLOADS = ["[/bold]", "[/]", "[@click=app.quit]x[/]", "\x1b]2;PWNED\x07", "[red]red[/red]",
+            "[b", "\u009b31m C1 too"]
+
+
+async def test_markup_and_escapes_from_phones_are_inert(agenda_path, tmp_path):
+    app = new_app(agenda_path, tmp_path)
+    quits = []
+    app.action_quit = lambda: quits.append(True)  # noqa: E731 - any quit attempt is recorded
+    async with app.run_test(size=(120, 40)) as pilot:
+        host = await started(pilot)
+        ph = await Phone.connect(f"ws://127.0.0.1:{host.port}/ws", host.room)
+        await ph.hello(name="[@click=app.quit]Eve[/]", role="Service user")
+        await host.workshop.open()
+        await ph.expect("activity")
+        for payload in PAYLOADS:
+            ack = await ph.submit({"answer": f"say {payload} end"})
+            assert ack["type"] == "ack", ack
+        for tab in "12345":
+            await pilot.press(tab)
+            await pilot.pause()
+        await pilot.press("3")
+        text = await wait_text(pilot, "say [/bold] end")
+        for literal in ["say [/] end", "say [@click=app.quit]x[/] end", "say [red]red[/red] end", "say [b end"]:
+            assert literal in text
+        assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+        assert "say ]2;PWNED end" in text  # the ESC and BEL are gone, the rest is plain text
+        # clicking the would-be link runs nothing
+        table = app.main.query_one(ContributionTable)
+        row = next(i for i, line in enumerate(screen_text(app).splitlines()) if "[@click=app.quit]x" in line)
+        col = screen_text(app).splitlines()[row].index("[@click")
+        await pilot.click(offset=(col + 10, row))
+        await pilot.pause()
+        # every screen that shows participant text
+        await pilot.press("4")
+        await wait_text(pilot, "“say [/] end”")
+        await pilot.press("5")
+        await wait_text(pilot, "[@click=app.quit]Eve[/]")
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProjectorScreen))
+        text = await wait_text(pilot, "say [@click=app.quit]x[/] end")
+        assert "\x1b" not in text
+        await pilot.click(offset=(4, text.splitlines().index(next(
+            line for line in text.splitlines() if "[@click=app.quit]x" in line))))
+        await pilot.pause()
+        assert app.is_running and not quits
+        assert table.row_count == len(PAYLOADS)

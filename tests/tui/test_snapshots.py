@@ -1,0 +1,84 @@
+"""Snapshot tests of the four main screens (pytest-textual-snapshot).
+
+Everything that varies is fixed by the ``deterministic`` fixture: room code, session id,
+join link, timestamps and time zone. Update after a deliberate change with
+``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the SVGs first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from facilitation_kit.app import make_app
+from facilitation_kit.testing import Phone
+
+from .helpers import wait_for
+
+SIZE = (100, 32)
+
+
+@pytest.fixture
+def snap_app(agenda_path, tmp_path, deterministic):
+    return make_app(agenda_path, data_dir=tmp_path / "data", host="127.0.0.1", port=0)
+
+
+async def _room(pilot, *, contribute: bool = False):
+    app = pilot.app
+    await pilot.pause()
+    await wait_for(pilot, lambda: app.main is not None and app.main.workshop is not None)
+    host = app.workshop_host
+    people = [("Ana", "Service user"), (None, "Front-line professional"), (None, "Manager"), ("Bo", None)]
+    phones = []
+    for name, role in people:
+        phone = await Phone.connect(f"ws://127.0.0.1:{host.port}/ws", host.room)
+        await phone.hello(name=name, role=role)
+        phones.append(phone)
+    if contribute:
+        await host.workshop.open()
+        for phone in phones:
+            await phone.expect("activity")
+        answers = ["Being listened to", "Fewer forms, more time with people",
+                   "Budget we can plan with", "[bold]not bold[/bold]"]
+        for phone, answer in zip(phones, answers):
+            assert (await phone.submit({"answer": answer}))["type"] == "ack"
+        await phones[0].submit({"answer": "Hidden remark"})
+        hidden = host.workshop.contributions("opening")[-1]
+        await host.workshop.set_hidden(hidden["participant"], hidden["id"], True)
+    await wait_for(pilot, lambda: f"{len(people)} connected" in str(app.main.query_one("#status").content))
+    return phones
+
+
+def test_lobby_snapshot(snap_compare, snap_app):
+    async def run_before(pilot):
+        await _room(pilot)
+        await pilot.pause(0.6)
+
+    assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_activity_snapshot(snap_compare, snap_app):
+    async def run_before(pilot):
+        await _room(pilot, contribute=True)
+        await pilot.press("3")
+        await pilot.pause(0.6)
+
+    assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_results_snapshot(snap_compare, snap_app):
+    async def run_before(pilot):
+        await _room(pilot, contribute=True)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: pilot.app.main.query(".block-quotes"))
+        await pilot.pause(0.3)
+
+    assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_participants_snapshot(snap_compare, snap_app):
+    async def run_before(pilot):
+        await _room(pilot, contribute=True)
+        await pilot.press("5")
+        await pilot.pause(0.6)
+
+    assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
