@@ -83,6 +83,15 @@ async def check_host_healthy(host, ledger: Ledger) -> None:
     assert stored(host.workshop) == ledger.acks
 
 
+def drop_harness_clients(host) -> None:
+    """Abort the harness's own clients at the end of a test. They read only when asked,
+    so after more than 16 unread frames their reading is paused and a polite close
+    would wait websockets' close_timeout (10 s) for a close frame they cannot see."""
+    clients = [p.ws for p in host.phones] + ([host.facilitator.ws] if host.facilitator else [])
+    for ws in clients:
+        ws.transport.abort()
+
+
 def check_log(records: list[logging.LogRecord]) -> None:
     tracebacks = [r for r in records if r.exc_info]
     assert not tracebacks, [r.getMessage() for r in tracebacks][:5]
@@ -105,6 +114,7 @@ async def live_host(tmp_path, agenda_path, caplog, request):
     async with start_test_host(agenda_path, data_dir=tmp_path / "data") as host:
         yield host, ledger
         await check_host_healthy(host, ledger)
+        drop_harness_clients(host)
     check_log([r for r in caplog.records if r.levelno >= logging.WARNING])
 
 
@@ -112,6 +122,7 @@ async def live_host(tmp_path, agenda_path, caplog, request):
 async def start_host_with(tmp_path, agenda_path, **kw):
     async with start_test_host(agenda_path, data_dir=tmp_path / "data", **kw) as host:
         yield host
+        drop_harness_clients(host)
 
 
 class ThreadedHost:
@@ -130,7 +141,10 @@ class ThreadedHost:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
 
     def close(self) -> None:
+        async def drop():
+            drop_harness_clients(self.host)
         try:
+            self.call(drop)
             self.call(self._cm.__aexit__, None, None, None)
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)

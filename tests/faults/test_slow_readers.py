@@ -155,3 +155,4 @@ async def test_stuck_and_vanished_phones_are_dropped_others_unaffected(tmp_path)
         assert len(host.workshop.contributions("ideas")) == 2 + acked
         for client in (*phones, facilitator):
             await client.close()
+        gone.ws.transport.abort()  # its reading is paused: a polite close would wait 10 s
