@@ -1,0 +1,281 @@
+"""TUI lag benchmark: is the facilitator's app still responsive under load?
+
+    .venv/bin/python bench/tui_lag.py [--quick] [--phones 200] [--rate 50] [--seconds 20] [--preload 5000]
+
+Two runs in one process, one after the other, with the same load:
+
+* ``headless``: the host alone on the event loop (the baseline);
+* ``tui``: the same host inside the Textual app (headless driver, 120x40), on the
+  Activity tab with ``--preload`` contributions already in the table.
+
+In each run ``--preload`` contributions are stored first (in-process, 200 at a time),
+then a separate load process (so the clients do not share the loop being measured)
+joins ``--phones`` real websocket phones and submits ``--rate`` contributions per
+second in total for ``--seconds``. Meanwhile this process measures
+
+* event-loop lag: how late a 10 ms ``asyncio.sleep`` ticker wakes (p50/p99/max);
+* key-to-repaint (tui only): from posting a cursor key to the contribution table until
+  the frame showing the moved cursor has been composed *and* turned into terminal output
+  (the headless driver skips the second step, so this script does it);
+* submit-to-ack latency as the phones saw it (from the load process).
+
+It prints the figures, the machine and the command that reproduces them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, percentile  # noqa: E402
+
+AGENDA = """\
+title = "TUI lag benchmark"
+roles = ["Service user", "Family or peer", "Front-line professional", "Manager", "Other"]
+
+[[activity]]
+id = "wall"
+plugin = "open_question"
+title = "A busy wall"
+prompt = "Say anything"
+notes = "Benchmark"
+"""
+
+
+def summary(values_s: list[float]) -> dict[str, float]:
+    ms = [v * 1000 for v in values_s]
+    return {"n": len(ms), "p50": percentile(ms, 50), "p99": percentile(ms, 99),
+            "max": max(ms) if ms else float("nan")}
+
+
+def fmt(s: dict[str, float]) -> str:
+    return f"p50 {s['p50']:7.1f}  p99 {s['p99']:7.1f}  max {s['max']:7.1f} ms  (n={s['n']})"
+
+
+# -- the load process --------------------------------------------------------------
+async def load_main(url: str, room: str, phones: int, rate: float, seconds: float) -> None:
+    from facilitation_kit.testing import Phone
+
+    roles = ["Service user", "Family or peer", "Front-line professional", "Manager", "Other"]
+    clients: list[Phone] = []
+    for i in range(0, phones, 50):
+        batch = await asyncio.gather(*(Phone.connect(url, room) for _ in range(min(50, phones - i))))
+        await asyncio.gather(*(p.hello(role=roles[(i + j) % len(roles)]) for j, p in enumerate(batch)))
+        clients += batch
+    activity = clients[0].activity["id"]
+    latencies: list[float] = []
+    errors = 0
+    interval = 1.0 / rate
+    start = time.perf_counter()
+    sent = 0
+    tasks = set()
+
+    async def one(phone: Phone, n: int) -> None:
+        nonlocal errors
+        t0 = time.perf_counter()
+        reply = await phone.submit({"answer": f"contribution {n} from a phone [b]{n}[/b]"}, activity=activity)
+        if reply.get("type") == "ack":
+            latencies.append(time.perf_counter() - t0)
+        else:
+            errors += 1
+
+    busy: set[int] = set()
+    while time.perf_counter() - start < seconds:
+        target = start + sent * interval
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        index = sent % len(clients)
+        if index not in busy:  # a phone sends its next one after the last was acked
+            busy.add(index)
+            task = asyncio.ensure_future(one(clients[index], sent))
+            task.add_done_callback(lambda _t, i=index: busy.discard(i))
+            tasks.add(task)
+        sent += 1
+    await asyncio.gather(*tasks, return_exceptions=True)
+    elapsed = time.perf_counter() - start
+    for p in clients:
+        await p.close()
+    print(json.dumps({"acks": len(latencies), "errors": errors, "elapsed": elapsed,
+                      "ack": summary(latencies)}), flush=True)
+
+
+# -- the measuring process ---------------------------------------------------------
+class Ticker:
+    def __init__(self, period: float = 0.010):
+        self.period = period
+        self.lags: list[float] = []
+        self._task: asyncio.Task | None = None
+
+    async def _run(self) -> None:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(self.period)
+            self.lags.append(max(0.0, time.perf_counter() - t0 - self.period))
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+
+async def preload(workshop, count: int, participants: int) -> None:
+    await workshop.open()
+    pids = []
+    for i in range(participants):
+        doc, _token, _ = await workshop.join(role=list(workshop.agenda.roles)[i % len(workshop.agenda.roles)])
+        pids.append(doc["id"])
+    for start in range(0, count, 200):
+        await asyncio.gather(*(workshop.submit(pids[n % len(pids)], str(uuid.uuid4()), "wall",
+                                               {"answer": f"preloaded contribution {n}"})
+                               for n in range(start, min(count, start + 200))))
+
+
+async def run_load(host, opts) -> dict[str, Any]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(Path(__file__).resolve()), "--load", f"ws://127.0.0.1:{host.port}/ws", host.room,
+        str(opts.phones), str(opts.rate), str(opts.seconds),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"load process failed: {err.decode()[-2000:]}")
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+async def run_headless(opts, work: Path) -> dict[str, Any]:
+    from facilitation_kit.host import Host
+
+    agenda = work / "agenda.toml"
+    agenda.write_text(AGENDA)
+    host = Host(agenda, data_dir=work / "headless", host="127.0.0.1", port=0)
+    await host.open()
+    try:
+        await preload(host.workshop, opts.preload, opts.phones)
+        ticker = Ticker()
+        ticker.start()
+        load = await run_load(host, opts)
+        await ticker.stop()
+    finally:
+        await host.close()
+    return {"lag": summary(ticker.lags), "load": load}
+
+
+async def run_tui(opts, work: Path) -> dict[str, Any]:
+    from textual import events
+    from textual._compositor import CompositorUpdate
+
+    from facilitation_kit.app import make_app
+    from facilitation_kit.widgets.activity import ContributionTable
+
+    agenda = work / "agenda.toml"
+    agenda.write_text(AGENDA)
+    app = make_app(agenda, data_dir=work / "tui", host="127.0.0.1", port=0)
+    repaints: list[float] = []
+    frame_costs: list[float] = []
+    waiting: dict[str, Any] = {}
+    original = app._display
+
+    def display(screen, renderable):
+        if renderable is not None and isinstance(renderable, CompositorUpdate):
+            t0 = time.perf_counter()
+            renderable.render_segments(app.console)  # what a real terminal driver would do
+            frame_costs.append(time.perf_counter() - t0)
+            table = waiting.get("table")
+            if table is not None and table.cursor_row != waiting["before"]:
+                repaints.append(time.perf_counter() - waiting["t0"])
+                waiting.clear()
+        return original(screen, renderable)
+
+    app._display = display
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.main is None or app.main.workshop is None:
+            await asyncio.sleep(0.05)
+        host = app.workshop_host
+        await preload(host.workshop, opts.preload, opts.phones)
+        await pilot.press("3")
+        table = app.main.query_one(ContributionTable)
+        while table.row_count < opts.preload:
+            await asyncio.sleep(0.1)
+        table.focus()
+        table.move_cursor(row=table.row_count // 2)
+        await pilot.pause()
+        ticker = Ticker()
+        ticker.start()
+        load_task = asyncio.ensure_future(run_load(host, opts))
+        direction = "down"
+        while not load_task.done():
+            await asyncio.sleep(0.5)
+            if waiting:
+                waiting.clear()  # a repaint never came: counted as missing below
+            waiting.update(table=table, before=table.cursor_row, t0=time.perf_counter())
+            app.post_message(events.Key(direction, None))
+            direction = "up" if direction == "down" else "down"
+        load = await load_task
+        await ticker.stop()
+        rows = table.row_count
+    return {"lag": summary(ticker.lags), "load": load, "key": summary(repaints),
+            "frame": summary(frame_costs), "rows": rows}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bench/tui_lag.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few seconds: a CI smoke run")
+    p.add_argument("--phones", type=int, default=None, help="websocket phones (default 200; quick 40)")
+    p.add_argument("--rate", type=float, default=50.0, help="contributions per second in total (default 50)")
+    p.add_argument("--seconds", type=float, default=None, help="load duration (default 20; quick 4)")
+    p.add_argument("--preload", type=int, default=None, help="contributions on screen first (default 5000; quick 500)")
+    p.add_argument("--load", nargs=5, metavar=("URL", "ROOM", "PHONES", "RATE", "SECONDS"), help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str]) -> dict[str, Any] | None:
+    opts = build_parser().parse_args(argv)
+    if opts.load:
+        url, room, phones, rate, seconds = opts.load
+        asyncio.run(load_main(url, room, int(phones), float(rate), float(seconds)))
+        return None
+    opts.phones = opts.phones or (40 if opts.quick else 200)
+    opts.seconds = opts.seconds or (4.0 if opts.quick else 20.0)
+    opts.preload = opts.preload if opts.preload is not None else (500 if opts.quick else 5000)
+    import logging
+    logging.disable(logging.WARNING)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="fk-tui-lag-") as tmp:
+        work = Path(tmp)
+        results["headless"] = asyncio.run(run_headless(opts, work))
+        results["tui"] = asyncio.run(run_tui(opts, work))
+    h, t = results["headless"], results["tui"]
+    print(f"TUI lag: {opts.phones} phones, {opts.rate:g} contributions/s for {opts.seconds:g} s, "
+          f"{opts.preload} contributions preloaded ({t['rows']} rows in the table at the end)")
+    print(f"machine: {machine()}")
+    print(f"{'':28}{'headless host (baseline)':>48}   {'host inside the TUI':>48}")
+    print(f"{'event-loop lag':28}{fmt(h['lag']):>48}   {fmt(t['lag']):>48}")
+    print(f"{'submit -> ack':28}{fmt(h['load']['ack']):>48}   {fmt(t['load']['ack']):>48}")
+    print(f"{'acks / errors':28}{h['load']['acks']:>40} / {h['load']['errors']:<5}  "
+          f"{t['load']['acks']:>40} / {t['load']['errors']:<5}")
+    print(f"{'key -> repaint (tui)':28}{'':>48}   {fmt(t['key']):>48}")
+    print(f"{'frame to terminal text':28}{'':>48}   {fmt(t['frame']):>48}")
+    print("reproduce: .venv/bin/python bench/tui_lag.py " + " ".join(argv))
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,24 @@
+"""bench/tui_lag.py --quick runs end to end and prints its figures (a CI smoke run)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_tui_lag_quick_run_prints_figures():
+    done = subprocess.run([sys.executable, "bench/tui_lag.py", "--quick"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    for label in ["event-loop lag", "submit -> ack", "key -> repaint (tui)", "headless host (baseline)",
+                  "reproduce: .venv/bin/python bench/tui_lag.py --quick"]:
+        assert label in out, out
+    acks = out.split("acks / errors")[1].splitlines()[0].split()
+    assert acks[1] == "0" and acks[4] == "0", out  # no errors in either run
