@@ -21,4 +21,4 @@ def test_tui_lag_quick_run_prints_figures():
                   "reproduce: .venv/bin/python bench/tui_lag.py --quick"]:
         assert label in out, out
     acks = out.split("acks / errors")[1].splitlines()[0].split()
-    assert acks[1] == "0" and acks[4] == "0", out  # no errors in either run
+    assert acks[2] == "0" and acks[5] == "0", out  # no errors in either run
