@@ -96,7 +96,13 @@ class PluginCaller:
         self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def call(self, atype: ActivityType, method: str, *args: Any) -> Any:
-        return await self.call_function(atype.name, f"{atype.name}.{method}", getattr(atype, method), *args)
+        fn = getattr(atype, method)
+        if getattr(fn, "__func__", None) is getattr(ActivityType, method, None) and not tracing():
+            # ActivityType's own default (e.g. validate → None): our code, trivial, cannot
+            # hang. Sending it through a worker thread cost ~4x the CPU of a whole ack
+            # (bench/profile_submit.py), so it runs inline.
+            return fn(*args)
+        return await self.call_function(atype.name, f"{atype.name}.{method}", fn, *args)
 
     async def call_function(self, key: str, label: str, fn: Callable[..., Any], *args: Any,
                             **kwargs: Any) -> Any:
