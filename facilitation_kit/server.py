@@ -450,6 +450,17 @@ class ProtocolServer:
             return {"participants": w.participants()}
         elif kind == "export":
             return {"export": w.export()}
+        elif kind == "moderate":
+            await w.set_moderated(self._field(frame, "activity", (str,)),
+                                  self._field(frame, "moderated", (bool,)))
+        elif kind == "contributions":
+            activity = self._field(frame, "activity", (str, type(None)), required=False)
+            if activity is not None and w.agenda.activity(activity) is None:
+                raise WorkshopError("unknown_activity", f"no activity {activity[:40]!r} in the agenda")
+            return {"contributions": [{**c, **(dict(held=True) if w.is_held(c["participant"], c["id"]) else {})}
+                                      for c in w.contributions(activity, include_hidden=True)]}
+        elif kind == "state":
+            return {"state": self._state(w)}
         else:
             raise BadFrame("unknown_type", f"unknown command {kind[:40]!r}")
         return {}
@@ -461,6 +472,7 @@ class ProtocolServer:
 
     def _on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.ActivityChanged):
+            self._activity_state((event.activity or {}).get("id"))
             frame = json.dumps({"type": "activity", "activity": event.activity}, ensure_ascii=False)
             broadcast([c.ws for c in self.participant_conns], frame)
             broadcast([c.ws for c in self.facilitator_conns], frame)
@@ -469,7 +481,9 @@ class ProtocolServer:
         elif isinstance(event, ev.ParticipantLeft):
             self._facilitators({"type": "left", "participant": event.participant})
         elif isinstance(event, ev.ContributionAdded):
-            self._facilitators({"type": "contribution", "contribution": event.contribution, "role": event.role})
+            c = event.contribution
+            held = {"held": True} if c.get("hidden") and self.workshop.is_held(c["participant"], c["id"]) else {}
+            self._facilitators({"type": "contribution", "contribution": c, "role": event.role, **held})
         elif isinstance(event, ev.ContributionWithdrawn):
             self._facilitators({"type": "withdrawn", "id": event.id, "participant": event.participant})
         elif isinstance(event, ev.ContributionHidden):
@@ -478,7 +492,8 @@ class ProtocolServer:
         elif isinstance(event, ev.ProfileChanged):
             self._facilitators({"type": "profile", "participant": event.participant})
         elif isinstance(event, ev.ParticipantErased):
-            self._facilitators({"type": "erased", "participant": {"id": event.participant_id}})
+            self._facilitators({"type": "erased", "participant": {"id": event.participant_id},
+                                "contributions": event.contributions})
             for conn in self._by_participant.pop(event.participant_id, set()):
                 self.participant_conns.discard(conn)
                 conn.participant = None
@@ -491,3 +506,24 @@ class ProtocolServer:
         elif isinstance(event, ev.PluginProblem):
             self._facilitators({"type": "plugin_error", "activity": event.activity,
                                 "plugin": event.plugin, "message": event.message})
+        elif isinstance(event, ev.ModerationChanged):
+            self._activity_state(event.activity)
+            self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})
+
+    def _activity_state(self, activity_id: str | None) -> None:
+        """Extension event ``activity_state``: an activity's stored state (timer, pause,
+        close at zero, moderation), sent to facilitators just before the event it explains."""
+        if activity_id is not None and self.facilitator_conns:
+            state = self.workshop.tables["activities"].get(activity_id)
+            if state is not None:
+                self._facilitators({"type": "activity_state", "activity": activity_id, "state": state})
+
+    @staticmethod
+    def _state(w: Workshop) -> dict[str, Any]:
+        """Extension ``state``: everything a facilitator's mirror of the workshop needs,
+        as stored (participants without their token hashes), plus who is connected."""
+        participants = {pid: {k: v for k, v in doc.items() if k != "token_hash"}
+                        for pid, doc in w.tables["participants"].items()}
+        return {"session": w.session, "activities": w.tables["activities"], "participants": participants,
+                "contributions": list(w.tables["contributions"].values()),
+                "connected": [pid for pid in participants if w.is_connected(pid)]}
