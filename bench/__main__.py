@@ -3,6 +3,7 @@
     python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
     python -m bench all [--quick]                               both, one after the other (default)
+    python -m bench tui [--quick] …                             the TUI's lag under load (bench/tui_lag.py)
 
 Each prints its figures and the exact command to reproduce them. Also:
 ``python -m bench.profile_submit`` (where the CPU of one durable ack goes). The TUI variant is
@@ -26,6 +27,9 @@ def main(argv: list[str]) -> int:
     elif command == "growth":
         from bench import growth
         growth.main(rest)
+    elif command == "tui":
+        from bench import tui_lag
+        tui_lag.main(rest)
     elif command == "all":
         from bench import growth, phones
         if set(rest) - {"--quick"}:
@@ -35,7 +39,7 @@ def main(argv: list[str]) -> int:
         print()
         growth.main(rest)
     else:
-        print(f"unknown benchmark {command!r}; choose phones, growth or all", file=sys.stderr)
+        print(f"unknown benchmark {command!r}; choose phones, growth, tui or all", file=sys.stderr)
         return 2
     return 0
 
