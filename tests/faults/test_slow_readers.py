@@ -14,6 +14,8 @@ import itertools
 import json
 import uuid
 
+import pytest
+
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -75,6 +77,7 @@ class Reading:
         await self.task
 
 
+@pytest.mark.slow
 async def test_stuck_and_vanished_phones_are_dropped_others_unaffected(tmp_path):
     agenda = tmp_path / "agenda.toml"
     agenda.write_text(AGENDA, encoding="utf-8")
