@@ -1,9 +1,12 @@
 """The facilitator's terminal app: ``facilitation-kit run``.
 
-The app runs the host (store, engine, websocket server) on its own event loop and is a
-view of the engine: it subscribes to the engine's events, so a command from the
-facilitator channel moves the screens just as a key does. Engine events are buffered
-and applied a few times a second, so rendering never delays the participants' acks.
+By default (``facilitation-kit run``) the host (store, engine, websocket server) runs in
+a child process and the app is a facilitator-channel client of it
+(:class:`~facilitation_kit.remote.RemoteHost`): rendering here can never delay a
+participant's ack there (docs/architecture.md). With ``--in-process`` (and in most
+tests) the app runs the :class:`~facilitation_kit.host.Host` on its own event loop. Either
+way it is a view of the engine's events, so a command from another facilitator moves the
+screens just as a key does. Events are buffered and applied a few times a second.
 
 Build it with :func:`make_app` (the CLI, the tests and the snapshot apps all do).
 """
@@ -22,6 +25,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 
 from . import events as ev
 from .agenda import Agenda, AgendaError
@@ -142,16 +146,39 @@ class FacilitatorApp(App[int]):
             elif isinstance(e, ev.PluginProblem):
                 self.notify(one_line(e.message, 300), title=f"Plugin {one_line(e.plugin, 40)}",
                             severity="warning", markup=False)
-        with self.batch_update():
-            self.main.apply(events)
-            if isinstance(self.screen, ProjectorScreen):
-                self.screen.apply(events)
+            elif type(e).__name__ == "HostLost":
+                self.host_lost(e.message)
+        try:
+            with self.batch_update():
+                self.main.apply(events)
+                if isinstance(self.screen, ProjectorScreen):
+                    self.screen.apply(events)
+        except NoMatches:  # the screens are being torn down (the app is closing)
+            pass
+
+    def host_lost(self, message: str) -> None:
+        """The host process died: say so, in words the facilitator can act on."""
+        self.sub_title = "HOST STOPPED"
+        resume = f"facilitation-kit run --resume {self.workshop_host.session_id}"
+        body = Text(f"{message}.\n\nPhones cannot reach the room now; they keep what they could not "
+                    f"send. Everything acknowledged is stored. Quit and continue with:\n\n  {resume}")
+        self.notify(f"The workshop host stopped. Quit and run: {resume}", title="Host stopped",
+                    severity="error", timeout=3600, markup=False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(3)
+
+        self.push_screen(ConfirmScreen("The workshop host stopped", body, yes="Quit", danger=True), answered)
 
     def _tick(self) -> None:
-        if self.main is not None and self.main.is_attached and not self._exit_started:
-            self.main.tick()
-        if isinstance(self.screen, ProjectorScreen):
-            self.screen.tick()
+        try:
+            if self.main is not None and self.main.is_attached and not self._exit_started:
+                self.main.tick()
+            if isinstance(self.screen, ProjectorScreen):
+                self.screen.tick()
+        except NoMatches:  # the screens are being torn down (the app is closing)
+            pass
 
     # -- commands: messages up, engine calls in workers -------------------------------
     @on(WorkshopCommand)
@@ -267,7 +294,19 @@ class FacilitatorApp(App[int]):
 
     def export(self, fmt: str) -> None:
         """Write an export in a worker thread; an :class:`ExportFinished` says where."""
-        snapshot = self.workshop_host.workshop.export()  # on the loop: a consistent copy
+        workshop = self.workshop_host.workshop
+        if hasattr(workshop, "fetch_export"):  # the host is a child process: ask it
+            self.run_worker(self._fetch_export(workshop, fmt), group="export", exit_on_error=False)
+            return
+        snapshot = workshop.export()  # on the loop: a consistent copy
+        self._write_export(snapshot, fmt)
+
+    async def _fetch_export(self, workshop, fmt: str) -> None:
+        try:
+            snapshot = await workshop.fetch_export()
+        except Exception as exc:
+            self.post_message(ExportFinished(fmt, error=f"{type(exc).__name__}: {exc}"))
+            return
         self._write_export(snapshot, fmt)
 
     @work(thread=True, exclusive=False, group="export", exit_on_error=False, description="Writing export")
@@ -318,7 +357,7 @@ class FacilitatorApp(App[int]):
     async def action_quit(self) -> None:
         w = self.workshop_host.workshop
         connected = w.connected_count() if w is not None else 0
-        if not connected:
+        if not connected or getattr(w, "lost", None):
             self.exit(0)
             return
 
@@ -335,20 +374,28 @@ class FacilitatorApp(App[int]):
 
 
 def make_app(agenda: str | Path | Agenda | None = None, *, workshop_host: Host | None = None,
-             flush_interval: float | None = None, **host_kwargs: Any) -> FacilitatorApp:
+             flush_interval: float | None = None, child_process: bool = False,
+             **host_kwargs: Any) -> FacilitatorApp:
     """The app for a new (or, with ``resume=ID``, a resumed) session. ``host_kwargs`` go
-    to :class:`~facilitation_kit.host.Host` (``host`` is the address to listen on); or
-    pass a ``workshop_host`` that is not open yet."""
+    to :class:`~facilitation_kit.host.Host` (``host`` is the address to listen on), or with
+    ``child_process=True`` to :class:`~facilitation_kit.remote.RemoteHost` (the host runs
+    in a child process); or pass a ``workshop_host`` that is not open yet."""
     if workshop_host is None:
-        workshop_host = Host(agenda, **host_kwargs)
+        if child_process:
+            from .remote import RemoteHost
+
+            workshop_host = RemoteHost(agenda, **host_kwargs)
+        else:
+            workshop_host = Host(agenda, **host_kwargs)
     return FacilitatorApp(workshop_host, flush_interval=flush_interval)
 
 
-def run_app(agenda: str | Path | None = None, **host_kwargs: Any) -> int:
-    """Run the TUI until the facilitator quits; returns the exit status."""
+def run_app(agenda: str | Path | None = None, *, in_process: bool = False, **host_kwargs: Any) -> int:
+    """Run the TUI until the facilitator quits; returns the exit status. The host runs in
+    a child process unless ``in_process``."""
     from .logs import setup_logging
 
-    app = make_app(agenda, **host_kwargs)
+    app = make_app(agenda, child_process=not in_process, **host_kwargs)
     log_file = None
     try:
         log_dir = app.workshop_host.data_dir / "logs"

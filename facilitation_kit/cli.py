@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a workshop with the facilitator's terminal app")
     _serving(p)
+    p.add_argument("--in-process", action="store_true",
+                   help="run the host inside the terminal app's process (default: a child process, "
+                        "so drawing the screen never delays the phones)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve a workshop (add --headless for no terminal app)")
@@ -192,7 +195,7 @@ def cmd_run(args) -> int:
         print(f"(terminal app unavailable: {exc}; serving headless)", file=sys.stderr)
         args.headless = True
         return cmd_serve(args)
-    return run_app(args.agenda, **_host_kwargs(args))
+    return run_app(args.agenda, in_process=getattr(args, "in_process", False), **_host_kwargs(args))
 
 
 def cmd_sessions(args) -> int:
