@@ -1,19 +1,26 @@
 """TUI lag benchmark: is the facilitator's app still responsive under load?
 
-    .venv/bin/python bench/tui_lag.py [--quick] [--phones 200] [--rate 50] [--seconds 20] [--preload 5000]
+    .venv/bin/python bench/tui_lag.py [--quick] [--mode both|in-process|child]
+        [--phones 200] [--rate 50] [--seconds 20] [--preload 5000]
 
-Two runs in one process, one after the other, with the same load:
+Up to three runs in one process, one after the other, with the same load:
 
 * ``headless``: the host alone on the event loop (the baseline);
-* ``tui``: the same host inside the Textual app (headless driver, 120x40), on the
-  Activity tab with ``--preload`` contributions already in the table.
+* ``tui`` (``--mode in-process``): the same host inside the Textual app (headless
+  driver, 120x40), on the Activity tab with ``--preload`` contributions already in the table;
+* ``child`` (``--mode child``): the app as ``facilitation-kit run`` starts it by default,
+  the host in a child process and the app its facilitator-channel client, same screen.
 
-In each run ``--preload`` contributions are stored first (in-process, 200 at a time),
+``--mode both`` (the default) runs all three.
+
+In each run ``--preload`` contributions are stored first (in-process, 200 at a time;
+for ``child`` into a session that the child process then resumes),
 then a separate load process (so the clients do not share the loop being measured)
 joins ``--phones`` real websocket phones and submits ``--rate`` contributions per
 second in total for ``--seconds``. Meanwhile this process measures
 
-* event-loop lag: how late a 10 ms ``asyncio.sleep`` ticker wakes (p50/p99/max);
+* event-loop lag: how late a 10 ms ``asyncio.sleep`` ticker wakes (p50/p99/max) on this
+  process's loop (in the ``child`` run that is the app's loop, not the host's);
 * key-to-repaint (tui only): from posting a cursor key to the contribution table until
   the frame showing the moved cursor has been composed *and* turned into terminal output
   (the headless driver skips the second step, so this script does it);
@@ -178,7 +185,20 @@ async def run_headless(opts, work: Path) -> dict[str, Any]:
     return {"lag": summary(ticker.lags), "load": load}
 
 
-async def run_tui(opts, work: Path) -> dict[str, Any]:
+async def preload_session(opts, work: Path) -> str:
+    """A session with the preloaded contributions, for the child process to resume."""
+    from facilitation_kit.host import Host
+
+    host = Host(work / "agenda.toml", data_dir=work / "child", host="127.0.0.1", port=0)
+    await host.open()
+    try:
+        await preload(host.workshop, opts.preload, opts.phones)
+        return host.session_id
+    finally:
+        await host.close()
+
+
+async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
     from textual import events
     from textual._compositor import CompositorUpdate
 
@@ -187,7 +207,12 @@ async def run_tui(opts, work: Path) -> dict[str, Any]:
 
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)
-    app = make_app(agenda, data_dir=work / "tui", host="127.0.0.1", port=0)
+    if child:
+        session = await preload_session(opts, work)
+        app = make_app(None, data_dir=work / "child", host="127.0.0.1", port=0, resume=session,
+                       child_process=True)
+    else:
+        app = make_app(agenda, data_dir=work / "tui", host="127.0.0.1", port=0)
     repaints: list[float] = []
     frame_costs: list[float] = []
     waiting: dict[str, Any] = {}
@@ -209,7 +234,8 @@ async def run_tui(opts, work: Path) -> dict[str, Any]:
         while app.main is None or app.main.workshop is None:
             await asyncio.sleep(0.05)
         host = app.workshop_host
-        await preload(host.workshop, opts.preload, opts.phones)
+        if not child:
+            await preload(host.workshop, opts.preload, opts.phones)
         await pilot.press("3")
         table = app.main.query_one(ContributionTable)
         while table.row_count < opts.preload:
@@ -230,6 +256,9 @@ async def run_tui(opts, work: Path) -> dict[str, Any]:
             direction = "up" if direction == "down" else "down"
         load = await load_task
         await ticker.stop()
+        deadline = time.monotonic() + 5  # the last events may still be on their way to the table
+        while table.row_count < opts.preload + load["acks"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
         rows = table.row_count
     return {"lag": summary(ticker.lags), "load": load, "key": summary(repaints),
             "frame": summary(frame_costs), "rows": rows}
@@ -238,6 +267,9 @@ async def run_tui(opts, work: Path) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench/tui_lag.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a few seconds: a CI smoke run")
+    p.add_argument("--mode", choices=["both", "in-process", "child"], default="both",
+                   help="where the TUI's host runs: in the app's process, in a child process, or both runs "
+                        "(default both); the headless baseline always runs")
     p.add_argument("--phones", type=int, default=None, help="websocket phones (default 200; quick 40)")
     p.add_argument("--rate", type=float, default=50.0, help="contributions per second in total (default 50)")
     p.add_argument("--seconds", type=float, default=None, help="load duration (default 20; quick 4)")
@@ -261,18 +293,25 @@ def main(argv: list[str]) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory(prefix="fk-tui-lag-") as tmp:
         work = Path(tmp)
         results["headless"] = asyncio.run(run_headless(opts, work))
-        results["tui"] = asyncio.run(run_tui(opts, work))
-    h, t = results["headless"], results["tui"]
+        if opts.mode in ("both", "in-process"):
+            results["tui"] = asyncio.run(run_tui(opts, work))
+        if opts.mode in ("both", "child"):
+            results["child"] = asyncio.run(run_tui(opts, work, child=True))
+    h = results["headless"]
+    runs = [(k, results[k]) for k in ("tui", "child") if k in results]
+    titles = {"tui": "host inside the TUI", "child": "host in a child process"}
+    rows = ", ".join(f"{r['rows']} rows in the table at the end ({titles[k]})" for k, r in runs)
     print(f"TUI lag: {opts.phones} phones, {opts.rate:g} contributions/s for {opts.seconds:g} s, "
-          f"{opts.preload} contributions preloaded ({t['rows']} rows in the table at the end)")
+          f"{opts.preload} contributions preloaded; {rows}")
     print(f"machine: {machine()}")
-    print(f"{'':28}{'headless host (baseline)':>48}   {'host inside the TUI':>48}")
-    print(f"{'event-loop lag':28}{fmt(h['lag']):>48}   {fmt(t['lag']):>48}")
-    print(f"{'submit -> ack':28}{fmt(h['load']['ack']):>48}   {fmt(t['load']['ack']):>48}")
-    print(f"{'acks / errors':28}{h['load']['acks']:>40} / {h['load']['errors']:<5}  "
-          f"{t['load']['acks']:>40} / {t['load']['errors']:<5}")
-    print(f"{'key -> repaint (tui)':28}{'':>48}   {fmt(t['key']):>48}")
-    print(f"{'frame to terminal text':28}{'':>48}   {fmt(t['frame']):>48}")
+    print(f"{'':28}{'headless host (baseline)':>48}" + "".join(f"   {titles[k]:>48}" for k, _ in runs))
+    print(f"{'event-loop lag (app)':28}{fmt(h['lag']):>48}" + "".join(f"   {fmt(r['lag']):>48}" for _, r in runs))
+    print(f"{'submit -> ack':28}{fmt(h['load']['ack']):>48}"
+          + "".join(f"   {fmt(r['load']['ack']):>48}" for _, r in runs))
+    print(f"{'acks / errors':28}{h['load']['acks']:>40} / {h['load']['errors']:<5}"
+          + "".join(f"  {r['load']['acks']:>40} / {r['load']['errors']:<5}" for _, r in runs))
+    print(f"{'key -> repaint (tui)':28}{'':>48}" + "".join(f"   {fmt(r['key']):>48}" for _, r in runs))
+    print(f"{'frame to terminal text':28}{'':>48}" + "".join(f"   {fmt(r['frame']):>48}" for _, r in runs))
     print("reproduce: .venv/bin/python bench/tui_lag.py " + " ".join(argv))
     return results
 
