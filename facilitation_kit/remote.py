@@ -392,6 +392,7 @@ class RemoteHost:
             self.process = await asyncio.create_subprocess_exec(
                 *self._command(info_path), stdin=asyncio.subprocess.DEVNULL, stdout=logf,
                 stderr=asyncio.subprocess.STDOUT, env=env)
+            logf.write(f"--- host process pid {self.process.pid}\n".encode())
         try:
             await self._wait_for_info(info_path, start)
             await self._connect()
