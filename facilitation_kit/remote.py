@@ -75,10 +75,36 @@ class RemoteWorkshop(Workshop):
         self._last_send = 0.0
         self.lost: str | None = None
         self._reader: asyncio.Task | None = None
+        self._expiry: asyncio.Task | None = None
 
     # -- the channel -------------------------------------------------------------------
     def start_reading(self) -> None:
         self._reader = asyncio.ensure_future(self._read())
+        self._expiry = asyncio.ensure_future(self._watch_timers())
+
+    async def _watch_timers(self) -> None:
+        """A timer that closes an activity other than the current one changes its state
+        without an event: when one has run out, read the states again (``agenda``)."""
+        while self.lost is None:
+            await asyncio.sleep(1.0)
+            now = time.time()
+            expired = [aid for aid, st in self.tables["activities"].items()
+                       if aid != self.current_id and st.get("state") == "open" and st.get("close_at_end")
+                       and st.get("ends_at") and st["ends_at"] <= now]
+            if not expired:
+                continue
+            try:
+                agenda = (await self.request("agenda"))["agenda"]
+            except WorkshopError:
+                continue
+            for row in agenda:
+                st = self.tables["activities"].get(row["id"])
+                if st is not None:
+                    self.tables["activities"][row["id"]] = {
+                        **st, "state": row["state"], "ends_at": row["ends_at"],
+                        "paused_remaining": row["paused_remaining"]}
+                    self._invalidate(row["id"])
+            await asyncio.sleep(1.0)
 
     async def _read(self) -> None:
         reason = "the connection to the host process closed"
@@ -288,10 +314,11 @@ class RemoteWorkshop(Workshop):
         raise WorkshopError("unavailable", "the mirror does not store anything")
 
     async def aclose(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(BaseException):
-                await self._reader
+        for task in (self._reader, self._expiry):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         await super().aclose()
 
 

@@ -80,6 +80,9 @@ async def test_the_mirror_follows_the_child(agenda_path, tmp_path):
         assert w.participants()[0]["name"] == "Ana" and w.connected_count() == 1
         assert [c["data"]["answer"] for c in w.contributions("opening", include_hidden=True)] == ["Waits"]
         assert w.contributions("opening") == []  # held: not for the room
+        await w.set_timer(1, True)  # runs out after we moved on: no event, the mirror notices
+        await w.next()
+        await wait_for(pilot, lambda: w.activity_state("opening")["state"] == "closed", what="closed by its timer")
 
 
 async def test_a_dying_host_process_is_shown(agenda_path, tmp_path):
