@@ -471,16 +471,19 @@ class RemoteHost:
             if authed.get("type") != "authed":
                 raise HostError("the host process refused the facilitator connection")
             await ws.send(json.dumps({"type": "state", "ref": "state"}))
+            view = authed.get("activity")
             while True:  # events before the answer are in the state already
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
                 if frame.get("ref") == "state" and frame.get("type") in ("ok", "error"):
                     break
+                if frame.get("type") == "activity":
+                    view = frame.get("activity")
             if frame["type"] != "ok":
                 raise HostError(f"the host process cannot report its state: {frame.get('message')}")
             state = frame["state"]
             stored = state["session"].get("agenda") or {}
             agenda = agenda_from_dict(stored.get("source") or {}, self.plugins, path=stored.get("path"))
-            self.workshop = RemoteWorkshop(ws, agenda, self.plugins, state, authed.get("activity"))
+            self.workshop = RemoteWorkshop(ws, agenda, self.plugins, state, view)
         except BaseException:
             await ws.close()
             raise
