@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve a workshop (add --headless for no terminal app)")
     _serving(p)
     p.add_argument("--headless", action="store_true", help="no terminal app: print the join link and serve")
+    # Used by `run`, which starts the host as its child: stop (cleanly) when that parent is gone.
+    p.add_argument("--stop-with-parent", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("sessions", help="list recorded sessions")
@@ -165,6 +167,8 @@ async def _serve_headless(args) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if getattr(args, "stop_with_parent", False):
+        watcher = asyncio.ensure_future(_watch_parent(os.getppid(), stop))
     host = Host(args.agenda, **_host_kwargs(args))
     print(f"data dir: {host.data_dir}", flush=True)
     await host.open()
@@ -186,6 +190,17 @@ async def _serve_headless(args) -> int:
         await host.close()
     print("stopped; everything acknowledged is stored", flush=True)
     return 0
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    """Stop when the process that started us is gone (it was killed without stopping us):
+    an orphaned host would keep the session locked and the port taken."""
+    while not stop.is_set():
+        if os.getppid() != parent:
+            print("the terminal app that started this host is gone; stopping", flush=True)
+            stop.set()
+            return
+        await asyncio.sleep(0.5)
 
 
 def cmd_run(args) -> int:

@@ -389,7 +389,8 @@ class RemoteHost:
     write_info_file = Host.write_info_file
 
     def _command(self, info_path: Path) -> list[str]:
-        cmd = [sys.executable, "-m", "facilitation_kit", "serve", "--headless", "--info-file", str(info_path),
+        cmd = [sys.executable, "-m", "facilitation_kit", "serve", "--headless", "--stop-with-parent",
+               "--info-file", str(info_path),
                "--host", self.bind_host, "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.resume_id:
             cmd += ["--resume", self.resume_id]

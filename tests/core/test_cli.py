@@ -1,6 +1,7 @@
 """The command line, run as a user would: real subprocesses, real files, real sockets."""
 
 import asyncio
+import fcntl
 import json
 import os
 import signal
@@ -197,3 +198,37 @@ def test_plugins_lists_builtins_with_all():
     assert {"open_question", "value_mapping", "role_redefinition", "ethical_compass", "dot_vote"} <= set(listed)
     assert listed["open_question"]["package"] == "facilitation-kit"
     assert listed["open_question"]["activities"] == ["open_question"]
+
+
+def test_a_host_started_by_run_stops_when_its_parent_is_killed(tmp_path):
+    """`run` starts the host as a child; if the terminal app is killed -9, the host must not
+    stay behind holding the session lock and the port: it stops cleanly, and resumes."""
+    info = tmp_path / "info.json"
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, sys, time\n"
+         "subprocess.Popen(sys.argv[1:])\n"
+         "time.sleep(120)\n",
+         *CLI, "serve", "--headless", "--stop-with-parent", "--host", "127.0.0.1", "--port", "0",
+         "--data-dir", str(tmp_path), "--info-file", str(info)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not info.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session_id = json.loads(info.read_text())["session_id"]
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the orphan lets go of the session lock
+        lock = tmp_path / "sessions" / f"{session_id}.lock"
+        with open(lock, "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.2)
+    else:
+        raise AssertionError("the orphaned host kept the session open")
+    resumed = Served(tmp_path, "--resume", session_id)
+    assert resumed.info["session_id"] == session_id
+    assert resumed.stop()[0] == 0
