@@ -366,13 +366,8 @@ class RemoteHost:
         self._closing = False
 
     # -- facts -----------------------------------------------------------------------
-    @property
-    def session_id(self) -> str:
-        return self.workshop.session_id
-
-    @property
-    def room(self) -> str:
-        return self.workshop.room
+    session_id = Host.session_id
+    room = Host.room
 
     @property
     def data_file(self) -> Path:
@@ -382,10 +377,7 @@ class RemoteHost:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def info(self) -> dict[str, Any]:
-        return {"url": self.url, "room": self.room, "facilitator_token": self.facilitator_token,
-                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port}
-
+    info = Host.info
     write_info_file = Host.write_info_file
 
     def _command(self, info_path: Path) -> list[str]:
