@@ -53,6 +53,9 @@ class Phone:
 
     @classmethod
     async def connect(cls, ws_url: str, room: str, **kw: Any) -> "Phone":
+        # Like a real phone, keep reading from the network even while the test is not
+        # asking for frames (no flow-control pause after 16 unread frames).
+        kw.setdefault("max_queue", None)
         ws = await connect(ws_url, max_size=None, **kw)
         return cls(ws, ws_url, room)
 
@@ -136,7 +139,7 @@ class Facilitator:
 
     @classmethod
     async def connect(cls, base_ws_url: str, token: str) -> "Facilitator":
-        ws = await connect(base_ws_url + "/ws/facilitator", max_size=None)
+        ws = await connect(base_ws_url + "/ws/facilitator", max_size=None, max_queue=None)
         await ws.send(json.dumps({"type": "auth", "token": token}))
         reply = json.loads(await asyncio.wait_for(ws.recv(), DEFAULT_TIMEOUT))
         if reply.get("type") != "authed":
