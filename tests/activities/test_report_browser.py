@@ -4,10 +4,11 @@ and shown as text, nothing fetched from anywhere. Saves a screenshot under test-
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import require_tool
 
 from facilitation_kit.report import render_report
 
@@ -22,11 +23,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 async def report_page(tmp_path):
     """A fresh Chromium page; fails in CI (CI set) and skips elsewhere when Chromium is missing."""
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"{CHROMIUM} is needed for the report browser test (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tool(CHROMIUM, "the report browser test (headless Chromium)")
     from playwright.async_api import async_playwright
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

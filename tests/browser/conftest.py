@@ -18,6 +18,8 @@ from typing import ClassVar
 
 import pytest
 
+from tests.conftest import require_tool
+
 from facilitation_kit import hookimpl
 from facilitation_kit.activity import ActivityType
 from facilitation_kit.forms import (ChoiceField, Field, Form, Invalid, MatrixField, ScaleField,
@@ -142,11 +144,7 @@ async def host(agenda_file, tmp_path, plugins):
 # --------------------------------------------------------------------------- browser
 @pytest.fixture
 async def browser():
-    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        message = f"headless Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tool(CHROMIUM, "the participant page tests (headless Chromium)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
