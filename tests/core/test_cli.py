@@ -3,53 +3,18 @@
 import asyncio
 import fcntl
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from facilitation_kit.testing import Facilitator, Phone
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "facilitation_kit"]
-
-
-def run(*args, **kw):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT, **kw)
-
-
-class Served:
-    """`facilitation-kit serve --headless` in a subprocess, driven through --info-file."""
-
-    def __init__(self, data_dir: Path, *extra: str):
-        self.info_file = data_dir / f"info-{uuid.uuid4().hex[:6]}.json"
-        self.proc = subprocess.Popen(
-            [*CLI, "serve", "--headless", "--host", "127.0.0.1", "--port", "0",
-             "--data-dir", str(data_dir), "--info-file", str(self.info_file), *extra],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while not self.info_file.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                out, err = self.proc.communicate(timeout=5)
-                raise AssertionError(f"serve did not start: {out}\n{err}")
-            time.sleep(0.05)
-        self.info = json.loads(self.info_file.read_text())
-
-    @property
-    def ws(self):
-        return f"ws://127.0.0.1:{self.info['port']}"
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, out, err
+from tests.faults.helpers import CLI, ROOT, Served
+from tests.faults.helpers import run_cli as run
 
 
 def test_python_dash_m_and_help():
@@ -84,7 +49,7 @@ async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
 
     await phone.close()
     await facilitator.close()
-    code, out, err = served.stop(signal.SIGTERM)
+    code, out, err = served.stop()  # SIGTERM
     assert code == 0, err
     assert "join:" in out and info["room"] in out and "stopped" in out
     assert "Traceback" not in err
