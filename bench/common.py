@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from facilitation_kit.host import raise_fd_limit  # noqa: F401  (re-exported for the load generators)
+from facilitation_kit.host.assembly import raise_fd_limit  # noqa: F401  (re-exported for the load generators)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

@@ -47,7 +47,7 @@ async def main(port_file: Path) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # The same options as facilitation_kit.server.ProtocolServer.start.
+    # The same options as facilitation_kit.host.server.ProtocolServer.start.
     async with serve(handler, "127.0.0.1", 0, max_size=1024 * 1024, max_queue=16, compression=None,
                      ping_interval=20, ping_timeout=20, server_header=None) as server:
         port = server.sockets[0].getsockname()[1]

@@ -36,7 +36,7 @@ PARTICIPANTS = 500
 
 async def build(data_dir: Path, agenda: Path, size: int) -> tuple[str, float]:
     """A session with ``size`` stored contributions; returns (session id, build seconds)."""
-    from facilitation_kit.host import Host
+    from facilitation_kit.host.assembly import Host
 
     async with Host.start(agenda, data_dir=data_dir, host="127.0.0.1", port=0) as host:
         w = host.workshop
@@ -83,7 +83,7 @@ async def ack_costs(port: int, room: str, warmup: int, count: int) -> list[float
 
 
 def one_size(size: int, opts, work: Path) -> dict[str, Any]:
-    from facilitation_kit import store as store_mod
+    from facilitation_kit.host import store as store_mod
 
     agenda = common.write_agenda(work / "agenda.toml", activities=2)
     data_dir = work / "data"

@@ -414,7 +414,7 @@ def run_target(kind: str, opts, cores_host, cores_load, work: Path) -> dict[str,
         workers.close()
         code = server.stop()
     if kind == "host":
-        from facilitation_kit.store import read_session
+        from facilitation_kit.host.store import read_session
 
         tables, _ = read_session(work / "data", server.info["session_id"])
         stored = sum(1 for c in tables["contributions"].values() if not c.get("withdrawn"))

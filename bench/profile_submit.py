@@ -21,7 +21,7 @@ from bench import common
 
 
 async def run(submits: int, top: int) -> None:
-    from facilitation_kit.host import Host
+    from facilitation_kit.host.assembly import Host
 
     with tempfile.TemporaryDirectory(prefix="fk-bench-profile-") as tmp:
         agenda = common.write_agenda(Path(tmp) / "agenda.toml", activities=2)

@@ -168,7 +168,7 @@ async def run_load(host, opts) -> dict[str, Any]:
 
 
 async def run_headless(opts, work: Path) -> dict[str, Any]:
-    from facilitation_kit.host import Host
+    from facilitation_kit.host.assembly import Host
 
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)
@@ -187,7 +187,7 @@ async def run_headless(opts, work: Path) -> dict[str, Any]:
 
 async def preload_session(opts, work: Path) -> str:
     """A session with the preloaded contributions, for the child process to resume."""
-    from facilitation_kit.host import Host
+    from facilitation_kit.host.assembly import Host
 
     host = Host(work / "agenda.toml", data_dir=work / "child", host="127.0.0.1", port=0)
     await host.open()
@@ -202,8 +202,8 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
     from textual import events
     from textual._compositor import CompositorUpdate
 
-    from facilitation_kit.app import make_app
-    from facilitation_kit.widgets.activity import ContributionTable
+    from facilitation_kit.tui.app import make_app
+    from facilitation_kit.tui.widgets.activity import ContributionTable
 
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)

@@ -1,10 +1,40 @@
-"""facilitation-kit: live co-creation workshops, run from a terminal, joined from phones."""
+"""facilitation-kit: live co-creation workshops, run from a terminal, joined from phones.
 
-import pluggy
+``import facilitation_kit`` is the whole plugin API, as ``import llm`` is for llm's
+plugins::
+
+    import facilitation_kit as fk
+
+    class Checkin(fk.ActivityType):
+        name = "checkin"
+        def form(self, activity):
+            return fk.Form([fk.TextField("word", "One word for how you feel")])
+
+    @fk.hookimpl
+    def register_activities(register):
+        register(Checkin())
+
+Everything else in the package (``core``, ``host``, ``tui``, ``report``, ``cli``) is the
+kit's own machinery and may change between versions.
+"""
 
 __version__ = "0.1.0"
 
-#: Marker for plugin hook implementations: ``@hookimpl def register_activities(register): …``
-hookimpl = pluggy.HookimplMarker("facilitation_kit")
+from .core.hookspecs import hookimpl  # noqa: E402
+from .core.activity import ActivityInfo, ActivityType, Item, Option, OptionError  # noqa: E402
+from .core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table  # noqa: E402
+from .core.forms import (  # noqa: E402
+    ChoiceField, Field, Form, Invalid, MatrixField, ScaleField, TextField, VoteField,
+)
+from .core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: E402
+from .report.charts import dumbbell, importance_support_map, stacked_bars  # noqa: E402
 
-__all__ = ["hookimpl", "__version__"]
+__all__ = [
+    "__version__", "hookimpl",
+    "ActivityType", "ActivityInfo", "Item", "Option", "OptionError",
+    "Form", "Field", "TextField", "ChoiceField", "ScaleField", "VoteField", "MatrixField",
+    "Invalid",
+    "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote",
+    "stacked_bars", "importance_support_map", "dumbbell",
+    "NO_ROLE", "role_of", "role_order", "mean", "latest_per_participant",
+]

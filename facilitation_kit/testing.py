@@ -30,9 +30,9 @@ from typing import Any, AsyncIterator
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from . import events as ev
+from .core import events as ev
 from . import hookimpl
-from .host import Host
+from .host.assembly import Host
 
 __all__ = ["Phone", "Facilitator", "TestHost", "workshop_host", "start_test_host",
            "single_activity", "agenda_toml", "plugin_host"]
@@ -190,7 +190,7 @@ class TestHost:
         self.host = host
         self.facilitator: Facilitator | None = None
         self.phones: list[Phone] = []
-        #: Every :class:`~facilitation_kit.events.PluginProblem` the workshop emitted.
+        #: Every :class:`~facilitation_kit.core.events.PluginProblem` the workshop emitted.
         self.plugin_problems: list[ev.PluginProblem] = []
         self._unsubscribe = host.workshop.subscribe(self._on_event)
 
@@ -278,7 +278,7 @@ class TestHost:
         return self.workshop.export()
 
     def report(self, format: str = "md") -> str:
-        from .report import render_report
+        from .report.render import render_report
 
         return render_report(self.export(), self.host.plugins, format=format)
 
@@ -308,8 +308,8 @@ def plugin_host(extra_plugins: Any = (), activities: Any = ()):
     """Load the installed plugins plus ``extra_plugins`` (modules, classes or objects
     with ``@hookimpl`` functions, or ``(name, plugin)`` pairs) and a throwaway plugin
     registering ``activities`` (ActivityType instances). Returns the
-    :class:`~facilitation_kit.plugins.PluginHost`, whose ``problems`` say what failed."""
-    from .plugins import load_plugins
+    :class:`~facilitation_kit.core.plugins.PluginHost`, whose ``problems`` say what failed."""
+    from .core.plugins import load_plugins
 
     extra = []
     for plugin in extra_plugins:
@@ -331,7 +331,7 @@ async def start_test_host(agenda: str | Path | None = None, *, data_dir: str | P
 
     ``agenda`` is a path (``None``: the default CoSIE agenda). ``extra_plugins`` and
     ``activities`` are registered besides the installed plugins (see :func:`plugin_host`);
-    other keyword arguments go to :class:`~facilitation_kit.host.Host` (e.g.
+    other keyword arguments go to :class:`~facilitation_kit.host.assembly.Host` (e.g.
     ``plugin_timeout=0.5``).
     """
     kw.setdefault("host", "127.0.0.1")

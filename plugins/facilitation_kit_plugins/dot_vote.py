@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType, Item, Option, OptionError
-from facilitation_kit.blocks import Chart, Paragraph, Table
-from facilitation_kit.charts import stacked_bars
-from facilitation_kit.forms import Form, VoteField
-from facilitation_kit.results import latest_per_participant, role_of, role_order
+from facilitation_kit import (
+    hookimpl, ActivityType, Chart, Form, Item, Option, OptionError, Paragraph, Table,
+    VoteField, latest_per_participant, role_of, role_order, stacked_bars,
+)
 
 
 def item_id(text: str) -> str:

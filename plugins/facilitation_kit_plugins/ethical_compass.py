@@ -13,12 +13,11 @@ form asks which one is being rated (the service as a whole can stay a choice too
 
 from __future__ import annotations
 
-from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType, Option, OptionError
-from facilitation_kit.blocks import BulletList, Chart, Heading, Paragraph, Table
-from facilitation_kit.charts import dumbbell
-from facilitation_kit.forms import ChoiceField, Form, ScaleField, TextField
-from facilitation_kit.results import mean, role_of, role_order
+from facilitation_kit import (
+    hookimpl, ActivityType, BulletList, Chart, ChoiceField, Form, Heading, Option,
+    OptionError, Paragraph, ScaleField, Table, TextField, dumbbell, mean, role_of,
+    role_order,
+)
 
 PARAMETERS = {
     "significance": ("Significance", "What is at stake for each?"),

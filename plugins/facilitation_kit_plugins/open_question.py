@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType, Item, Option
-from facilitation_kit.blocks import Heading, Paragraph, Quote, Table
-from facilitation_kit.forms import Form, TextField
+from facilitation_kit import (
+    hookimpl, ActivityType, Form, Heading, Item, Option, Paragraph, Quote, Table, TextField,
+)
 
 
 class OpenQuestion(ActivityType):

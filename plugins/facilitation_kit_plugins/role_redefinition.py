@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType, Item, Option, OptionError
-from facilitation_kit.blocks import Chart, Heading, Paragraph, Table
-from facilitation_kit.charts import stacked_bars
-from facilitation_kit.forms import ChoiceField, Form, Invalid, TextField
-from facilitation_kit.results import role_of, role_order
+from facilitation_kit import (
+    hookimpl, ActivityType, Chart, ChoiceField, Form, Heading, Invalid, Item, Option,
+    OptionError, Paragraph, Table, TextField, role_of, role_order, stacked_bars,
+)
 
 SENSIBLE_ROLES = ("Front-line professional", "Service user", "Manager")
 BARRIERS = {

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType, Item, Option, OptionError
-from facilitation_kit.blocks import BulletList, Chart, Heading, Paragraph, Table
-from facilitation_kit.charts import importance_support_map, stacked_bars
-from facilitation_kit.forms import ChoiceField, Form, Invalid, ScaleField, TextField
-from facilitation_kit.results import mean, role_of, role_order
+from facilitation_kit import (
+    hookimpl, ActivityType, BulletList, Chart, ChoiceField, Form, Heading, Invalid, Item,
+    Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
+    mean, role_of, role_order, stacked_bars,
+)
 
 KINDS = {
     "output": "Output we count today",

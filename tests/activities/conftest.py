@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitation_kit.plugins import load_plugins
+from facilitation_kit.core.plugins import load_plugins
 
 from . import simulated_workshop
 

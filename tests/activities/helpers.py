@@ -3,9 +3,9 @@ contributions from simulated participants."""
 
 from __future__ import annotations
 
-from facilitation_kit.activity import ActivityInfo, Item
-from facilitation_kit.agenda import parse_agenda
-from facilitation_kit.results import activity_info
+from facilitation_kit.core.activity import ActivityInfo, Item
+from facilitation_kit.core.agenda import parse_agenda
+from facilitation_kit.report.results import activity_info
 
 HEADER = 'title = "Test workshop"\n'
 

@@ -12,7 +12,7 @@ import copy
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from facilitation_kit.agenda import load_agenda
+from facilitation_kit.core.agenda import load_agenda
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENDA = ROOT / "sessions" / "relational-service.toml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitation_kit.agenda import parse_agenda
+from facilitation_kit.core.agenda import parse_agenda
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "activities.md"
 SNIPPETS = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from facilitation_kit import charts
+from facilitation_kit.report import charts
 
 EVIL = "<script>alert(1)</script> & \"quotes\" \x1b]2;PWNED\x07 [bold]x[/]"
 NS = "{http://www.w3.org/2000/svg}"

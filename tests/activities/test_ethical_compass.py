@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from facilitation_kit.activity import Item
-from facilitation_kit.agenda import AgendaError
-from facilitation_kit.blocks import BulletList, Chart, Table
-from facilitation_kit.forms import Invalid
+from facilitation_kit.core.activity import Item
+from facilitation_kit.core.agenda import AgendaError
+from facilitation_kit.core.blocks import BulletList, Chart, Table
+from facilitation_kit.core.forms import Invalid
 
 from .helpers import Room, agenda, info
 

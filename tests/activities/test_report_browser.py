@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import require_tool
 
-from facilitation_kit.report import render_report
+from facilitation_kit.report.render import render_report
 
 CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

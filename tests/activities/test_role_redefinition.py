@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from facilitation_kit.agenda import AgendaError
-from facilitation_kit.blocks import Chart, Heading, Table
-from facilitation_kit.forms import Invalid
+from facilitation_kit.core.agenda import AgendaError
+from facilitation_kit.core.blocks import Chart, Heading, Table
+from facilitation_kit.core.forms import Invalid
 
 from .helpers import Room, agenda, info
 

@@ -9,11 +9,12 @@ from types import ModuleType
 
 import pytest
 
-from facilitation_kit import hookimpl, results
-from facilitation_kit.activity import ActivityType
-from facilitation_kit.forms import Form, TextField
-from facilitation_kit.plugins import load_plugins
-from facilitation_kit.results import activity_info, session_results
+from facilitation_kit import hookimpl
+from facilitation_kit.report import results
+from facilitation_kit.core.activity import ActivityType
+from facilitation_kit.core.forms import Form, TextField
+from facilitation_kit.core.plugins import load_plugins
+from facilitation_kit.report.results import activity_info, session_results
 
 
 def test_the_scripted_workshop(plugins, workshop_export):
@@ -128,7 +129,7 @@ def test_a_missing_plugin_is_an_error_for_that_activity(plugins, workshop_export
 
 
 def test_role_helpers():
-    from facilitation_kit.activity import ActivityInfo
+    from facilitation_kit.core.activity import ActivityInfo
     a = ActivityInfo(id="x", plugin="p", title="t", prompt="", options={}, roles=("Service user", "Manager"))
     cs = [{"role": "Manager"}, {"role": None}, {"role": "Visitor"}, {"role": "Service user"}]
     assert results.role_order(a, cs) == ["Service user", "Manager", "Visitor", "No role given"]

@@ -12,9 +12,9 @@ from types import ModuleType
 import pytest
 
 from facilitation_kit import hookimpl
-from facilitation_kit.blocks import Chart, Paragraph
-from facilitation_kit.plugins import load_plugins
-from facilitation_kit.report import md_text, render_report, safe_svg
+from facilitation_kit.core.blocks import Chart, Paragraph
+from facilitation_kit.core.plugins import load_plugins
+from facilitation_kit.report.render import md_text, render_report, safe_svg
 
 from .simulated_workshop import ANSI, MARKDOWN, RICH, SCRIPT
 

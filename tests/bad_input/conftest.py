@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitation_kit.server import Limits
+from facilitation_kit.host.server import Limits
 from facilitation_kit.testing import Phone, start_test_host
 
 AGENDA = """\

@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from facilitation_kit.server import Limits
+from facilitation_kit.host.server import Limits
 from facilitation_kit.testing import Phone
 
 from faults.helpers import wait_for

@@ -12,8 +12,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation_kit.export import to_csv, to_json
-from facilitation_kit.forms import clean_text
+from facilitation_kit.report.export import to_csv, to_json
+from facilitation_kit.core.forms import clean_text
 
 PAYLOADS = [
     "[bold red]shout[/] [/bold] [/] [b [@click=app.quit]click me[/] [link=http://x]y[/link] \\[x]",

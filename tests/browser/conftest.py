@@ -21,11 +21,11 @@ import pytest
 from tests.conftest import require_tool
 
 from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType
-from facilitation_kit.forms import (ChoiceField, Field, Form, Invalid, MatrixField, ScaleField,
+from facilitation_kit.core.activity import ActivityType
+from facilitation_kit.core.forms import (ChoiceField, Field, Form, Invalid, MatrixField, ScaleField,
                                     TextField, VoteField)
-from facilitation_kit.host import Host
-from facilitation_kit.plugins import load_plugins
+from facilitation_kit.host.assembly import Host
+from facilitation_kit.core.plugins import load_plugins
 
 CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

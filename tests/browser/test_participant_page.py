@@ -304,7 +304,7 @@ async def test_replayed_outbox_stores_nothing_twice(host, phone):
 
 
 async def test_host_restart_mid_typing_loses_nothing(agenda_file, tmp_path, plugins, phone):
-    from facilitation_kit.host import Host
+    from facilitation_kit.host.assembly import Host
 
     page = phone.page
     data_dir = tmp_path / "data"

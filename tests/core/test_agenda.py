@@ -2,8 +2,8 @@
 
 import pytest
 
-from facilitation_kit.agenda import AgendaError, parse_agenda, parse_duration
-from facilitation_kit.plugins import load_plugins
+from facilitation_kit.core.agenda import AgendaError, parse_agenda, parse_duration
+from facilitation_kit.core.plugins import load_plugins
 
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def test_good_agenda(plugins):
 
 
 def test_the_default_cosie_agenda_loads(plugins):
-    from facilitation_kit.agenda import load_agenda
+    from facilitation_kit.core.agenda import load_agenda
 
     agenda = load_agenda(DEFAULT_AGENDA, plugins)
     plugins_used = {a.plugin for a in agenda.activities}

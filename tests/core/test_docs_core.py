@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitation_kit.agenda import AgendaError, parse_agenda
-from facilitation_kit.plugins import load_plugins
+from facilitation_kit.core.agenda import AgendaError, parse_agenda
+from facilitation_kit.core.plugins import load_plugins
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SRC = Path(__file__).resolve().parents[2] / "facilitation_kit"
@@ -33,7 +33,7 @@ def test_agenda_error_example_is_real():
 
 
 def codes_in_source():
-    text = "\n".join(p.read_text() for p in (SRC / "engine.py", SRC / "server.py"))
+    text = "\n".join(p.read_text() for p in (SRC / "core" / "engine.py", SRC / "host" / "server.py"))
     found = set(re.findall(r'(?:WorkshopError|BadFrame)\(\s*"([a-z_]+)"', text))
     found |= set(re.findall(r'_error\(conn, "([a-z_]+)"', text))
     return found
@@ -49,7 +49,7 @@ def test_every_error_code_is_documented():
 
 def test_every_facilitator_command_is_documented():
     doc = (DOCS / "protocol.md").read_text(encoding="utf-8")
-    server = (SRC / "server.py").read_text()
+    server = (SRC / "host" / "server.py").read_text()
     body = server[server.index("async def _command"):server.index("# events ---")]
     commands = set(re.findall(r'"([a-z_]+)"', body)) - {"activity", "seconds", "close_at_end",
                                                           "contribution", "participant", "unknown_type",

@@ -5,7 +5,7 @@ import io
 import json
 from pathlib import Path
 
-from facilitation_kit.export import build_export, to_csv, to_json
+from facilitation_kit.report.export import build_export, to_csv, to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -305,7 +305,7 @@ async def test_facilitator_auth(host):
 
 
 async def test_facilitator_silence_is_closed(workshop_host):
-    from facilitation_kit.server import Limits
+    from facilitation_kit.host.server import Limits
 
     host = await workshop_host(AGENDA, limits=Limits(auth_timeout=0.3))
     async with connect(host.ws_url + "/ws/facilitator") as ws:
@@ -366,7 +366,7 @@ async def test_a_blocking_startup_hook_cannot_stop_the_workshop(workshop_host):
     import types
 
     from facilitation_kit import hookimpl
-    from facilitation_kit.plugins import load_plugins
+    from facilitation_kit.core.plugins import load_plugins
 
     release = threading.Event()
     plugin = types.SimpleNamespace(startup=hookimpl(lambda workshop: release.wait(30)))

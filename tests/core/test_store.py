@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from facilitation_kit.store import (Store, StoreError, StoreLocked, delete, list_sessions, put,
+from facilitation_kit.host.store import (Store, StoreError, StoreLocked, delete, list_sessions, put,
                                     read_session, session_paths)
 
 
@@ -115,7 +115,7 @@ async def test_unserialisable_value_rejected_before_any_write(tmp_path):
 
 
 async def test_checkpoint_folds_journal(tmp_path, monkeypatch):
-    import facilitation_kit.store as store_module
+    import facilitation_kit.host.store as store_module
 
     monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 10)
     store = Store.create(tmp_path, "s1")

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from facilitation_kit.store import read_session
+from facilitation_kit.host.store import read_session
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "facilitation_kit"]

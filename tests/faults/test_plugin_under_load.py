@@ -15,9 +15,9 @@ import threading
 import types
 
 from facilitation_kit import hookimpl
-from facilitation_kit.forms import Form, TextField
-from facilitation_kit.activity import ActivityType
-from facilitation_kit.plugins import load_plugins
+from facilitation_kit.core.forms import Form, TextField
+from facilitation_kit.core.activity import ActivityType
+from facilitation_kit.core.plugins import load_plugins
 from facilitation_kit.testing import start_test_host
 
 RELEASE = threading.Event()  # set at the end: no thread stays blocked after the test

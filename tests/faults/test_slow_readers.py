@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from facilitation_kit.server import Limits
+from facilitation_kit.host.server import Limits
 from facilitation_kit.testing import start_test_host
 
 from bad_input.rawws import RawWS

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from facilitation_kit import hookimpl
-from facilitation_kit.activity import ActivityType
-from facilitation_kit.agenda import AgendaError, parse_agenda
-from facilitation_kit.forms import Form, TextField
+from facilitation_kit.core.activity import ActivityType
+from facilitation_kit.core.agenda import AgendaError, parse_agenda
+from facilitation_kit.core.forms import Form, TextField
 from facilitation_kit.testing import agenda_toml, plugin_host
 
 RELEASE = threading.Event()  # set at the end of the module so blocked threads end
@@ -281,7 +281,7 @@ def test_register_activities_failures_are_recorded_per_plugin():
         def register_activity(self, register):
             pass
 
-    from facilitation_kit.plugins import load_plugins
+    from facilitation_kit.core.plugins import load_plugins
 
     started = time.monotonic()
     host = load_plugins(extra=[("raises", Raises()), ("hangs", Hangs()), ("returns", ReturnsList()),

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from facilitation_kit import hookspecs
-from facilitation_kit.activity import ActivityType
-from facilitation_kit.agenda import parse_agenda
-from facilitation_kit.plugins import make_plugin_manager
+from facilitation_kit.core import hookspecs
+from facilitation_kit.core.activity import ActivityType
+from facilitation_kit.core.agenda import parse_agenda
+from facilitation_kit.core.plugins import make_plugin_manager
 from facilitation_kit.testing import plugin_host, single_activity
 
 from .conftest import EXAMPLE_PLUGIN, env_with

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitation_kit.scaffold import ScaffoldError, create_plugin, plugin_names
+from facilitation_kit.cli.scaffold import ScaffoldError, create_plugin, plugin_names
 
 from .conftest import env_with, pip_install, run_cli
 
@@ -96,8 +96,8 @@ def test_templates_ship_in_the_wheel(tmp_path):
     assert proc.returncode == 0, proc.stderr
     wheel = next(tmp_path.glob("facilitation_kit-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"facilitation_kit/scaffold.py"} | {
-        "facilitation_kit/templates/plugin/" + p.relative_to(ROOT / "facilitation_kit/templates/plugin").as_posix()
-        for p in (ROOT / "facilitation_kit/templates/plugin").rglob("*.tmpl")}
+    expected = {"facilitation_kit/cli/scaffold.py"} | {
+        "facilitation_kit/cli/templates/plugin/" + p.relative_to(ROOT / "facilitation_kit/cli/templates/plugin").as_posix()
+        for p in (ROOT / "facilitation_kit/cli/templates/plugin").rglob("*.tmpl")}
     assert len(expected) == 6
     assert expected <= names

@@ -43,7 +43,8 @@ def agenda_path(tmp_path) -> Path:
 @pytest.fixture
 def deterministic(monkeypatch):
     """Fixed room code, session id, join link, timestamps (one second apart) and time zone."""
-    from facilitation_kit import engine, host
+    from facilitation_kit.core import engine, record
+    from facilitation_kit.host import assembly as host
 
     monkeypatch.setattr(engine, "new_room_code", lambda length=6: "ABC234")
     monkeypatch.setattr(host, "new_session_id", lambda title: "20250506-1000-test-workshop-0000")
@@ -55,6 +56,7 @@ def deterministic(monkeypatch):
         return f"2025-05-06T10:{n // 60 % 60:02d}:{n % 60:02d}.000Z"
 
     monkeypatch.setattr(engine, "utc_iso", fake_iso)
+    monkeypatch.setattr(record, "utc_iso", fake_iso)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield

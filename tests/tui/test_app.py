@@ -9,13 +9,13 @@ import re
 import pytest
 from textual.widgets import TabbedContent
 
-from facilitation_kit.app import make_app
-from facilitation_kit.screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
-from facilitation_kit.screens.help import HelpScreen
-from facilitation_kit.screens.projector import ProjectorScreen
+from facilitation_kit.tui.app import make_app
+from facilitation_kit.tui.screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
+from facilitation_kit.tui.screens.help import HelpScreen
+from facilitation_kit.tui.screens.projector import ProjectorScreen
 from facilitation_kit.testing import Facilitator, Phone
-from facilitation_kit.widgets.activity import ContributionTable
-from facilitation_kit.widgets.qr import QRCode
+from facilitation_kit.tui.widgets.activity import ContributionTable
+from facilitation_kit.tui.widgets.qr import QRCode
 
 from .helpers import screen_text, wait_for, wait_text, widget_text
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from facilitation_kit.screens.projector import ProjectorScreen
+from facilitation_kit.tui.screens.projector import ProjectorScreen
 from facilitation_kit.testing import Phone
-from facilitation_kit.widgets.activity import ContributionTable
+from facilitation_kit.tui.widgets.activity import ContributionTable
 
 from .helpers import screen_text, wait_for, wait_text
 from .test_app import new_app, started

@@ -14,9 +14,9 @@ import signal
 
 import pytest
 
-from facilitation_kit.host import Host
-from facilitation_kit.remote import RemoteHost
-from facilitation_kit.screens.dialogs import ConfirmScreen
+from facilitation_kit.host.assembly import Host
+from facilitation_kit.tui.client import RemoteHost
+from facilitation_kit.tui.screens.dialogs import ConfirmScreen
 from facilitation_kit.testing import Facilitator
 
 from . import test_app as base

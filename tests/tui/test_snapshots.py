@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitation_kit.app import make_app
+from facilitation_kit.tui.app import make_app
 from facilitation_kit.testing import Phone
 
 from .helpers import wait_for

@@ -1,0 +1,221 @@
+"""The activity contract: what an activity plugin declares and how the host calls it.
+
+An *activity type* (e.g. value mapping) is a subclass of :class:`ActivityType` that a
+plugin registers through the ``register_activities(register)`` hook. An *activity* is
+one step of a workshop agenda that uses a type with its own options; the host hands the
+type an :class:`ActivityInfo` describing that step whenever it asks for something.
+
+Every method may return an awaitable instead of a value. The host calls them off the
+event loop with a timeout, so a plugin that raises, hangs or returns garbage costs its
+own activity an error, never the workshop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Sequence
+
+from .blocks import Block
+from .forms import Form
+
+__all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item"]
+
+
+class OptionError(ValueError):
+    """An agenda option has a bad value; ``option`` names it."""
+
+    def __init__(self, option: str, message: str):
+        self.option = option
+        super().__init__(message)
+
+
+_KINDS = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "strings": (list,),
+    "table": (dict,),
+    "tables": (list,),
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option an activity type accepts in the agenda.
+
+    ``kind`` is one of ``string``, ``integer``, ``number``, ``boolean``, ``strings``
+    (a list of strings), ``table`` or ``tables`` (a list of tables). ``choices`` limits a
+    ``string`` (or every entry of ``strings``) to the listed values.
+    """
+
+    name: str
+    kind: str = "string"
+    default: Any = None
+    required: bool = False
+    help: str = ""
+    choices: Sequence[str] | None = None
+    min: float | None = None
+    max: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in _KINDS:
+            raise ValueError(f"option {self.name!r}: unknown kind {self.kind!r}")
+
+    def describe(self) -> dict[str, Any]:
+        out = {"name": self.name, "kind": self.kind, "required": self.required,
+               "default": self.default, "help": self.help}
+        if self.choices is not None:
+            out["choices"] = list(self.choices)
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        return out
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` if it fits this option, else raise :class:`OptionError`."""
+        types = _KINDS[self.kind]
+        bad_bool = isinstance(value, bool) and self.kind in ("integer", "number")
+        if bad_bool or not isinstance(value, types):
+            raise OptionError(self.name, f"must be {_kind_words(self.kind)}, not {_type_words(value)}")
+        if self.kind == "strings":
+            if not all(isinstance(v, str) for v in value):
+                raise OptionError(self.name, "must be a list of strings")
+            values = value
+        elif self.kind == "tables":
+            if not all(isinstance(v, dict) for v in value):
+                raise OptionError(self.name, "must be a list of tables")
+            values = []
+        elif self.kind == "string":
+            values = [value]
+        else:
+            values = []
+        if self.choices is not None:
+            for v in values:
+                if v not in self.choices:
+                    raise OptionError(self.name, f"{v!r} is not allowed; allowed: "
+                                      + ", ".join(map(str, self.choices)))
+        if self.kind in ("integer", "number"):
+            if self.min is not None and value < self.min:
+                raise OptionError(self.name, f"must be at least {self.min}, not {value}")
+            if self.max is not None and value > self.max:
+                raise OptionError(self.name, f"must be at most {self.max}, not {value}")
+        if self.kind in ("strings", "tables") and self.min is not None and len(value) < self.min:
+            raise OptionError(self.name, f"needs at least {self.min:g} entries")
+        return value
+
+
+def _kind_words(kind: str) -> str:
+    return {"string": "text", "integer": "a whole number", "number": "a number",
+            "boolean": "true or false", "strings": "a list of text", "table": "a table",
+            "tables": "a list of tables"}[kind]
+
+
+def _type_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {str: "text", int: "a whole number", float: "a number", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+@dataclass(frozen=True)
+class Item:
+    """Something an activity offers to later ones (``from = "<activity id>"``)."""
+
+    id: str
+    label: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"id": self.id, "label": self.label}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class ActivityInfo:
+    """One agenda step as the plugin sees it. Read-only.
+
+    ``options`` holds every declared option, defaults filled in. ``items`` are the
+    items of the activity named in ``from`` (empty without ``from``). ``roles`` are the
+    participant roles the session offers.
+    """
+
+    id: str
+    plugin: str
+    title: str
+    prompt: str
+    options: Mapping[str, Any]
+    roles: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    source: str | None = None
+    notes: str = ""
+    language: str = "en"
+    state: str = "pending"
+
+
+class ActivityType:
+    """Base class for activity types. Subclass it, set the class attributes, override
+    the methods you need, and register an instance from ``register_activities``.
+
+    Every method receives the :class:`ActivityInfo` of the agenda step. Contributions
+    are passed as dictionaries: the protocol's CONTRIBUTION (``id``, ``participant``,
+    ``activity``, ``data``, ``created_at``) plus the contributor's ``role`` (or
+    ``None``); hidden and withdrawn ones are never passed.
+    """
+
+    #: The value of ``plugin`` in an agenda, e.g. ``"value_mapping"``. Unique.
+    name: ClassVar[str] = ""
+    #: What facilitators call it, e.g. "Value mapping".
+    title: ClassVar[str] = ""
+    #: One or two sentences for ``facilitation-kit plugins`` and the docs.
+    description: ClassVar[str] = ""
+    #: The options it accepts in the agenda, besides the common ones
+    #: (``id``, ``title``, ``prompt``, ``timebox``, ``auto_open``, ``close_at_end``,
+    #: ``notes``, ``from``).
+    options: ClassVar[Sequence[Option]] = ()
+    #: Whether it can take items from an earlier activity (``from = "id"``).
+    accepts_items: ClassVar[bool] = False
+    #: The prompt used when the agenda gives none.
+    default_prompt: ClassVar[str] = ""
+
+    def check_options(self, options: Mapping[str, Any], roles: Sequence[str]) -> None:
+        """Cross-option checks at agenda load; raise :class:`OptionError` naming the option."""
+
+    def form(self, activity: ActivityInfo) -> Form:
+        """The form participants fill in for this step."""
+        raise NotImplementedError
+
+    def validate(self, activity: ActivityInfo, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Checks beyond the form's own (already passed); raise
+        :class:`~facilitation_kit.core.forms.Invalid`. May return a replacement ``data``."""
+        return None
+
+    def extras(self, activity: ActivityInfo) -> dict[str, Any]:
+        """Extra keys for the protocol's ACTIVITY object (hints for phones)."""
+        return {}
+
+    def summarise(self, activity: ActivityInfo, contributions: list[dict[str, Any]]) -> dict[str, Any]:
+        """The results as JSON-able data (counts, splits by role, …)."""
+        return {"count": len(contributions)}
+
+    def items(self, activity: ActivityInfo, contributions: list[dict[str, Any]]) -> list[Item]:
+        """What later activities may take from this one with ``from``."""
+        return []
+
+    def report(self, activity: ActivityInfo, results: dict[str, Any],
+               contributions: list[dict[str, Any]]) -> list[Block]:
+        """The report section for this step, as blocks (headings, tables, charts, …)."""
+        return []
+
+    def results_widget(self, activity: ActivityInfo, results: dict[str, Any]):
+        """A Textual widget that shows the results in the facilitator's TUI, or ``None``
+        for the generic view (which draws the :meth:`report` blocks)."""
+        return None
+
+    def results_visible(self, activity: ActivityInfo) -> bool:
+        """Whether results may be shown on the projector now (e.g. a secret vote: only
+        once closed)."""
+        return True

@@ -1,0 +1,65 @@
+"""Report blocks: what a plugin returns to describe its results in the report.
+
+Blocks are data, not markup. The host renders them to HTML, Markdown and the TUI and
+escapes every string on the way, so a plugin never has to think about participant text
+containing ``<script>`` or ``[bold]``. A :class:`Chart` carries an SVG drawing made with
+:mod:`facilitation_kit.report.charts` (which escapes its labels) plus a text alternative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+__all__ = ["Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Base of every report block."""
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"block": type(self).__name__.lower()}
+        out.update({k: v for k, v in self.__dict__.items()})
+        return out
+
+
+@dataclass(frozen=True)
+class Heading(Block):
+    text: str
+    level: int = 3
+
+
+@dataclass(frozen=True)
+class Paragraph(Block):
+    text: str
+
+
+@dataclass(frozen=True)
+class Table(Block):
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Chart(Block):
+    """An SVG chart. ``svg`` must come from :mod:`facilitation_kit.report.charts` or be built
+    with its escaping helpers; ``alt`` describes it for screen readers and text formats."""
+
+    svg: str
+    alt: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class BulletList(Block):
+    items: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Quote(Block):
+    """A participant's words, with the role that said them (never a name)."""
+
+    text: str
+    role: str | None = None

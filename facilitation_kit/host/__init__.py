@@ -1,0 +1,1 @@
+"""The host process: the websockets server, the durable store, and the assembly of one session."""

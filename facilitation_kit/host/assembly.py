@@ -1,0 +1,272 @@
+"""The host: one workshop session with its store, engine and protocol server.
+
+Used by ``facilitation-kit serve`` (headless), ``facilitation-kit run`` (the TUI), the
+test suite and the plugin authors' test harness::
+
+    async with Host.start("sessions/relational-service.toml", data_dir=tmp, port=0) as host:
+        print(host.url, host.facilitator_token)
+        await host.workshop.open()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import struct
+from datetime import datetime
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+from ..core.agenda import Agenda, AgendaError, agenda_from_dict, load_agenda
+from ..core.engine import Workshop
+from ..core.plugins import PluginHost, load_plugins
+from .server import Limits, ProtocolServer
+from .store import Store, StoreError
+
+log = logging.getLogger("facilitation_kit.host.assembly")
+
+DEFAULT_PORT = 8765
+DEFAULT_AGENDA = Path(__file__).resolve().parents[2] / "sessions" / "relational-service.toml"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("FACILITATION_KIT_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_data_path("facilitation-kit", appauthor=False)
+
+
+def new_session_id(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:24].strip("-") or "session"
+    return f"{datetime.now():%Y%m%d-%H%M}-{slug}-{secrets.token_hex(2)}"
+
+
+def lan_addresses() -> list[str]:
+    """IPv4 addresses of this machine's network interfaces, loopback last. Asks the
+    kernel (no packets are sent)."""
+    found: list[str] = []
+    try:
+        import fcntl
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for _, name in socket.if_nameindex():
+                try:
+                    packed = fcntl.ioctl(s.fileno(), 0x8915,  # SIOCGIFADDR
+                                         struct.pack("256s", name[:15].encode()))
+                except OSError:
+                    continue
+                found.append(socket.inet_ntoa(packed[20:24]))
+    except (ImportError, OSError):
+        pass
+    if not found:
+        with contextlib.suppress(OSError):
+            found = socket.gethostbyname_ex(socket.gethostname())[2]
+    found = list(dict.fromkeys(found))
+    return sorted(found, key=lambda a: (a.startswith("127."), a)) or ["127.0.0.1"]
+
+
+def raise_fd_limit() -> int:
+    """Raise the soft open-file limit to the hard one; returns the new soft limit."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        if soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return 1024
+
+
+class HostError(Exception):
+    """The host cannot start; the message says why in one line."""
+
+
+class Host:
+    """A running workshop session. Prefer :meth:`start` as an async context manager."""
+
+    def __init__(self, agenda: str | Path | Agenda | None = None, *, data_dir: str | Path | None = None,
+                 host: str = "127.0.0.1", port: int = DEFAULT_PORT, resume: str | None = None,
+                 allowed_origins: Iterable[str] = (), plugins: PluginHost | None = None,
+                 limits: Limits | None = None, info_file: str | Path | None = None,
+                 public_host: str | None = None, facilitator_token: str | None = None,
+                 plugin_timeout: float = 5.0, participant_cap: int | None = None):
+        self.agenda_source = agenda
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.bind_host, self.port = host, port
+        self.resume_id = resume
+        self.allowed_origins = list(allowed_origins)
+        self.plugins = plugins
+        self.limits = limits or Limits()
+        self.info_file = Path(info_file) if info_file else None
+        self.public_host = public_host
+        self.facilitator_token = facilitator_token or secrets.token_urlsafe(24)
+        self.plugin_timeout = plugin_timeout
+        self.participant_cap = participant_cap
+        self.store: Store | None = None
+        self.workshop: Workshop | None = None
+        self.server: ProtocolServer | None = None
+        self.resumed = False
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(cls, agenda: str | Path | Agenda | None = None, **kw: Any) -> AsyncIterator["Host"]:
+        host = cls(agenda, **kw)
+        await host.open()
+        try:
+            yield host
+        finally:
+            await host.close()
+
+    # -- facts -----------------------------------------------------------------------
+    @property
+    def session_id(self) -> str:
+        return self.workshop.session_id
+
+    @property
+    def room(self) -> str:
+        return self.workshop.room
+
+    @property
+    def join_host(self) -> str:
+        if self.public_host:
+            return self.public_host
+        if self.bind_host in ("0.0.0.0", "", "::"):
+            return lan_addresses()[0]
+        return self.bind_host
+
+    @property
+    def base_url(self) -> str:
+        host = self.join_host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The join link the QR code encodes."""
+        return f"{self.base_url}/?room={self.room}"
+
+    @property
+    def data_file(self) -> Path:
+        return self.paths["checkpoint"]
+
+    def info(self) -> dict[str, Any]:
+        return {"url": self.url, "room": self.room, "facilitator_token": self.facilitator_token,
+                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port}
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def open(self) -> None:
+        raise_fd_limit()
+        if self.plugins is None:
+            self.plugins = load_plugins()
+        try:
+            if self.resume_id:
+                self.store = Store.open(self.data_dir, self.resume_id, require="session")
+            agenda = self._agenda()
+            if not self.resume_id:
+                self.store = Store.create(self.data_dir, new_session_id(agenda.title))
+        except KeyError:
+            raise HostError(self._unknown_session(self.resume_id)) from None
+        except StoreError as exc:
+            raise HostError(str(exc)) from None
+        except AgendaError:
+            if self.store is not None:
+                self.store.close()
+            raise
+        self.paths = self.store.paths
+        try:
+            kw = dict(plugin_timeout=self.plugin_timeout, participant_cap=self.participant_cap)
+            if self.resume_id:
+                self.workshop = await Workshop.resume(agenda, self.plugins, self.store, **kw)
+                self.resumed = True
+            else:
+                self.workshop = await Workshop.start(agenda, self.plugins, self.store,
+                                                     session_id=self.store.paths["checkpoint"].stem, **kw)
+            await self._call_startup()
+            self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
+                                         facilitator_token=self.facilitator_token,
+                                         allowed_origins=self.allowed_origins, limits=self.limits)
+            try:
+                await self.server.start()
+            except OSError as exc:
+                raise HostError(self._bind_error(exc)) from None
+            self.port = self.server.port
+        except BaseException:
+            await self.close()
+            raise
+        if self.info_file:
+            self.write_info_file()
+
+    def _agenda(self) -> Agenda:
+        source = self.agenda_source
+        if isinstance(source, Agenda):
+            return source
+        if self.resume_id:
+            stored = self.store.tables["session"].get("session", {}).get("agenda", {})
+            if stored.get("source"):
+                return agenda_from_dict(stored["source"], self.plugins,
+                                        path=stored.get("path") or f"session {self.resume_id}")
+        return load_agenda(source or DEFAULT_AGENDA, self.plugins)
+
+    def _unknown_session(self, session_id: str) -> str:
+        from .store import list_sessions
+
+        known = [s["id"] for s in list_sessions(self.data_dir)]
+        listing = ", ".join(known) if known else "none yet"
+        return f"no session {session_id!r} in {self.data_dir / 'sessions'}; known sessions: {listing}"
+
+    def _bind_error(self, exc: OSError) -> str:
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            return (f"port {self.port} on {self.bind_host} is already in use; "
+                    f"choose another with --port (e.g. --port {self.port + 1}, or --port 0 for any free port)")
+        return f"cannot listen on {self.bind_host}:{self.port}: {exc.strerror or exc}"
+
+    async def _call_startup(self) -> None:
+        """Fire the ``startup`` hook. Each implementation is contained: a synchronous one
+        runs in a thread, and any that raises or takes longer than the plugin timeout is
+        logged and left behind, so a broken plugin cannot keep the workshop from starting."""
+        import asyncio
+        import inspect
+
+        for impl in self.plugins.pm.hook.startup.get_hookimpls():
+            try:
+                if inspect.iscoroutinefunction(impl.function):
+                    result = impl.function(workshop=self.workshop)
+                else:
+                    result = await asyncio.wait_for(
+                        asyncio.to_thread(impl.function, workshop=self.workshop), self.plugin_timeout)
+                if inspect.isawaitable(result):
+                    await asyncio.wait_for(result, self.plugin_timeout)
+            except asyncio.TimeoutError:
+                log.warning("startup hook of plugin %s took longer than %g s; going on without it",
+                            impl.plugin_name, self.plugin_timeout)
+            except Exception as exc:
+                log.warning("startup hook of plugin %s failed: %s", impl.plugin_name, exc)
+
+    def write_info_file(self) -> None:
+        path = self.info_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds a secret
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.info(), fh, indent=2)
+        os.replace(tmp, path)
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        if self.workshop is not None:
+            await self.workshop.aclose()
+        if self.store is not None:
+            store, self.store = self.store, None
+            store.close()

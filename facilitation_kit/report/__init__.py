@@ -1,0 +1,1 @@
+"""Exports and reports: JSON, CSV, HTML, Markdown, charts, and each activity's results."""

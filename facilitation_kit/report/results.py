@@ -1,0 +1,169 @@
+"""Results of a workshop: from the host's JSON export to each activity's summary.
+
+:func:`activity_info` turns one agenda activity (its JSON form) into the
+:class:`~facilitation_kit.core.activity.ActivityInfo` plugins receive; the live host uses it
+too. :func:`session_results` runs every activity's plugin over the export: items carried
+over with ``from``, then ``summarise`` and ``report``, each call contained so that a
+plugin that raises, hangs or returns garbage costs its own activity an ``{"error": …}``
+and nothing else. Hidden contributions never reach a plugin.
+
+The helpers at the end (:func:`role_of`, :func:`role_order`, :func:`mean`,
+:func:`latest_per_participant`) are what the built-in activities share to split results
+by role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import threading
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ..core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: F401
+from ..core.activity import ActivityInfo, ActivityType, Item
+from ..core.blocks import Block
+from ..core.forms import Invalid
+
+__all__ = ["activity_info", "session_results", "contributions_for", "NO_ROLE", "role_of",
+           "role_order", "mean", "latest_per_participant", "PluginCallError"]
+
+#: Seconds a plugin method may take in :func:`session_results` before it counts as hung.
+CALL_TIMEOUT = 10.0
+
+
+class PluginCallError(Exception):
+    """A plugin method raised, hung or returned something it should not have."""
+
+
+def activity_info(agenda_activity_json: Mapping[str, Any], *, roles: Sequence[str],
+                  items: Iterable[Item] = (), state: str = "closed",
+                  language: str = "en") -> ActivityInfo:
+    """The :class:`ActivityInfo` of one agenda activity in its JSON form
+    (``Agenda.to_json()["activities"][i]``, as found in an export)."""
+    a = agenda_activity_json
+    return ActivityInfo(
+        id=str(a["id"]), plugin=str(a["plugin"]), title=str(a.get("title") or a["id"]),
+        prompt=str(a.get("prompt") or ""), options=dict(a.get("options") or {}),
+        roles=tuple(roles), items=tuple(items), source=a.get("from"),
+        notes=str(a.get("notes") or ""), language=language, state=state)
+
+
+def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[str, Any]]:
+    """The activity's contributions as plugins receive them: hidden ones left out, each
+    with the contributor's ``role`` (from the contribution, else the participant)."""
+    roles = {p.get("id"): p.get("role") for p in export.get("participants", [])}
+    out = []
+    for c in export.get("contributions", []):
+        if c.get("activity") != activity_id or c.get("hidden"):
+            continue
+        role = c["role"] if "role" in c else roles.get(c.get("participant"))
+        out.append({"id": c.get("id"), "participant": c.get("participant"),
+                    "activity": activity_id, "data": c.get("data"),
+                    "created_at": c.get("created_at"), "role": role})
+    out.sort(key=lambda c: str(c.get("created_at") or ""))
+    return out
+
+
+def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, Any]]:
+    """Every activity's results, keyed by activity id, in agenda order.
+
+    Each value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
+    ``contributions`` (what the plugin was given), ``skipped`` (contributions whose data
+    no longer fits the form) and ``visible`` (the plugin's ``results_visible``), then
+    either ``summary`` (from ``summarise``), ``blocks`` (from ``report``) and ``items``
+    (offered to later activities), or ``error`` with a sentence saying what went wrong.
+    """
+    session = export.get("session") or {}
+    agenda = export.get("agenda") or {}
+    roles = tuple(session.get("roles") or agenda.get("roles") or ())
+    language = session.get("language") or agenda.get("language") or "en"
+    states = {a.get("id"): a.get("state", "pending") for a in export.get("activities", [])}
+    offered: dict[str, tuple[Item, ...]] = {}
+    results: dict[str, dict[str, Any]] = {}
+    for spec in agenda.get("activities", []):
+        act_id = spec["id"]
+        entry: dict[str, Any] = {"title": spec.get("title") or act_id, "plugin": spec.get("plugin"),
+                                 "state": states.get(act_id, "pending"), "contributions": [],
+                                 "skipped": 0, "visible": True}
+        results[act_id] = entry
+        registered = plugins.activity_type(spec.get("plugin"))
+        if registered is None:
+            entry["error"] = f"the activity plugin {spec.get('plugin')!r} is not installed"
+            continue
+        atype: ActivityType = registered.activity_type
+        source = spec.get("from")
+        spec = {**spec, "options": {**{o.name: o.default for o in atype.options},
+                                    **(spec.get("options") or {})}}
+        info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
+                             state=entry["state"], language=language)
+        entry["info"] = info
+        try:
+            contributions, skipped = _fitting(atype, info, contributions_for(export, act_id))
+            entry["contributions"], entry["skipped"] = contributions, skipped
+            entry["visible"] = bool(_call(atype.results_visible, info))
+            summary = _call(atype.summarise, info, contributions)
+            _check_json(summary, "summarise")
+            items = _call(atype.items, info, contributions)
+            if not isinstance(items, (list, tuple)) or not all(isinstance(i, Item) for i in items):
+                raise PluginCallError("items() must return a list of Item")
+            blocks = _call(atype.report, info, summary, contributions)
+            if not isinstance(blocks, (list, tuple)) or not all(isinstance(b, Block) for b in blocks):
+                raise PluginCallError("report() must return a list of report blocks")
+        except PluginCallError as exc:
+            entry["error"] = f"{spec.get('plugin')}: {exc}"
+            continue
+        entry.update(summary=summary, blocks=list(blocks), items=list(items))
+        offered[act_id] = tuple(items)
+    return results
+
+
+def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[str, Any]]):
+    """Keep the contributions whose data fits the activity's form (an export may come
+    from an older agenda); count the others."""
+    form = _call(atype.form, info)
+    kept, skipped = [], 0
+    for c in contributions:
+        try:
+            kept.append({**c, "data": form.validate(c["data"])})
+        except Invalid:
+            skipped += 1
+    return kept, skipped
+
+
+def _call(fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    """Call a plugin method in a daemon thread (awaiting what it returns if awaitable);
+    raise :class:`PluginCallError` if it raises or does not finish in time."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            value = fn(*args)
+            if inspect.isawaitable(value):
+                async def wait(v=value):
+                    return await v
+                value = asyncio.run(wait())
+            box["value"] = value
+        except BaseException as exc:  # contained: reported as this activity's error
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True, name=f"plugin-{getattr(fn, '__name__', 'call')}").start()
+    if not done.wait(CALL_TIMEOUT if timeout is None else timeout):
+        raise PluginCallError(f"{getattr(fn, '__name__', 'a plugin method')}() did not finish in time")
+    if "error" in box:
+        exc = box["error"]
+        raise PluginCallError(f"{getattr(fn, '__name__', 'a plugin method')}() failed: "
+                              f"{type(exc).__name__}: {exc}")
+    return box["value"]
+
+
+def _check_json(value: Any, what: str) -> None:
+    if not isinstance(value, dict):
+        raise PluginCallError(f"{what}() must return a dict, not {type(value).__name__}")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PluginCallError(f"{what}() returned data that is not JSON: {exc}") from None

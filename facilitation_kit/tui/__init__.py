@@ -1,0 +1,1 @@
+"""The facilitator's Textual app: screens, widgets, and the facilitator-channel client."""

@@ -1,0 +1,418 @@
+"""The facilitator's terminal app: ``facilitation-kit run``.
+
+By default (``facilitation-kit run``) the host (store, engine, websocket server) runs in
+a child process and the app is a facilitator-channel client of it
+(:class:`~facilitation_kit.tui.client.RemoteHost`): rendering here can never delay a
+participant's ack there (docs/architecture.md). With ``--in-process`` (and in most
+tests) the app runs the :class:`~facilitation_kit.host.assembly.Host` on its own event loop. Either
+way it is a view of the engine's events, so a command from another facilitator moves the
+screens just as a key does. Events are buffered and applied a few times a second.
+
+Build it with :func:`make_app` (the CLI, the tests and the snapshot apps all do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.css.query import NoMatches
+
+from ..core import events as ev
+from ..core.agenda import Agenda, AgendaError
+from ..core.engine import WorkshopError
+from ..host.assembly import Host, HostError, lan_addresses
+from .messages import EraseRequested, ExportFinished, WorkshopCommand
+from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .screens.projector import ProjectorScreen
+from ..host.store import StoreError
+from .widgets.safe import one_line
+
+__all__ = ["FacilitatorApp", "make_app", "run_app", "write_export"]
+
+log = logging.getLogger("facilitation_kit.tui.app")
+
+LIGHT, DARK = "textual-light", "textual-dark"
+
+
+def write_export(export: dict[str, Any], plugins, fmt: str, folder: Path, session_id: str) -> Path:
+    """Render ``export`` as ``fmt`` and write it (atomically) into ``folder``."""
+    from ..report.export import to_csv, to_json
+    from ..report.render import render_report
+
+    if fmt == "json":
+        text = to_json(export)
+    elif fmt == "csv":
+        text = to_csv(export)
+    else:
+        text = render_report(export, plugins, format=fmt)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{session_id}-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+class FacilitatorApp(App[int]):
+    """The facilitator's cockpit for one workshop session."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "facilitation-kit"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+                Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    #: Seconds between two flushes of engine events into the screens (4 Hz).
+    FLUSH_INTERVAL = 0.25
+
+    def __init__(self, host: Host, *, flush_interval: float | None = None):
+        super().__init__()
+        self.workshop_host = host
+        self.flush_interval = flush_interval or self.FLUSH_INTERVAL
+        self.startup_error: str | None = None
+        self.current_view: dict | None = None
+        self.last_export: Path | None = None
+        self._pending: list[ev.Event] = []
+        self._unsubscribe = None
+        self.main: MainScreen | None = None
+        self._exit_started = False
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        self.theme = DARK
+        try:
+            await self.workshop_host.open()
+        except (HostError, AgendaError, StoreError, OSError) as exc:
+            self.startup_error = str(exc)
+            self.exit(return_code=2)
+            return
+        workshop = self.workshop_host.workshop
+        self._unsubscribe = workshop.subscribe(self._on_event)
+        self.current_view = await workshop.activity_view()
+        self.main = MainScreen()
+        await self.push_screen(self.main)
+        self.main.show(self.workshop_host, self.current_view)
+        self.set_interval(self.flush_interval, self.flush, name="flush engine events")
+        self.set_interval(1.0, self._tick, name="countdown")
+        if self.workshop_host.resumed:
+            self.notify(f"Resumed session {self.workshop_host.session_id}: everything acknowledged is back.",
+                        title="Resumed", markup=False)
+        recovery = getattr(self.workshop_host.store, "recovery", None)
+        for problem in getattr(recovery, "problems", []) or []:
+            self.notify(one_line(problem, 300), title="Recovered", severity="warning", markup=False)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self._exit_started = True
+        super().exit(*args, **kwargs)
+
+    async def on_unmount(self) -> None:
+        self._exit_started = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        await self.workshop_host.close()
+
+    # -- engine events: buffered, applied at FLUSH_INTERVAL ----------------------------
+    def _on_event(self, event: ev.Event) -> None:
+        """Called by the engine on the loop: only remember it (must not block)."""
+        self._pending.append(event)
+
+    def flush(self) -> None:
+        """Apply the buffered events to the screens (one repaint for a whole batch)."""
+        if not self._pending or self.main is None or not self.main.is_attached or self._exit_started:
+            return
+        events, self._pending = self._pending, []
+        for e in events:
+            if isinstance(e, ev.ActivityChanged):
+                self.current_view = e.activity
+            elif isinstance(e, ev.StorageProblem):
+                if e.message:
+                    self.notify(f"Cannot store contributions: {one_line(e.message, 200)}. Phones keep them "
+                                "and retry.", title="Storage problem", severity="error", timeout=30, markup=False)
+                else:
+                    self.notify("Storage works again.", title="Storage", markup=False)
+            elif isinstance(e, ev.PluginProblem):
+                self.notify(one_line(e.message, 300), title=f"Plugin {one_line(e.plugin, 40)}",
+                            severity="warning", markup=False)
+            elif type(e).__name__ == "HostLost":
+                self.host_lost(e.message)
+        try:
+            with self.batch_update():
+                self.main.apply(events)
+                if isinstance(self.screen, ProjectorScreen):
+                    self.screen.apply(events)
+        except NoMatches:  # the screens are being torn down (the app is closing)
+            pass
+
+    def host_lost(self, message: str) -> None:
+        """The host process died: say so, in words the facilitator can act on."""
+        self.sub_title = "HOST STOPPED"
+        resume = f"facilitation-kit run --resume {self.workshop_host.session_id}"
+        body = Text(f"{message}.\n\nPhones cannot reach the room now; they keep what they could not "
+                    f"send. Everything acknowledged is stored. Quit and continue with:\n\n  {resume}")
+        self.notify(f"The workshop host stopped. Quit and run: {resume}", title="Host stopped",
+                    severity="error", timeout=3600, markup=False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(3)
+
+        self.push_screen(ConfirmScreen("The workshop host stopped", body, yes="Quit", danger=True), answered)
+
+    def _tick(self) -> None:
+        try:
+            if self.main is not None and self.main.is_attached and not self._exit_started:
+                self.main.tick()
+            if isinstance(self.screen, ProjectorScreen):
+                self.screen.tick()
+        except NoMatches:  # the screens are being torn down (the app is closing)
+            pass
+
+    # -- commands: messages up, engine calls in workers -------------------------------
+    @on(WorkshopCommand)
+    def _command_message(self, message: WorkshopCommand) -> None:
+        self.run_command(message.command, *message.args, done=message.done, **message.kwargs)
+
+    def run_command(self, command: str, *args: Any, done: str = "", **kwargs: Any) -> None:
+        self.run_worker(self._run_command(command, args, kwargs, done), group="commands",
+                        name=f"command {command}", exit_on_error=False)
+
+    async def _run_command(self, command: str, args, kwargs, done: str) -> None:
+        workshop = self.workshop_host.workshop
+        try:
+            result = await getattr(workshop, command)(*args, **kwargs)
+        except WorkshopError as exc:
+            self.notify(one_line(exc.message, 200), severity="warning", markup=False)
+            return
+        except Exception as exc:  # never take the cockpit down
+            log.exception("command %s failed", command)
+            self.notify(f"{command} failed: {one_line(exc, 200)}", severity="error", markup=False)
+            return
+        self.flush()
+        if callable(done):
+            done = done(result)
+        if done:
+            self.notify(done, markup=False, timeout=3)
+
+    def _current(self) -> str | None:
+        w = self.workshop_host.workshop
+        if w is None or w.current_id is None:
+            self.notify("There is no current activity.", severity="warning")
+            return None
+        return w.current_id
+
+    def action_next_activity(self) -> None:
+        self.run_command("next")
+
+    def action_previous_activity(self) -> None:
+        self.run_command("previous")
+
+    def action_open_activity(self) -> None:
+        if self._current():
+            self.run_command("open", done="Submissions open")
+
+    def action_close_activity(self) -> None:
+        if self._current():
+            self.run_command("close", done="Submissions closed")
+
+    def action_timer(self) -> None:
+        current = self._current()
+        if not current:
+            return
+        w = self.workshop_host.workshop
+        act, st = w.agenda.activity(current), w.activity_state(current)
+        default = int(st.get("paused_remaining") or act.timebox or 300)
+
+        def chosen(answer) -> None:
+            if answer is None:
+                return
+            seconds, close = answer
+            if seconds == 0:
+                self.run_command("set_timer", None, done="Timer cleared")
+            else:
+                self.run_command("set_timer", seconds, close, done="Timer started"
+                                 + (": submissions close at zero" if close else ""))
+
+        self.push_screen(TimerScreen(act.title, default, bool(st.get("close_at_end", act.close_at_end))), chosen)
+
+    def action_pause_timer(self) -> None:
+        current = self._current()
+        if not current:
+            return
+        st = self.workshop_host.workshop.activity_state(current)
+        if st.get("ends_at"):
+            self.run_command("pause_timer", done="Timer paused")
+        elif st.get("paused_remaining") is not None:
+            self.run_command("resume_timer", done="Timer running again")
+        else:
+            self.notify("No timer is running: press t to start one.", severity="warning")
+
+    def action_add_minute(self) -> None:
+        if self._current():
+            self.run_command("add_time", 60, done="One more minute")
+
+    def action_lock(self) -> None:
+        locked = not self.workshop_host.workshop.locked
+        self.run_command("set_locked", locked, done="Room locked: no new participants" if locked
+                         else "Room open to new participants")
+
+    @on(EraseRequested)
+    def _erase_requested(self, message: EraseRequested) -> None:
+        body = Text(f"Erase everything {message.label} wrote ({message.contributions} contributions) "
+                    "and their name and role? This cannot be undone; exports made earlier keep their copy.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_command("erase_participant", message.participant_id,
+                                 done=lambda n: f"Erased the participant and {n} contributions")
+
+        self.push_screen(ConfirmScreen("Erase a participant's data?", body, yes="Erase", danger=True), answered)
+
+    # -- export ----------------------------------------------------------------------
+    @property
+    def export_folder(self) -> Path:
+        return self.workshop_host.data_dir / "exports"
+
+    def action_export(self) -> None:
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                self.export(fmt)
+
+        self.push_screen(ExportScreen(str(self.export_folder)), chosen)
+
+    def export(self, fmt: str) -> None:
+        """Write an export in a worker thread; an :class:`ExportFinished` says where."""
+        workshop = self.workshop_host.workshop
+        if hasattr(workshop, "fetch_export"):  # the host is a child process: ask it
+            self.run_worker(self._fetch_export(workshop, fmt), group="export", exit_on_error=False)
+            return
+        snapshot = workshop.export()  # on the loop: a consistent copy
+        self._write_export(snapshot, fmt)
+
+    async def _fetch_export(self, workshop, fmt: str) -> None:
+        try:
+            snapshot = await workshop.fetch_export()
+        except Exception as exc:
+            self.post_message(ExportFinished(fmt, error=f"{type(exc).__name__}: {exc}"))
+            return
+        self._write_export(snapshot, fmt)
+
+    @work(thread=True, exclusive=False, group="export", exit_on_error=False, description="Writing export")
+    def _write_export(self, snapshot: dict, fmt: str) -> None:
+        try:
+            path = write_export(snapshot, self.workshop_host.plugins, fmt, self.export_folder, self.workshop_host.session_id)
+        except Exception as exc:
+            self.post_message(ExportFinished(fmt, error=f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(ExportFinished(fmt, path=path))
+
+    @on(ExportFinished)
+    def _export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self.notify(f"Export failed: {one_line(message.error, 300)}", severity="error", markup=False)
+        else:
+            self.last_export = message.path
+            self.notify(f"Written to {message.path}", title=f"{message.format.upper()} export",
+                        timeout=10, markup=False)
+
+    # -- the rest ----------------------------------------------------------------------
+    def action_pick_host(self) -> None:
+        addresses = list(dict.fromkeys([*lan_addresses(), self.workshop_host.join_host]))
+
+        def chosen(address: str | None) -> None:
+            if address:
+                self.workshop_host.public_host = address
+                if self.workshop_host.info_file:
+                    self.workshop_host.write_info_file()
+                self.main.show_join(self.workshop_host)
+                if isinstance(self.screen, ProjectorScreen):
+                    self.screen.show_join()
+                self.notify(f"Join link: {self.workshop_host.url}", markup=False)
+
+        self.push_screen(HostPickerScreen(addresses, self.workshop_host.join_host), chosen)
+
+    def action_projector(self) -> None:
+        if not isinstance(self.screen, ProjectorScreen):
+            self.push_screen(ProjectorScreen(self.workshop_host))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    async def action_quit(self) -> None:
+        w = self.workshop_host.workshop
+        connected = w.connected_count() if w is not None else 0
+        if not connected or getattr(w, "lost", None):
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        if not isinstance(self.screen, ConfirmScreen):
+            self.push_screen(ConfirmScreen(
+                "Quit the workshop?",
+                f"{connected} participant{'s are' if connected != 1 else ' is'} connected: their phones "
+                "lose the room. Everything acknowledged is stored; continue later with "
+                f"facilitation-kit run --resume {self.workshop_host.session_id}", yes="Quit"), answered)
+
+
+def make_app(agenda: str | Path | Agenda | None = None, *, workshop_host: Host | None = None,
+             flush_interval: float | None = None, child_process: bool = False,
+             **host_kwargs: Any) -> FacilitatorApp:
+    """The app for a new (or, with ``resume=ID``, a resumed) session. ``host_kwargs`` go
+    to :class:`~facilitation_kit.host.assembly.Host` (``host`` is the address to listen on), or with
+    ``child_process=True`` to :class:`~facilitation_kit.tui.client.RemoteHost` (the host runs
+    in a child process); or pass a ``workshop_host`` that is not open yet."""
+    if workshop_host is None:
+        if child_process:
+            from .client import RemoteHost
+
+            workshop_host = RemoteHost(agenda, **host_kwargs)
+        else:
+            workshop_host = Host(agenda, **host_kwargs)
+    return FacilitatorApp(workshop_host, flush_interval=flush_interval)
+
+
+def run_app(agenda: str | Path | None = None, *, in_process: bool = False, **host_kwargs: Any) -> int:
+    """Run the TUI until the facilitator quits; returns the exit status. The host runs in
+    a child process unless ``in_process``."""
+    from ..host.logs import setup_logging
+
+    app = make_app(agenda, child_process=not in_process, **host_kwargs)
+    log_file = None
+    try:
+        log_dir = app.workshop_host.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = open(log_dir / "tui.log", "a", encoding="utf-8")
+        setup_logging(stream=log_file)  # never onto the terminal the app draws on
+    except OSError:
+        logging.getLogger().handlers[:] = [logging.NullHandler()]
+    try:
+        app.run()
+    finally:
+        if log_file is not None:
+            log_file.close()
+    if app.startup_error:
+        print(f"facilitation-kit: {app.startup_error}", file=sys.stderr)
+        return 2
+    if app.workshop_host.workshop is not None:
+        print(f"stopped; everything acknowledged is stored. Continue with: "
+              f"facilitation-kit run --resume {app.workshop_host.session_id}", flush=True)
+    return app.return_code or 0

@@ -1,0 +1,133 @@
+"""The cockpit: a status strip, five tabs (lobby, agenda, activity, results, people) and
+the keys in the footer."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from ...core import events as ev
+from ..widgets.activity import ActivityPane
+from ..widgets.agenda import AgendaPane
+from ..widgets.lobby import LobbyPane
+from ..widgets.participants import ParticipantsPane
+from ..widgets.results import ResultsPane
+from ..widgets.status import StatusBar
+
+__all__ = ["MainScreen", "WORKSHOP_BINDINGS"]
+
+#: The workshop's commands: the same keys on the cockpit and the projector view.
+WORKSHOP_BINDINGS = [
+    Binding("question_mark,f1", "app.help", "Help", key_display="?"),
+    Binding("q", "app.quit", "Quit"),
+    Binding("n", "app.next_activity", "Next"),
+    Binding("p", "app.previous_activity", "Prev"),
+    Binding("o", "app.open_activity", "Open"),
+    Binding("c", "app.close_activity", "Close"),
+    Binding("t", "app.timer", "Timer"),
+    Binding("space", "app.pause_timer", "Pause", show=False),
+    Binding("plus", "app.add_minute", "+1 min", key_display="+"),
+    Binding("e", "app.export", "Export"),
+    Binding("l", "app.lock", "Lock", show=False),
+    Binding("i", "app.pick_host", "Address", show=False),
+]
+
+TABS = ["lobby", "agenda", "activity", "results", "people"]
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        *[Binding(str(n), f"show_tab('{tab}')", tab.title(), show=False) for n, tab in enumerate(TABS, start=1)],
+        Binding("v", "app.projector", "Projector"),
+        *WORKSHOP_BINDINGS,
+    ]
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.workshop = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with TabbedContent(initial="lobby", id="tabs"):
+            with TabPane("1 Lobby", id="lobby"):
+                yield LobbyPane(id="lobby-pane")
+            with TabPane("2 Agenda", id="agenda"):
+                yield AgendaPane(id="agenda-pane")
+            with TabPane("3 Activity", id="activity"):
+                yield ActivityPane(id="activity-pane")
+            with TabPane("4 Results", id="results"):
+                yield ResultsPane(id="results-pane")
+            with TabPane("5 People", id="people"):
+                yield ParticipantsPane(id="people-pane")
+        yield Footer()
+
+    # -- attributes down ------------------------------------------------------------
+    def show(self, host, view: dict | None) -> None:
+        """Everything from scratch (after the host opened)."""
+        w = self.workshop = host.workshop
+        self.query_one(StatusBar).show(w)
+        self.show_join(host)
+        lobby = self.query_one(LobbyPane)
+        lobby.show_session(host.session_id, host.resumed)
+        lobby.show_people(w)
+        self.query_one(AgendaPane).show(w)
+        self.query_one(ActivityPane).show(w, view)
+        self.query_one(ResultsPane).workshop = w
+        self.query_one(ParticipantsPane).show(w)
+
+    def show_join(self, host) -> None:
+        self.query_one(LobbyPane).show_join(host.url, host.room, bound_to=host.bind_host)
+
+    def apply(self, events: list[ev.Event]) -> None:
+        """A batch of engine events (a few times a second at most)."""
+        w = self.workshop
+        if w is None:
+            return
+        kinds = {type(e) for e in events}
+        self.query_one(StatusBar).show(w)
+        people = kinds & {ev.ParticipantJoined, ev.ParticipantLeft, ev.ProfileChanged, ev.ParticipantErased,
+                          ev.RoomLockChanged}
+        if people:
+            self.query_one(LobbyPane).show_people(w, events)
+        self.query_one(ActivityPane).apply(events)
+        tab = self.query_one(TabbedContent).active
+        if tab == "agenda":
+            self.query_one(AgendaPane).show(w)
+        if tab == "people" and (people or ev.ContributionAdded in kinds or ev.ContributionWithdrawn in kinds):
+            self.query_one(ParticipantsPane).show(w)
+        contributions = kinds & {ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden,
+                                 ev.ParticipantErased, ev.ActivityChanged, ev.ModerationChanged}
+        results = self.query_one(ResultsPane)
+        if contributions:
+            results.mark_dirty()
+            if tab == "results":
+                results.request_refresh()
+
+    def tick(self) -> None:
+        """Once a second: the countdown."""
+        if self.workshop is not None:
+            self.query_one(StatusBar).show(self.workshop)
+            if self.query_one(TabbedContent).active == "agenda":
+                self.query_one(AgendaPane).show(self.workshop)
+
+    # -- tabs -----------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self.workshop is None:
+            return
+        tab = event.pane.id
+        if tab == "agenda":
+            self.query_one(AgendaPane).show(self.workshop)
+        elif tab == "people":
+            self.query_one(ParticipantsPane).show(self.workshop)
+        elif tab == "results":
+            self.query_one(ResultsPane).request_refresh(force=True)
+        focusable = event.pane.query("SafeTable, #results-body")
+        if focusable:
+            focusable.first().focus()
