@@ -155,6 +155,20 @@ class ActivityInfo:
     language: str = "en"
     state: str = "pending"
 
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
+                "options": dict(self.options), "roles": list(self.roles),
+                "items": [i.to_json() for i in self.items], "source": self.source,
+                "notes": self.notes, "language": self.language, "state": self.state}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ActivityInfo":
+        return cls(id=data["id"], plugin=data["plugin"], title=data["title"], prompt=data["prompt"],
+                   options=dict(data.get("options") or {}), roles=tuple(data.get("roles") or ()),
+                   items=tuple(Item(i["id"], i["label"], i.get("detail", "")) for i in data.get("items") or ()),
+                   source=data.get("source"), notes=data.get("notes") or "",
+                   language=data.get("language") or "en", state=data.get("state") or "pending")
+
 
 class ActivityType:
     """Base class for activity types. Subclass it, set the class attributes, override

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-__all__ = ["Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote"]
+__all__ = ["Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote", "block_from_json"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,13 @@ class Quote(Block):
 
     text: str
     role: str | None = None
+
+
+def block_from_json(data: dict[str, Any]) -> Block:
+    """The block a :meth:`Block.to_json` dict describes (blocks cross the facilitator
+    channel as JSON). Raises ``ValueError`` for anything else."""
+    kinds = {cls.__name__.lower(): cls for cls in (Heading, Paragraph, Table, Chart, BulletList, Quote)}
+    if not isinstance(data, dict) or data.get("block") not in kinds:
+        raise ValueError(f"not a report block: {str(data)[:80]}")
+    fields = {k: v for k, v in data.items() if k != "block"}
+    return kinds[data["block"]](**fields)

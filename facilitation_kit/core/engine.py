@@ -1,8 +1,11 @@
 """The workshop engine: the domain core of facilitation-kit.
 
-A :class:`Workshop` is one running session: its agenda and current activity, the
-participants (with their role, language and whether they are connected), their
-contributions, and the facilitator's commands. It knows nothing of Textual, websockets
+A :class:`Workshop` is one running session. Its tables and every query are the
+read-only :class:`~facilitation_kit.core.state.WorkshopState` it extends; this module
+holds only the commands: joining, submitting, withdrawing, moderating, moving through
+the agenda, timers, erasing. Activity views are built by
+:class:`~facilitation_kit.core.views.ActivityViews`, countdowns kept by
+:class:`~facilitation_kit.core.timers.Timers`. It knows nothing of Textual, websockets
 or TinyDB: it is driven by the server and the TUI, persists through a store object
 (``await store.write(ops)``) *before* it changes its state or answers, and tells its
 subscribers what happened with :mod:`facilitation_kit.core.events`.
@@ -15,23 +18,24 @@ loop, with a timeout, and any failure becomes an error for that one activity.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import inspect
-import json
 import logging
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from . import events as ev
-from .activity import ActivityInfo, ActivityType, Item
+from .activity import ActivityInfo, ActivityType
+from .blocks import Block
 from .agenda import Agenda, AgendaActivity
 from .forms import Form, Invalid, clean_text
+from .ops import Op, StoreError, delete, put
 from .plugins import PluginHost, short_repr, trace, tracing
-from .record import build_export, utc_iso
-from .ops import Op, StoreError, apply_ops, delete, put
+from .record import utc_iso
+from .state import WorkshopState, contribution_key, hash_token
+from .timers import Timers
+from .views import ActivityViews, PluginFailure, require_json
 
 log = logging.getLogger("facilitation_kit.core.engine")
 
@@ -54,20 +58,8 @@ class WorkshopError(Exception):
         return frame
 
 
-class PluginFailure(Exception):
-    pass
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def new_room_code(length: int = 6) -> str:
     return "".join(secrets.choice(ROOM_ALPHABET) for _ in range(length))
-
-
-def contribution_key(participant_id: str, client_id: str) -> str:
-    return f"{participant_id}/{client_id}"
 
 
 class PluginCaller:
@@ -168,41 +160,25 @@ def _release_threadsafe(loop: asyncio.AbstractEventLoop, slots: asyncio.Semaphor
         pass
 
 
-Subscriber = Callable[[ev.Event], None]
-
-
-class Workshop:
-    """One running workshop session. Build it with :meth:`start` (new) or :meth:`resume`."""
+class Workshop(WorkshopState, ev.Publisher):
+    """One running workshop session: the commands. Build it with :meth:`start` (new) or
+    :meth:`resume`. Every change is stored (``await store.write(ops)``) first, then
+    applied to the state (:meth:`WorkshopState.apply`), then told to subscribers."""
 
     def __init__(self, agenda: Agenda, plugins: PluginHost, store, tables: dict[str, dict],
                  *, plugin_timeout: float = 5.0, participant_cap: int | None = None):
-        self.agenda = agenda
+        super().__init__(agenda, tables)
         self.plugins = plugins
         self.store = store
-        self.tables = {name: dict(rows) for name, rows in tables.items()}
-        for name in ("session", "activities", "participants", "contributions"):
-            self.tables.setdefault(name, {})
         self.caller = PluginCaller(timeout=plugin_timeout)
         self.participant_cap = participant_cap or agenda.participant_cap
-        self._subscribers: list[Subscriber] = []
-        self._connections: dict[str, int] = {}
-        self._tokens: dict[str, str] = {}
-        self._by_activity: dict[str, dict[str, dict]] = {}
-        self._by_participant: dict[str, set[str]] = {}
+        self.views = ActivityViews(self, plugins, self.caller, self._plugin_failed)
+        self.timers = Timers(self._timer_fired)
         self._inflight: dict[str, asyncio.Future] = {}
-        self._views: dict[str, tuple[int, dict, Form | None]] = {}
-        self._infos: dict[str, tuple[int, ActivityInfo]] = {}
-        self._versions: dict[str, int] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
         self._command_lock = asyncio.Lock()
         self._storage_failing = False
         self._joining = 0  # new participants being stored, not yet connected
         self._plugin_tasks: set[asyncio.Task] = set()
-        for doc in self.tables["participants"].values():
-            if doc.get("token_hash"):
-                self._tokens[doc["token_hash"]] = doc["id"]
-        for key, doc in self.tables["contributions"].items():
-            self._index(key, doc)
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -232,42 +208,14 @@ class Workshop:
                    for act in agenda.activities if act.id not in workshop.tables["activities"]]
         if missing:
             await workshop._commit(missing)
-        workshop._restore_timers()
+        for activity_id, st in workshop.tables["activities"].items():
+            if st.get("ends_at") and agenda.activity(activity_id):
+                workshop.timers.schedule(activity_id, st)
         return workshop
 
-    # -- basics ----------------------------------------------------------------------
-    @property
-    def session(self) -> dict[str, Any]:
-        return self.tables["session"]["session"]
-
-    @property
-    def session_id(self) -> str:
-        return self.session["id"]
-
-    @property
-    def room(self) -> str:
-        return self.session["room"]
-
-    @property
-    def locked(self) -> bool:
-        return bool(self.session.get("locked"))
-
-    def session_view(self) -> dict[str, Any]:
-        return {"id": self.session_id, "title": self.agenda.title, "roles": list(self.agenda.roles)}
-
-    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
-        """Call ``fn(event)`` for every event; returns a function that unsubscribes."""
-        self._subscribers.append(fn)
-        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
-
-    def _emit(self, event: ev.Event) -> None:
-        for fn in list(self._subscribers):
-            try:
-                fn(event)
-            except Exception:  # a broken subscriber must not break the workshop
-                log.exception("event subscriber failed on %s", type(event).__name__)
-
+    # -- storage ---------------------------------------------------------------------
     async def _commit(self, ops: list[Op]) -> None:
+        """Store ``ops`` durably, then apply them: the one way the workshop changes."""
         try:
             await self.store.write(ops)
         except StoreError as exc:
@@ -278,55 +226,32 @@ class Workshop:
         if self._storage_failing:
             self._storage_failing = False
             self._emit(ev.StorageProblem(None))
-        for op in ops:
-            table = self.tables[op[1]]
-            if op[0] == "put":
-                table[op[2]] = op[3]
-                if op[1] == "contributions":
-                    self._index(op[2], op[3])
-            else:
-                old = table.pop(op[2], None)
-                if op[1] == "contributions" and old is not None:
-                    self._unindex(op[2], old)
+        for activity_id in self.apply(ops):
+            self.views.invalidate(activity_id)
+        self._emit(ev.Stored(tuple(ops)))
 
-    def _index(self, key: str, doc: dict) -> None:
-        self._by_activity.setdefault(doc["activity"], {})[key] = doc
-        self._by_participant.setdefault(doc["participant"], set()).add(key)
+    def _plugin_failed(self, activity_id: str, plugin: str, message: str) -> None:
+        log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
+        self._emit(ev.PluginProblem(activity_id, plugin, message))
 
-    def _unindex(self, key: str, doc: dict) -> None:
-        self._by_activity.get(doc["activity"], {}).pop(key, None)
-        self._by_participant.get(doc["participant"], set()).discard(key)
+    def _fire_hook(self, name: str, **kwargs: Any) -> None:
+        """Run every implementation of a notification hook in the background, each
+        through :class:`PluginCaller` (off the loop, with a timeout)."""
+        hook = getattr(self.plugins.pm.hook, name)
+        for impl in hook.get_hookimpls():
+            async def run(impl=impl):
+                args = {k: v for k, v in dict(workshop=self, **kwargs).items() if k in impl.argnames}
+                try:
+                    await self.caller.call_function(f"hook:{impl.plugin_name}", f"{impl.plugin_name}.{name}",
+                                                    impl.function, **args)
+                except Exception as exc:
+                    log.warning("hook %s of plugin %s failed: %s", name, impl.plugin_name, exc)
+            task = asyncio.ensure_future(run())
+            self._plugin_tasks.add(task)
+            task.add_done_callback(self._plugin_tasks.discard)
 
     # -- participants ----------------------------------------------------------------
-    def participant(self, participant_id: str) -> dict[str, Any] | None:
-        doc = self.tables["participants"].get(participant_id)
-        return None if doc is None or doc.get("erased") else doc
-
-    @staticmethod
-    def participant_view(doc: dict[str, Any]) -> dict[str, Any]:
-        return {"id": doc["id"], "name": doc.get("name"), "role": doc.get("role")}
-
-    def participants(self) -> list[dict[str, Any]]:
-        """Every participant (not erased) with ``connected`` and ``contributions`` counts."""
-        out = []
-        for doc in self.tables["participants"].values():
-            if doc.get("erased"):
-                continue
-            keys = self._by_participant.get(doc["id"], set())
-            count = sum(1 for k in keys if not self.tables["contributions"][k].get("withdrawn"))
-            out.append({**self.participant_view(doc), "lang": doc.get("lang"),
-                        "joined_at": doc.get("joined_at"),
-                        "connected": self._connections.get(doc["id"], 0) > 0,
-                        "contributions": count})
-        return out
-
-    def connected_count(self) -> int:
-        return sum(1 for n in self._connections.values() if n > 0)
-
-    def is_connected(self, participant_id: str) -> bool:
-        return self._connections.get(participant_id, 0) > 0
-
-    def _clean_profile(self, name: Any, role: Any, lang: Any, *, current: dict | None) -> dict:
+    def _clean_profile(self, name: Any, role: Any, lang: Any) -> dict:
         """Validate profile fields: None leaves a field unchanged, "" clears it."""
         out: dict[str, Any] = {}
         errors: dict[str, str] = {}
@@ -334,8 +259,7 @@ class Workshop:
             if not isinstance(name, str):
                 errors["name"] = "must be text"
             else:
-                cleaned = clean_text(name, multiline=False)[:NAME_MAX] or None
-                out["name"] = cleaned
+                out["name"] = clean_text(name, multiline=False)[:NAME_MAX] or None
         if role is not None:
             if not isinstance(role, str):
                 errors["role"] = "must be text"
@@ -359,15 +283,14 @@ class Workshop:
         """Admit a participant: new (``token`` None) or resumed. Returns
         ``(participant doc, token, resumed)``. Call :meth:`connect` once connected."""
         if token is not None:
-            pid = self._tokens.get(hash_token(token)) if isinstance(token, str) else None
-            doc = self.participant(pid) if pid else None
+            doc = self.participant_by_token(token)
             if doc is None:
                 raise WorkshopError("bad_token", "this token is not known here; join as a new participant")
-            changes = self._clean_profile(name, role, lang, current=doc)
+            changes = self._clean_profile(name, role, lang)
             changes = {k: v for k, v in changes.items() if doc.get(k) != v and v is not None}
             if changes:
                 doc = {**doc, **changes}
-                await self._commit([put("participants", pid, doc)])
+                await self._commit([put("participants", doc["id"], doc)])
             return doc, token, True
         if self.locked:
             raise WorkshopError("room_locked", "the room is locked: no new participants now")
@@ -375,7 +298,7 @@ class Workshop:
         # before any of them is connected
         if self.connected_count() + self._joining >= self.participant_cap:
             raise WorkshopError("room_full", f"the room is full ({self.participant_cap} participants)")
-        profile = self._clean_profile(name, role, lang, current=None)
+        profile = self._clean_profile(name, role, lang)
         token = secrets.token_urlsafe(32)  # 256 random bits
         pid = "p-" + secrets.token_hex(6)
         while pid in self.tables["participants"]:
@@ -387,7 +310,6 @@ class Workshop:
             await self._commit([put("participants", pid, doc)])
         finally:
             self._joining -= 1
-        self._tokens[doc["token_hash"]] = pid
         return doc, token, False
 
     def connect(self, participant_id: str, *, resumed: bool) -> None:
@@ -412,7 +334,7 @@ class Workshop:
     async def set_profile(self, participant_id: str, *, name: Any = None, role: Any = None,
                           lang: Any = None) -> dict[str, Any]:
         doc = self._require_participant(participant_id)
-        changes = self._clean_profile(name, role, lang, current=doc)
+        changes = self._clean_profile(name, role, lang)
         if changes:
             doc = {**doc, **changes}
             await self._commit([put("participants", participant_id, doc)])
@@ -428,58 +350,20 @@ class Workshop:
     async def erase_participant(self, participant_id: str) -> int:
         """Erase a participant's data on request: every contribution, name, role, token."""
         async with self._command_lock:
-            doc = self.tables["participants"].get(participant_id)
-            if doc is None or doc.get("erased"):
+            if self.participant(participant_id) is None:
                 raise WorkshopError("not_found", "no such participant")
-            keys = sorted(self._by_participant.get(participant_id, set()))
-            activities = {self.tables["contributions"][k]["activity"] for k in keys}
+            keys = self.keys_of(participant_id)
             counted = sum(1 for k in keys if not self.tables["contributions"][k].get("withdrawn"))
             ops = [delete("contributions", k) for k in keys]
             ops.append(put("participants", participant_id, {"id": participant_id, "erased": True}))
+            activities = {self.tables["contributions"][k]["activity"] for k in keys}
             await self._commit(ops)
-            self._tokens.pop(doc.get("token_hash"), None)
             self._emit(ev.ParticipantErased(participant_id, counted))
-            for aid in activities:
+            for aid in sorted(activities):
                 await self._source_changed(aid)
             return counted
 
     # -- contributions ---------------------------------------------------------------
-    def contribution_view(self, doc: dict[str, Any]) -> dict[str, Any]:
-        out = {"id": doc["id"], "participant": doc["participant"], "activity": doc["activity"],
-               "data": doc["data"], "created_at": doc["created_at"]}
-        if doc.get("hidden"):
-            out["hidden"] = True
-        return out
-
-    def role_of(self, participant_id: str) -> str | None:
-        doc = self.tables["participants"].get(participant_id) or {}
-        return doc.get("role")
-
-    def mine(self, participant_id: str, activity_id: str | None = None) -> list[dict[str, Any]]:
-        """A participant's contributions to an activity (default: the current one)."""
-        activity_id = activity_id or self.current_id
-        if activity_id is None:
-            return []
-        out = []
-        for key in self._by_participant.get(participant_id, set()):
-            doc = self.tables["contributions"][key]
-            if doc["activity"] == activity_id and not doc.get("withdrawn"):
-                out.append(self.contribution_view(doc))
-        out.sort(key=lambda c: c["created_at"])
-        return out
-
-    def contributions(self, activity_id: str | None = None, *, include_hidden: bool = False) -> list[dict[str, Any]]:
-        """Contributions (with ``role``), oldest first; withdrawn never, hidden on request."""
-        rows = (self._by_activity.get(activity_id, {}).values() if activity_id is not None
-                else self.tables["contributions"].values())
-        out = []
-        for doc in rows:
-            if doc.get("withdrawn") or (doc.get("hidden") and not include_hidden):
-                continue
-            out.append({**self.contribution_view(doc), "role": self.role_of(doc["participant"])})
-        out.sort(key=lambda c: c["created_at"])
-        return out
-
     async def submit(self, participant_id: str, client_id: str, activity_id: str,
                      data: Any) -> dict[str, Any]:
         """Store a contribution; returns the ack frame's body. Idempotent per client id."""
@@ -521,12 +405,12 @@ class Workshop:
                                 if state == "pending" else "submissions are closed for this activity")
         act = self.agenda.activity(current)
         registered = self.plugins.activity_type(act.plugin)
-        view, form = await self.activity_view_and_form(current)
+        view, form = await self.views.view_and_form(current)
         if form is None:
             raise WorkshopError("plugin_error", view.get("error") or "this activity is not available")
         try:
             cleaned = form.validate(data)
-            info = await self._cached_info(current)
+            info = await self.views.cached_info(current)
             replaced = await self.caller.call(registered.activity_type, "validate", info, cleaned)
         except Invalid as exc:
             raise WorkshopError("invalid", "the answer does not fit the form: "
@@ -591,154 +475,45 @@ class Workshop:
             return self.contribution_view(doc)
 
     # -- activities ------------------------------------------------------------------
-    @property
-    def current_id(self) -> str | None:
-        return self.session.get("current")
-
-    def activity_state(self, activity_id: str) -> dict[str, Any]:
-        return self.tables["activities"][activity_id]
-
-    def agenda_view(self) -> list[dict[str, Any]]:
-        """The agenda with each activity's state, for the TUI and the facilitator."""
-        out = []
-        for act in self.agenda.activities:
-            st = self.tables["activities"].get(act.id, {})
-            out.append({"id": act.id, "plugin": act.plugin, "title": act.title,
-                        "state": st.get("state", "pending"), "ends_at": st.get("ends_at"),
-                        "paused_remaining": st.get("paused_remaining"),
-                        "current": act.id == self.current_id,
-                        "contributions": len(self.contributions(act.id))})
-        return out
-
     async def activity_info(self, activity_id: str) -> ActivityInfo:
-        act = self.agenda.activity(activity_id)
-        items: tuple[Item, ...] = ()
-        if act.source:
-            items = tuple(await self._items_of(act.source))
-        return ActivityInfo(
-            id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,
-            options=dict(act.options), roles=tuple(self.agenda.roles), items=items,
-            source=act.source, notes=act.notes, language=self.agenda.language,
-            state=self.tables["activities"][act.id]["state"])
-
-    async def _items_of(self, activity_id: str) -> list[Item]:
-        act = self.agenda.activity(activity_id)
-        registered = self.plugins.activity_type(act.plugin)
-        if registered is None:
-            return []
-        info = await self.activity_info(activity_id)
-        try:
-            items = await self.caller.call(registered.activity_type, "items", info,
-                                           self.contributions(activity_id))
-            items = [i if isinstance(i, Item) else Item(str(i["id"]), str(i["label"])) for i in items or []]
-        except Exception as exc:
-            self._plugin_failed(activity_id, act.plugin, f"items: {exc}")
-            return []
-        return items
+        return await self.views.info(activity_id)
 
     async def activity_view(self, activity_id: str | None = None) -> dict[str, Any] | None:
         """The protocol ACTIVITY object for an activity (default: the current one)."""
         activity_id = activity_id or self.current_id
         if activity_id is None:
             return None
-        view, _ = await self.activity_view_and_form(activity_id)
+        view, _ = await self.views.view_and_form(activity_id)
         return view
-
-    async def activity_view_and_form(self, activity_id: str) -> tuple[dict[str, Any], Form | None]:
-        version = self._versions.get(activity_id, 0)
-        cached = self._views.get(activity_id)
-        if cached is not None and cached[0] == version:
-            return cached[1], cached[2]
-        act = self.agenda.activity(activity_id)
-        st = self.tables["activities"][activity_id]
-        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin, "title": act.title,
-                                "prompt": act.prompt, "state": st["state"],
-                                "ends_at": utc_iso(st["ends_at"]) if st.get("ends_at") else None,
-                                "form": {"fields": []}}
-        form: Form | None = None
-        registered = self.plugins.activity_type(act.plugin)
-        try:
-            if registered is None:
-                raise PluginFailure(f"the plugin {act.plugin!r} is not loaded")
-            info = await self._cached_info(activity_id)
-            form = await self.caller.call(registered.activity_type, "form", info)
-            if not isinstance(form, Form):
-                raise PluginFailure(f"{act.plugin}.form returned {type(form).__name__}, not a Form")
-            view["form"] = form.to_json()
-            extras = await self.caller.call(registered.activity_type, "extras", info)
-            if not isinstance(extras, dict):
-                raise PluginFailure(f"{act.plugin}.extras returned {type(extras).__name__}, not a dict")
-            _require_json(extras, f"{act.plugin}.extras")
-            for key, value in extras.items():
-                view.setdefault(str(key), value)
-        except (PluginFailure, Exception) as exc:
-            form = None
-            view["form"] = {"fields": []}
-            view["error"] = "This activity is not available right now."
-            self._plugin_failed(activity_id, act.plugin, str(exc))
-            # do not cache a failure: the next call tries again
-            return view, None
-        if self._versions.get(activity_id, 0) == version:
-            self._views[activity_id] = (version, view, form)
-        return view, form
-
-    async def _cached_info(self, activity_id: str) -> ActivityInfo:
-        """:meth:`activity_info`, cached until the activity's state or its source changes
-        (taking items from a source activity calls a plugin: not once per submission)."""
-        version = self._versions.get(activity_id, 0)
-        cached = self._infos.get(activity_id)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        info = await self.activity_info(activity_id)
-        if self._versions.get(activity_id, 0) == version:
-            self._infos[activity_id] = (version, info)
-        return info
-
-    def _invalidate(self, activity_id: str) -> None:
-        self._versions[activity_id] = self._versions.get(activity_id, 0) + 1
-        self._views.pop(activity_id, None)
 
     async def _source_changed(self, activity_id: str) -> None:
         """Contributions of ``activity_id`` changed: refresh activities that take items from it."""
-        for act in self.agenda.activities:
-            if act.source == activity_id:
-                self._invalidate(act.id)
-                if act.id == self.current_id:
-                    await self._broadcast_activity()
+        for reader in self.readers_of(activity_id):
+            self.views.invalidate(reader)
+            if reader == self.current_id:
+                await self._broadcast_activity()
 
     async def _broadcast_activity(self) -> None:
         self._emit(ev.ActivityChanged(await self.activity_view()))
 
-    def _plugin_failed(self, activity_id: str, plugin: str, message: str) -> None:
-        log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
-        self._emit(ev.PluginProblem(activity_id, plugin, message))
-
-    def _fire_hook(self, name: str, **kwargs: Any) -> None:
-        """Run every implementation of a notification hook in the background, each
-        through :class:`PluginCaller` (off the loop, with a timeout)."""
-        hook = getattr(self.plugins.pm.hook, name)
-        for impl in hook.get_hookimpls():
-            async def run(impl=impl):
-                args = {k: v for k, v in dict(workshop=self, **kwargs).items() if k in impl.argnames}
-                try:
-                    await self.caller.call_function(f"hook:{impl.plugin_name}", f"{impl.plugin_name}.{name}",
-                                                    impl.function, **args)
-                except Exception as exc:
-                    log.warning("hook %s of plugin %s failed: %s", name, impl.plugin_name, exc)
-            task = asyncio.ensure_future(run())
-            self._plugin_tasks.add(task)
-            task.add_done_callback(self._plugin_tasks.discard)
-
     async def _set_state(self, activity_id: str, **changes: Any) -> None:
+        """Store an activity's new state; every state change is an event."""
         st = {**self.tables["activities"][activity_id], **changes}
         await self._commit([put("activities", activity_id, st)])
-        self._invalidate(activity_id)
+        self._emit(ev.ActivityStateChanged(activity_id, st))
 
-    # facilitator commands ------------------------------------------------------------
+    def _require_activity(self, activity_id: str) -> None:
+        if self.agenda.activity(activity_id) is None:
+            raise WorkshopError("unknown_activity", f"no activity {activity_id!r} in the agenda")
+
+    def _require_current(self) -> str:
+        if self.current_id is None:
+            raise WorkshopError("no_activity", "there is no current activity")
+        return self.current_id
+
     async def goto(self, activity_id: str) -> None:
         async with self._command_lock:
-            if self.agenda.activity(activity_id) is None:
-                raise WorkshopError("unknown_activity", f"no activity {activity_id!r} in the agenda")
+            self._require_activity(activity_id)
             await self._goto(activity_id)
 
     async def _goto(self, activity_id: str) -> None:
@@ -762,11 +537,6 @@ class Workshop:
                 raise WorkshopError("no_activity", "this is the first activity")
             await self._goto(self.agenda.activities[self.agenda.index(self.current_id) - 1].id)
 
-    def _require_current(self) -> str:
-        if self.current_id is None:
-            raise WorkshopError("no_activity", "there is no current activity")
-        return self.current_id
-
     async def open(self) -> None:
         async with self._command_lock:
             await self._open(self._require_current())
@@ -774,30 +544,30 @@ class Workshop:
 
     async def _open(self, activity_id: str) -> None:
         st = self.tables["activities"][activity_id]
-        changes: dict[str, Any] = {"state": "open"}
+        changes: dict[str, Any] = {"state": "open", "opened": True}
         act = self.agenda.activity(activity_id)
         if not st.get("opened") and act.timebox and not st.get("ends_at"):
             changes.update(ends_at=time.time() + act.timebox, close_at_end=act.close_at_end)
-        changes["opened"] = True
         await self._set_state(activity_id, **changes)
         if "ends_at" in changes:
-            self._schedule_timer(activity_id)
+            self.timers.schedule(activity_id, self.tables["activities"][activity_id])
 
     async def close(self) -> None:
         async with self._command_lock:
-            current = self._require_current()
-            await self._set_state(current, state="closed")
+            await self._set_state(self._require_current(), state="closed")
             await self._broadcast_activity()
+
+    async def _set_timer_state(self, activity_id: str, **changes: Any) -> None:
+        await self._set_state(activity_id, **changes)
+        self.timers.schedule(activity_id, self.tables["activities"][activity_id])
+        await self._broadcast_activity()
 
     async def set_timer(self, seconds: float | None, close_at_end: bool = False) -> None:
         """Set the current activity's timer ``seconds`` ahead (None clears it)."""
         async with self._command_lock:
-            current = self._require_current()
             ends_at = None if seconds is None else time.time() + seconds
-            await self._set_state(current, ends_at=ends_at, close_at_end=bool(close_at_end),
-                                  paused_remaining=None)
-            self._schedule_timer(current)
-            await self._broadcast_activity()
+            await self._set_timer_state(self._require_current(), ends_at=ends_at,
+                                        close_at_end=bool(close_at_end), paused_remaining=None)
 
     async def pause_timer(self) -> None:
         async with self._command_lock:
@@ -806,9 +576,7 @@ class Workshop:
             if not st.get("ends_at"):
                 raise WorkshopError("no_timer", "the timer is not running")
             remaining = max(0.0, st["ends_at"] - time.time())
-            await self._set_state(current, ends_at=None, paused_remaining=remaining)
-            self._schedule_timer(current)
-            await self._broadcast_activity()
+            await self._set_timer_state(current, ends_at=None, paused_remaining=remaining)
 
     async def resume_timer(self) -> None:
         st = self.tables["activities"][self._require_current()]
@@ -821,41 +589,18 @@ class Workshop:
             current = self._require_current()
             st = self.tables["activities"][current]
             if st.get("ends_at"):
-                await self._set_state(current, ends_at=max(time.time(), st["ends_at"] + seconds))
+                changes = {"ends_at": max(time.time(), st["ends_at"] + seconds)}
             elif st.get("paused_remaining") is not None:
-                await self._set_state(current, paused_remaining=max(0, st["paused_remaining"] + seconds))
+                changes = {"paused_remaining": max(0, st["paused_remaining"] + seconds)}
             else:
-                await self._set_state(current, ends_at=time.time() + seconds)
-            self._schedule_timer(current)
-            await self._broadcast_activity()
-
-    def _schedule_timer(self, activity_id: str) -> None:
-        handle = self._timers.pop(activity_id, None)
-        if handle:
-            handle.cancel()
-        st = self.tables["activities"][activity_id]
-        if st.get("ends_at"):
-            loop = asyncio.get_running_loop()
-            delay = max(0.0, st["ends_at"] - time.time())
-            self._timers[activity_id] = loop.call_later(
-                delay, lambda: self._spawn(self._timer_fired(activity_id, st["ends_at"])))
-
-    def _restore_timers(self) -> None:
-        for activity_id, st in self.tables["activities"].items():
-            if st.get("ends_at") and self.agenda.activity(activity_id):
-                self._schedule_timer(activity_id)
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self._plugin_tasks.add(task)
-        task.add_done_callback(self._plugin_tasks.discard)
+                changes = {"ends_at": time.time() + seconds}
+            await self._set_timer_state(current, **changes)
 
     async def _timer_fired(self, activity_id: str, ends_at: float) -> None:
         async with self._command_lock:
             st = self.tables["activities"].get(activity_id)
             if not st or st.get("ends_at") != ends_at:
                 return
-            self._timers.pop(activity_id, None)
             if st.get("close_at_end") and st["state"] == "open":
                 try:
                     await self._set_state(activity_id, state="closed")
@@ -869,16 +614,10 @@ class Workshop:
         stored hidden and marked ``held`` until the facilitator shows (approves) or
         hides (rejects) them with :meth:`set_hidden`."""
         async with self._command_lock:
-            if self.agenda.activity(activity_id) is None:
-                raise WorkshopError("unknown_activity", f"no activity {activity_id!r} in the agenda")
+            self._require_activity(activity_id)
             if bool(self.tables["activities"][activity_id].get("moderated")) != moderated:
                 await self._set_state(activity_id, moderated=moderated)
                 self._emit(ev.ModerationChanged(activity_id, moderated))
-
-    def is_held(self, participant_id: str, client_id: str) -> bool:
-        """Whether a contribution waits for the facilitator's approval."""
-        doc = self.tables["contributions"].get(contribution_key(participant_id, client_id))
-        return bool(doc and doc.get("held") and not doc.get("withdrawn"))
 
     async def set_locked(self, locked: bool) -> None:
         async with self._command_lock:
@@ -886,9 +625,10 @@ class Workshop:
                 await self._commit([put("session", "session", {**self.session, "locked": locked})])
                 self._emit(ev.RoomLockChanged(locked))
 
-    # -- results and records ---------------------------------------------------------
+    # -- results ---------------------------------------------------------------------
     async def results(self, activity_id: str) -> dict[str, Any]:
-        """The plugin's summary of an activity: ``{"results": …}`` or ``{"error": …}``."""
+        """The plugin's summary of an activity: ``{"results": …, "visible": …}`` or
+        ``{"error": …}``."""
         act = self.agenda.activity(activity_id)
         if act is None:
             raise WorkshopError("unknown_activity", f"no activity {activity_id!r}")
@@ -901,11 +641,21 @@ class Workshop:
                                              self.contributions(activity_id))
             if not isinstance(results, dict):
                 raise PluginFailure(f"summarise returned {type(results).__name__}, not a dict")
-            _require_json(results, f"{act.plugin}.summarise")
+            require_json(results, f"{act.plugin}.summarise")
         except PluginFailure as exc:
             self._plugin_failed(activity_id, act.plugin, str(exc))
             return {"error": str(exc)}
-        return {"results": results, "visible": await self._results_visible(registered.activity_type, info)}
+        out = {"results": results, "visible": await self._results_visible(registered.activity_type, info),
+               "info": info.to_json()}
+        try:  # the report blocks, so that a facilitator's screen draws them without plugin code
+            blocks = await self.caller.call(registered.activity_type, "report", info, results,
+                                            self.contributions(activity_id))
+            out["blocks"] = [b.to_json() for b in blocks or [] if isinstance(b, Block)]
+            require_json(out["blocks"], f"{act.plugin}.report")
+        except PluginFailure as exc:
+            out["blocks_error"] = str(exc)
+            out.pop("blocks", None)
+        return out
 
     async def _results_visible(self, atype: ActivityType, info: ActivityInfo) -> bool:
         try:
@@ -913,25 +663,11 @@ class Workshop:
         except PluginFailure:
             return False
 
-    def export(self) -> dict[str, Any]:
-        """The facilitator's complete record (the JSON export)."""
-        return build_export(self.tables, self.agenda)
-
     async def aclose(self) -> None:
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
+        self.timers.close()
         for task in list(self._plugin_tasks):
             task.cancel()
         self.caller.shutdown()
-
-
-def _require_json(value: Any, what: str) -> None:
-    """Plugin data goes over the wire as JSON: refuse what would not (a set, NaN, …)."""
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
 
 
 def _new_activity_state(act: AgendaActivity) -> dict[str, Any]:

@@ -7,13 +7,37 @@ loop right after the change is stored; they must not block.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
+
+log = logging.getLogger("facilitation_kit.core.events")
 
 
 @dataclass(frozen=True)
 class Event:
     pass
+
+
+Subscriber = Callable[[Event], None]
+
+
+class Publisher:
+    """Who emits events: the engine, and the TUI's copy of a workshop in another process."""
+
+    _subscribers: list[Subscriber]
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call ``fn(event)`` for every event; returns a function that unsubscribes."""
+        self.__dict__.setdefault("_subscribers", []).append(fn)
+        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
+
+    def _emit(self, event: Event) -> None:
+        for fn in list(self.__dict__.get("_subscribers", ())):
+            try:
+                fn(event)
+            except Exception:  # a broken subscriber must not break the workshop
+                log.exception("event subscriber failed on %s", type(event).__name__)
 
 
 @dataclass(frozen=True)
@@ -100,3 +124,20 @@ class ModerationChanged(Event):
 
     activity: str
     moderated: bool
+
+
+@dataclass(frozen=True)
+class ActivityStateChanged(Event):
+    """An activity's stored state changed (opened, closed, timer set, paused or run out,
+    moderation), current or not. ``state`` is the activity's row as stored."""
+
+    activity: str
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stored(Event):
+    """Operations were durably stored and applied (the journal's put/delete operations).
+    The facilitator channel forwards them so that a copy of the state can follow."""
+
+    ops: tuple

@@ -24,6 +24,7 @@ from typing import Any, AsyncIterator, Iterable
 
 from ..core.agenda import Agenda, AgendaError, agenda_from_dict, load_agenda
 from ..core.engine import Workshop
+from ..core.protocol import LocalChannel
 from ..core.plugins import PluginHost, load_plugins
 from .server import Limits, ProtocolServer
 from .store import Store, StoreError
@@ -113,6 +114,8 @@ class Host:
         self.participant_cap = participant_cap
         self.store: Store | None = None
         self.workshop: Workshop | None = None
+        #: ``await channel.request(command, **fields)``: facilitator commands, as over the wire.
+        self.channel: LocalChannel | None = None
         self.server: ProtocolServer | None = None
         self.resumed = False
 
@@ -159,6 +162,11 @@ class Host:
     def data_file(self) -> Path:
         return self.paths["checkpoint"]
 
+    def recovery_problems(self) -> list[str]:
+        """What loading the session had to repair (damaged journal lines or checkpoint)."""
+        recovery = self.store.recovery if self.store is not None else None
+        return list(recovery.problems) if recovery else []
+
     def info(self) -> dict[str, Any]:
         return {"url": self.url, "room": self.room, "facilitator_token": self.facilitator_token,
                 "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port}
@@ -192,6 +200,7 @@ class Host:
                 self.workshop = await Workshop.start(agenda, self.plugins, self.store,
                                                      session_id=self.store.paths["checkpoint"].stem, **kw)
             await self._call_startup()
+            self.channel = LocalChannel(self.workshop)
             self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
                                          facilitator_token=self.facilitator_token,
                                          allowed_origins=self.allowed_origins, limits=self.limits)

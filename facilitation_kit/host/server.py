@@ -28,6 +28,8 @@ from websockets.http11 import Request, Response
 
 from ..core import events as ev
 from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError, hash_token
+from ..core.state import public_participant
+from ..core.protocol import BadCommand, Field, dispatch
 
 log = logging.getLogger("facilitation_kit.host.server")
 
@@ -308,7 +310,7 @@ class ProtocolServer:
                 continue
             try:
                 await handler(conn, frame)
-            except BadFrame as bad:
+            except (BadFrame, BadCommand) as bad:
                 await self._error(conn, bad.code, bad.message, frame)
             except WorkshopError as exc:
                 await self._error(conn, exc.code, exc.message, frame,
@@ -316,16 +318,7 @@ class ProtocolServer:
 
     @staticmethod
     def _field(frame: dict, name: str, kinds: tuple, *, required: bool = True) -> Any:
-        if name not in frame:
-            if required:
-                raise BadFrame("bad_message", f"missing field {name!r}")
-            return None
-        value = frame[name]
-        if value is None and type(None) in kinds:
-            return None
-        if not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds:
-            raise BadFrame("bad_message", f"field {name!r} has the wrong type")
-        return value
+        return Field(name, kinds, required).read(frame)
 
     async def _p_hello(self, conn: _Conn, frame: dict) -> None:
         if conn.participant is not None:
@@ -404,66 +397,13 @@ class ProtocolServer:
                                 "activity": await self.workshop.activity_view()})
         async for frame in self._frames(conn):
             try:
-                payload = await self._command(frame)
-            except BadFrame as bad:
+                payload = await dispatch(self.workshop, frame)
+            except BadCommand as bad:
                 await self._error(conn, bad.code, bad.message, frame)
             except WorkshopError as exc:
                 await self._error(conn, exc.code, exc.message, frame)
             else:
                 await self._send(conn, {"type": "ok", **_reply_key(frame, True), **payload})
-
-    async def _command(self, frame: dict) -> dict[str, Any]:
-        w = self.workshop
-        kind = frame["type"]
-        if kind in ("next", "previous", "open", "close"):
-            await getattr(w, kind)()
-        elif kind == "goto":
-            await w.goto(self._field(frame, "activity", (str,)))
-        elif kind == "timer":
-            seconds = self._field(frame, "seconds", (int, float, type(None)))
-            close_at_end = self._field(frame, "close_at_end", (bool,), required=False) or False
-            if seconds is not None and not 0 < seconds <= 24 * 3600:
-                raise BadFrame("bad_message", "seconds must be between 1 and 86400, or null")
-            await w.set_timer(seconds, close_at_end)
-        elif kind in ("hide", "unhide"):
-            contribution = self._field(frame, "contribution", (str,))
-            participant = self._field(frame, "participant", (str,))
-            await w.set_hidden(participant, contribution, kind == "hide")
-        elif kind in ("lock", "unlock"):
-            await w.set_locked(kind == "lock")
-        elif kind == "pause_timer":
-            await w.pause_timer()
-        elif kind == "resume_timer":
-            await w.resume_timer()
-        elif kind == "add_time":
-            seconds = self._field(frame, "seconds", (int, float))
-            if not -3600 <= seconds <= 3600:
-                raise BadFrame("bad_message", "seconds must be between -3600 and 3600")
-            await w.add_time(seconds)
-        elif kind == "erase":
-            return {"erased": await w.erase_participant(self._field(frame, "participant", (str,)))}
-        elif kind == "results":
-            return await w.results(self._field(frame, "activity", (str,)))
-        elif kind == "agenda":
-            return {"agenda": w.agenda_view()}
-        elif kind == "participants":
-            return {"participants": w.participants()}
-        elif kind == "export":
-            return {"export": w.export()}
-        elif kind == "moderate":
-            await w.set_moderated(self._field(frame, "activity", (str,)),
-                                  self._field(frame, "moderated", (bool,)))
-        elif kind == "contributions":
-            activity = self._field(frame, "activity", (str, type(None)), required=False)
-            if activity is not None and w.agenda.activity(activity) is None:
-                raise WorkshopError("unknown_activity", f"no activity {activity[:40]!r} in the agenda")
-            return {"contributions": [{**c, **(dict(held=True) if w.is_held(c["participant"], c["id"]) else {})}
-                                      for c in w.contributions(activity, include_hidden=True)]}
-        elif kind == "state":
-            return {"state": self._state(w)}
-        else:
-            raise BadFrame("unknown_type", f"unknown command {kind[:40]!r}")
-        return {}
 
     # events --------------------------------------------------------------------------
     def _facilitators(self, frame: dict[str, Any]) -> None:
@@ -471,7 +411,12 @@ class ProtocolServer:
             broadcast([c.ws for c in self.facilitator_conns], json.dumps(frame, ensure_ascii=False))
 
     def _on_event(self, event: ev.Event) -> None:
-        if isinstance(event, ev.ActivityChanged):
+        if isinstance(event, ev.Stored):
+            if self.facilitator_conns:
+                self._facilitators({"type": "ops", "ops": [_public_op(op) for op in event.ops]})
+        elif isinstance(event, ev.ActivityStateChanged):
+            self._activity_state(event.activity)
+        elif isinstance(event, ev.ActivityChanged):
             self._activity_state((event.activity or {}).get("id"))
             frame = json.dumps({"type": "activity", "activity": event.activity}, ensure_ascii=False)
             broadcast([c.ws for c in self.participant_conns], frame)
@@ -518,12 +463,9 @@ class ProtocolServer:
             if state is not None:
                 self._facilitators({"type": "activity_state", "activity": activity_id, "state": state})
 
-    @staticmethod
-    def _state(w: Workshop) -> dict[str, Any]:
-        """Extension ``state``: everything a facilitator's mirror of the workshop needs,
-        as stored (participants without their token hashes), plus who is connected."""
-        participants = {pid: {k: v for k, v in doc.items() if k != "token_hash"}
-                        for pid, doc in w.tables["participants"].items()}
-        return {"session": w.session, "activities": w.tables["activities"], "participants": participants,
-                "contributions": list(w.tables["contributions"].values()),
-                "connected": [pid for pid in participants if w.is_connected(pid)]}
+
+def _public_op(op: tuple) -> list:
+    """A stored operation as the facilitator may see it (no token hashes)."""
+    if op[0] == "put" and op[1] == "participants":
+        return ["put", op[1], op[2], public_participant(op[3])]
+    return list(op)

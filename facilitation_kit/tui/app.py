@@ -109,8 +109,7 @@ class FacilitatorApp(App[int]):
         if self.workshop_host.resumed:
             self.notify(f"Resumed session {self.workshop_host.session_id}: everything acknowledged is back.",
                         title="Resumed", markup=False)
-        recovery = getattr(self.workshop_host.store, "recovery", None)
-        for problem in getattr(recovery, "problems", []) or []:
+        for problem in self.workshop_host.recovery_problems():
             self.notify(one_line(problem, 300), title="Recovered", severity="warning", markup=False)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
@@ -183,16 +182,16 @@ class FacilitatorApp(App[int]):
     # -- commands: messages up, engine calls in workers -------------------------------
     @on(WorkshopCommand)
     def _command_message(self, message: WorkshopCommand) -> None:
-        self.run_command(message.command, *message.args, done=message.done, **message.kwargs)
+        self.run_command(message.command, done=message.done, **message.fields)
 
-    def run_command(self, command: str, *args: Any, done: str = "", **kwargs: Any) -> None:
-        self.run_worker(self._run_command(command, args, kwargs, done), group="commands",
+    def run_command(self, command: str, *, done: Any = "", **fields: Any) -> None:
+        """Run a facilitator command (core/protocol.py) in a worker, as the server would."""
+        self.run_worker(self._run_command(command, fields, done), group="commands",
                         name=f"command {command}", exit_on_error=False)
 
-    async def _run_command(self, command: str, args, kwargs, done: str) -> None:
-        workshop = self.workshop_host.workshop
+    async def _run_command(self, command: str, fields: dict[str, Any], done: Any) -> None:
         try:
-            result = await getattr(workshop, command)(*args, **kwargs)
+            result = await self.workshop_host.channel.request(command, **fields)
         except WorkshopError as exc:
             self.notify(one_line(exc.message, 200), severity="warning", markup=False)
             return
@@ -240,9 +239,9 @@ class FacilitatorApp(App[int]):
                 return
             seconds, close = answer
             if seconds == 0:
-                self.run_command("set_timer", None, done="Timer cleared")
+                self.run_command("timer", seconds=None, done="Timer cleared")
             else:
-                self.run_command("set_timer", seconds, close, done="Timer started"
+                self.run_command("timer", seconds=seconds, close_at_end=close, done="Timer started"
                                  + (": submissions close at zero" if close else ""))
 
         self.push_screen(TimerScreen(act.title, default, bool(st.get("close_at_end", act.close_at_end))), chosen)
@@ -261,11 +260,11 @@ class FacilitatorApp(App[int]):
 
     def action_add_minute(self) -> None:
         if self._current():
-            self.run_command("add_time", 60, done="One more minute")
+            self.run_command("add_time", seconds=60, done="One more minute")
 
     def action_lock(self) -> None:
         locked = not self.workshop_host.workshop.locked
-        self.run_command("set_locked", locked, done="Room locked: no new participants" if locked
+        self.run_command("lock" if locked else "unlock", done="Room locked: no new participants" if locked
                          else "Room open to new participants")
 
     @on(EraseRequested)
@@ -275,8 +274,8 @@ class FacilitatorApp(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_command("erase_participant", message.participant_id,
-                                 done=lambda n: f"Erased the participant and {n} contributions")
+                self.run_command("erase", participant=message.participant_id,
+                                 done=lambda ok: f"Erased the participant and {ok['erased']} contributions")
 
         self.push_screen(ConfirmScreen("Erase a participant's data?", body, yes="Erase", danger=True), answered)
 
@@ -293,17 +292,13 @@ class FacilitatorApp(App[int]):
         self.push_screen(ExportScreen(str(self.export_folder)), chosen)
 
     def export(self, fmt: str) -> None:
-        """Write an export in a worker thread; an :class:`ExportFinished` says where."""
-        workshop = self.workshop_host.workshop
-        if hasattr(workshop, "fetch_export"):  # the host is a child process: ask it
-            self.run_worker(self._fetch_export(workshop, fmt), group="export", exit_on_error=False)
-            return
-        snapshot = workshop.export()  # on the loop: a consistent copy
-        self._write_export(snapshot, fmt)
+        """Ask the host for its record, then write the export in a worker thread; an
+        :class:`ExportFinished` says where."""
+        self.run_worker(self._fetch_export(fmt), group="export", exit_on_error=False)
 
-    async def _fetch_export(self, workshop, fmt: str) -> None:
+    async def _fetch_export(self, fmt: str) -> None:
         try:
-            snapshot = await workshop.fetch_export()
+            snapshot = (await self.workshop_host.channel.request("export"))["export"]
         except Exception as exc:
             self.post_message(ExportFinished(fmt, error=f"{type(exc).__name__}: {exc}"))
             return
@@ -357,7 +352,7 @@ class FacilitatorApp(App[int]):
     async def action_quit(self) -> None:
         w = self.workshop_host.workshop
         connected = w.connected_count() if w is not None else 0
-        if not connected or getattr(w, "lost", None):
+        if not connected:  # a lost host has nobody connected
             self.exit(0)
             return
 

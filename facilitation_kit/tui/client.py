@@ -35,11 +35,12 @@ from websockets.exceptions import ConnectionClosed
 
 from ..core import events as ev
 from ..core.agenda import Agenda, agenda_from_dict
-from ..core.engine import Workshop, WorkshopError, contribution_key, utc_iso
+from ..core.engine import Workshop, WorkshopError
+from ..core.state import WorkshopState
 from ..host.assembly import DEFAULT_PORT, Host, HostError, default_data_dir
 from ..core.plugins import PluginHost, load_plugins
 
-__all__ = ["HostLost", "RemoteHost", "RemoteWorkshop"]
+__all__ = ["HostLost", "RemoteHost", "RemoteWorkshop", "event_from_frame"]
 
 log = logging.getLogger("facilitation_kit.tui.client")
 
@@ -51,10 +52,16 @@ class HostLost(ev.Event):
     message: str
 
 
-class RemoteWorkshop(Workshop):
-    """A mirror of the child's workshop. Queries answer from local tables; commands go
-    over the facilitator channel and return once the child answered ``ok`` (the events
-    they caused arrive before that answer, so the mirror is already up to date)."""
+class RemoteWorkshop(WorkshopState, ev.Publisher):
+    """The TUI's copy of a workshop whose host runs in another process.
+
+    It is a :class:`~facilitation_kit.core.state.WorkshopState` started from the channel's
+    ``state`` snapshot and fed the host's own stored operations (the ``ops`` extension
+    event), so every query answers as the host's would; the channel's other events become
+    the same :mod:`facilitation_kit.core.events` for the screens. It never runs plugin
+    code and never polls: commands (:meth:`request`, the names of
+    :data:`facilitation_kit.core.protocol.COMMANDS`) go over the channel and return once
+    the host answered ``ok`` (the events they caused arrive before that answer)."""
 
     #: Least seconds between two commands sent (the channel allows 30 frames/s).
     COMMAND_SPACING = 0.04
@@ -62,10 +69,8 @@ class RemoteWorkshop(Workshop):
 
     def __init__(self, ws: ClientConnection, agenda: Agenda, plugins: PluginHost, state: dict[str, Any],
                  view: dict[str, Any] | None):
-        tables = {"session": {"session": state["session"]}, "activities": state["activities"],
-                  "participants": state["participants"],
-                  "contributions": {contribution_key(c["participant"], c["id"]): c for c in state["contributions"]}}
-        super().__init__(agenda, plugins, None, tables)
+        super().__init__(agenda, WorkshopState.tables_from_snapshot(state))
+        self.plugins = plugins
         self._ws = ws
         self._connections = {pid: 1 for pid in state.get("connected", [])}
         self._current_view = view
@@ -75,36 +80,10 @@ class RemoteWorkshop(Workshop):
         self._last_send = 0.0
         self.lost: str | None = None
         self._reader: asyncio.Task | None = None
-        self._expiry: asyncio.Task | None = None
 
     # -- the channel -------------------------------------------------------------------
     def start_reading(self) -> None:
         self._reader = asyncio.ensure_future(self._read())
-        self._expiry = asyncio.ensure_future(self._watch_timers())
-
-    async def _watch_timers(self) -> None:
-        """A timer that closes an activity other than the current one changes its state
-        without an event: when one has run out, read the states again (``agenda``)."""
-        while self.lost is None:
-            await asyncio.sleep(1.0)
-            now = time.time()
-            expired = [aid for aid, st in self.tables["activities"].items()
-                       if aid != self.current_id and st.get("state") == "open" and st.get("close_at_end")
-                       and st.get("ends_at") and st["ends_at"] <= now]
-            if not expired:
-                continue
-            try:
-                agenda = (await self.request("agenda"))["agenda"]
-            except WorkshopError:
-                continue
-            for row in agenda:
-                st = self.tables["activities"].get(row["id"])
-                if st is not None:
-                    self.tables["activities"][row["id"]] = {
-                        **st, "state": row["state"], "ends_at": row["ends_at"],
-                        "paused_remaining": row["paused_remaining"]}
-                    self._invalidate(row["id"])
-            await asyncio.sleep(1.0)
 
     async def _read(self) -> None:
         reason = "the connection to the host process closed"
@@ -118,8 +97,8 @@ class RemoteWorkshop(Workshop):
                         fut.set_result(frame)
                     continue
                 try:
-                    self._apply(frame)
-                except Exception:  # a frame the mirror does not understand must not stop it
+                    self._apply_frame(frame)
+                except Exception:  # a frame the copy does not understand must not stop it
                     log.exception("cannot apply facilitator event %s", kind)
         except ConnectionClosed as exc:
             reason = f"the connection to the host process closed ({exc})"
@@ -168,158 +147,67 @@ class RemoteWorkshop(Workshop):
             raise WorkshopError(reply.get("code") or "error", reply.get("message") or "the command failed")
         return reply
 
-    # -- events in: update the tables, then tell the subscribers --------------------------
-    def _apply(self, frame: dict[str, Any]) -> None:
+    # -- events in: the tables follow the host's operations; the rest become events -------
+    def _apply_frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
-        tables = self.tables
-        if kind == "activity_state":
-            aid = frame["activity"]
-            tables["activities"][aid] = frame["state"]
-            self._invalidate(aid)
-        elif kind == "activity":
-            view = frame.get("activity")
-            self._current_view = view
-            tables["session"]["session"] = {**self.session, "current": (view or {}).get("id")}
-            self._emit(ev.ActivityChanged(view))
-        elif kind == "joined":
-            p = frame["participant"]
-            doc = dict(tables["participants"].get(p["id"]) or {"id": p["id"], "joined_at": utc_iso()})
-            doc.update(name=p.get("name"), role=p.get("role"))
-            tables["participants"][p["id"]] = doc
-            self._connections[p["id"]] = 1
-            self._emit(ev.ParticipantJoined(p, bool(frame.get("resumed"))))
-        elif kind == "left":
+        if kind == "ops":
+            self.apply([tuple(op) for op in frame["ops"]])
+            return
+        if kind == "joined":
+            self._connections[frame["participant"]["id"]] = 1
+        elif kind in ("left", "erased"):
             self._connections.pop(frame["participant"]["id"], None)
-            self._emit(ev.ParticipantLeft(frame["participant"]))
-        elif kind == "profile":
-            p = frame["participant"]
-            doc = tables["participants"].get(p["id"])
-            if doc is not None:
-                tables["participants"][p["id"]] = {**doc, "name": p.get("name"), "role": p.get("role")}
-            self._emit(ev.ProfileChanged(p))
-        elif kind == "contribution":
-            c = frame["contribution"]
-            doc = dict(c)
-            if frame.get("held"):
-                doc["held"] = True
-            self._put(doc)
-            self._emit(ev.ContributionAdded(c, frame.get("role")))
-        elif kind == "withdrawn":
-            key = contribution_key(frame["participant"], frame["id"])
-            old = tables["contributions"].get(key)
-            activity = (old or {}).get("activity")
-            if old is not None:
-                self._put({"id": old["id"], "participant": old["participant"], "activity": activity,
-                           "created_at": old.get("created_at"), "withdrawn": True})
-            self._emit(ev.ContributionWithdrawn(frame["id"], frame["participant"], activity))
-        elif kind in ("hidden", "unhidden"):
-            c = frame["contribution"]
-            key = contribution_key(c["participant"], c["id"])
-            doc = {**tables["contributions"].get(key, {}), **c}
-            doc.pop("held", None)
-            doc.pop("hidden", None)
-            if kind == "hidden":
-                doc["hidden"] = True
-            self._put(doc)
-            self._emit(ev.ContributionHidden(c, kind == "hidden"))
-        elif kind == "erased":
-            pid = frame["participant"]["id"]
-            for key in list(self._by_participant.get(pid, set())):
-                old = tables["contributions"].pop(key, None)
-                if old is not None:
-                    self._unindex(key, old)
-            tables["participants"][pid] = {"id": pid, "erased": True}
-            self._connections.pop(pid, None)
-            self._emit(ev.ParticipantErased(pid, int(frame.get("contributions") or 0)))
-        elif kind in ("locked", "unlocked"):
-            tables["session"]["session"] = {**self.session, "locked": kind == "locked"}
-            self._emit(ev.RoomLockChanged(kind == "locked"))
-        elif kind == "storage":
-            self._emit(ev.StorageProblem(None if frame.get("ok") else (frame.get("message") or "write failed")))
-        elif kind == "plugin_error":
-            self._emit(ev.PluginProblem(frame.get("activity") or "", frame.get("plugin") or "",
-                                        frame.get("message") or ""))
-        elif kind == "moderation":
-            self._emit(ev.ModerationChanged(frame["activity"], bool(frame.get("moderated"))))
+        elif kind == "activity":
+            self._current_view = frame.get("activity")
+        elif kind == "withdrawn":  # the frame does not name the activity; the tombstone does
+            frame = {**frame, "activity": (self.contribution(frame["participant"], frame["id"]) or {}).get("activity")}
+        event = event_from_frame(frame)
+        if event is not None:
+            self._emit(event)
 
-    def _put(self, doc: dict[str, Any]) -> None:
-        key = contribution_key(doc["participant"], doc["id"])
-        old = self.tables["contributions"].get(key)
-        if old is not None:
-            self._unindex(key, old)
-        self.tables["contributions"][key] = doc
-        self._index(key, doc)
-        for act in self.agenda.activities:  # activities that take items from this one
-            if act.source == doc["activity"]:
-                self._invalidate(act.id)
-
-    # -- queries that differ from the engine's ------------------------------------------
     async def activity_view(self, activity_id: str | None = None) -> dict[str, Any] | None:
+        """The current activity's ACTIVITY object as the host last sent it."""
         if activity_id is None or activity_id == self.current_id:
             return self._current_view
-        return await super().activity_view(activity_id)
-
-    async def fetch_export(self) -> dict[str, Any]:
-        """The child's JSON export (the complete record, from the stored tables)."""
-        return (await self.request("export"))["export"]
-
-    # -- commands: over the channel ------------------------------------------------------
-    async def next(self) -> None:
-        await self.request("next")
-
-    async def previous(self) -> None:
-        await self.request("previous")
-
-    async def open(self) -> None:
-        await self.request("open")
-
-    async def close(self) -> None:
-        await self.request("close")
-
-    async def goto(self, activity_id: str) -> None:
-        await self.request("goto", activity=activity_id)
-
-    async def set_timer(self, seconds: float | None, close_at_end: bool = False) -> None:
-        await self.request("timer", seconds=seconds, close_at_end=close_at_end)
-
-    async def pause_timer(self) -> None:
-        await self.request("pause_timer")
-
-    async def resume_timer(self) -> None:
-        await self.request("resume_timer")
-
-    async def add_time(self, seconds: float) -> None:
-        await self.request("add_time", seconds=seconds)
-
-    async def set_hidden(self, participant_id: str, client_id: str, hidden: bool) -> dict[str, Any]:
-        await self.request("hide" if hidden else "unhide", contribution=client_id, participant=participant_id)
-        doc = self.tables["contributions"].get(contribution_key(participant_id, client_id))
-        return self.contribution_view(doc) if doc else {}
-
-    async def set_locked(self, locked: bool) -> None:
-        await self.request("lock" if locked else "unlock")
-
-    async def set_moderated(self, activity_id: str, moderated: bool) -> None:
-        await self.request("moderate", activity=activity_id, moderated=moderated)
-
-    async def erase_participant(self, participant_id: str) -> int:
-        return int((await self.request("erase", participant=participant_id)).get("erased") or 0)
-
-    async def join(self, **kw: Any):
-        raise WorkshopError("unavailable", "participants join through the host process")
-
-    submit = withdraw = set_profile = join
-
-    async def _commit(self, ops) -> None:  # never: the child stores
-        raise WorkshopError("unavailable", "the mirror does not store anything")
+        return None
 
     async def aclose(self) -> None:
-        for task in (self._reader, self._expiry):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-        await super().aclose()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self._reader
+
+
+def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
+    """The engine event a facilitator-channel event frame reports (None for other frames)."""
+    kind = frame.get("type")
+    if kind == "activity_state":
+        return ev.ActivityStateChanged(frame["activity"], frame["state"])
+    if kind == "activity":
+        return ev.ActivityChanged(frame.get("activity"))
+    if kind == "joined":
+        return ev.ParticipantJoined(frame["participant"], bool(frame.get("resumed")))
+    if kind == "left":
+        return ev.ParticipantLeft(frame["participant"])
+    if kind == "profile":
+        return ev.ProfileChanged(frame["participant"])
+    if kind == "contribution":
+        return ev.ContributionAdded(frame["contribution"], frame.get("role"))
+    if kind == "withdrawn":
+        return ev.ContributionWithdrawn(frame["id"], frame["participant"], frame.get("activity"))
+    if kind in ("hidden", "unhidden"):
+        return ev.ContributionHidden(frame["contribution"], kind == "hidden")
+    if kind == "erased":
+        return ev.ParticipantErased(frame["participant"]["id"], int(frame.get("contributions") or 0))
+    if kind in ("locked", "unlocked"):
+        return ev.RoomLockChanged(kind == "locked")
+    if kind == "storage":
+        return ev.StorageProblem(None if frame.get("ok") else (frame.get("message") or "write failed"))
+    if kind == "plugin_error":
+        return ev.PluginProblem(frame.get("activity") or "", frame.get("plugin") or "", frame.get("message") or "")
+    if kind == "moderation":
+        return ev.ModerationChanged(frame["activity"], bool(frame.get("moderated")))
+    return None
 
 
 class RemoteHost:
@@ -355,7 +243,7 @@ class RemoteHost:
         self.participant_cap = participant_cap
         self.facilitator_token: str | None = None
         self.workshop: RemoteWorkshop | None = None
-        self.store = None  # on the child's side
+        self.channel: RemoteWorkshop | None = None
         self.server = None
         self.resumed = False
         self.process: asyncio.subprocess.Process | None = None
@@ -368,6 +256,10 @@ class RemoteHost:
     # -- facts -----------------------------------------------------------------------
     session_id = Host.session_id
     room = Host.room
+
+    def recovery_problems(self) -> list[str]:
+        """What the child had to repair is in its log (host.log), not here."""
+        return []
 
     @property
     def data_file(self) -> Path:
@@ -477,6 +369,7 @@ class RemoteHost:
             stored = state["session"].get("agenda") or {}
             agenda = agenda_from_dict(stored.get("source") or {}, self.plugins, path=stored.get("path"))
             self.workshop = RemoteWorkshop(ws, agenda, self.plugins, state, view)
+            self.channel = self.workshop
         except BaseException:
             await ws.close()
             raise

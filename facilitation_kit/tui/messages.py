@@ -18,12 +18,13 @@ __all__ = ["WorkshopCommand", "EraseRequested", "ExportFinished"]
 
 @dataclass
 class WorkshopCommand(Message):
-    """Run ``Workshop.<command>(*args, **kwargs)``; ``done`` is said when it worked."""
+    """Run the facilitator command ``command`` (a name of
+    :data:`facilitation_kit.core.protocol.COMMANDS`) with ``fields``; ``done`` is said
+    when it worked (a callable gets the ``ok`` answer)."""
 
     command: str
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    done: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    done: Any = ""
 
 
 @dataclass

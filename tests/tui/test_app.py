@@ -51,7 +51,7 @@ async def test_participants_arrive_in_the_lobby(agenda_path, tmp_path):
         await phone(host, role="Manager")
         await phone(host)
         text = await wait_text(pilot, "3 connected")
-        assert "1 Service user" in text and "1 Manager" in text and "1 no role" in text
+        assert "1 Service user" in text and "1 Manager" in text and "1 No role given" in text
         assert "Ana" in text and "anonymous" in text
         await ana.close()
         await wait_text(pilot, "2 connected")
@@ -209,7 +209,7 @@ async def test_approve_before_showing(agenda_path, tmp_path):
         assert ack["type"] == "ack"
         text = await wait_text(pilot, "awaiting approval")
         assert "Ana Author" not in text
-        assert (await host.workshop.results("opening"))["results"]["count"] == 0
+        assert (await host.channel.request("results", activity="opening"))["results"]["count"] == 0
         await pilot.press("v")
         text = await wait_text(pilot, "Nothing yet.")
         assert "Needs a look" not in text
@@ -218,7 +218,7 @@ async def test_approve_before_showing(agenda_path, tmp_path):
         app.main.query_one(ContributionTable).focus()
         await pilot.press("a")
         await wait_for(pilot, lambda: not host.workshop.is_held(ana.id, ack["id"]), what="approval")
-        assert (await host.workshop.results("opening"))["results"]["count"] == 1
+        assert (await host.channel.request("results", activity="opening"))["results"]["count"] == 1
         await pilot.press("v")
         text = await wait_text(pilot, "Needs a look")
         assert "Ana Author" not in text

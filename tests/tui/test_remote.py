@@ -74,14 +74,14 @@ async def test_the_mirror_follows_the_child(agenda_path, tmp_path):
         reply = await ana.submit({"answer": "Waits"})
         await wait_for(pilot, lambda: w.is_held(reply["contribution"]["participant"], reply["id"]))
         await wait_text(pilot, "awaiting approval")
-        await w.set_timer(300, True)  # the mirror learns ends_at from activity_state
+        await w.request("timer", seconds=300, close_at_end=True)  # the copy learns ends_at from the ops
         assert w.activity_state("opening").get("ends_at") and w.activity_state("opening")["close_at_end"]
         await wait_text(pilot, "left → closes")
         assert w.participants()[0]["name"] == "Ana" and w.connected_count() == 1
         assert [c["data"]["answer"] for c in w.contributions("opening", include_hidden=True)] == ["Waits"]
         assert w.contributions("opening") == []  # held: not for the room
-        await w.set_timer(1, True)  # runs out after we moved on: no event, the mirror notices
-        await w.next()
+        await w.request("timer", seconds=1, close_at_end=True)  # runs out after we moved on:
+        await w.request("next")  # the host's own operations and an event tell the copy
         await wait_for(pilot, lambda: w.activity_state("opening")["state"] == "closed", what="closed by its timer")
 
 
@@ -98,6 +98,40 @@ async def test_a_dying_host_process_is_shown(agenda_path, tmp_path):
         await wait_text(pilot, "not running")
         await pilot.press("q")  # nobody can be connected: quits at once
     assert app.return_code == 0
+
+
+async def test_the_copy_is_fed_the_hosts_operations(agenda_path, tmp_path):
+    """The TUI's copy is a WorkshopState fed by the host's stored operations (the ``ops``
+    extension event): after any mix of commands it answers every query as the host does."""
+    from facilitation_kit.core.state import WorkshopState
+
+    async with Host.start(agenda_path, data_dir=tmp_path / "data", port=0) as host:
+        f = await Facilitator.connect(f"ws://127.0.0.1:{host.port}", host.facilitator_token)
+        try:
+            state = (await f.send_command("state"))["state"]
+            copy = WorkshopState(host.workshop.agenda, WorkshopState.tables_from_snapshot(state))
+            ana = await base.phone(host, name="Ana", role="Manager")
+            assert (await f.send_command("open"))["type"] == "ok"
+            await ana.expect("activity")
+            first = await ana.submit({"answer": "One"})
+            await ana.submit({"answer": "Two"})
+            await f.send_command("hide", participant=first["contribution"]["participant"], contribution=first["id"])
+            await f.send_command("timer", seconds=60, close_at_end=True)
+            await f.send_command("erase", participant=first["contribution"]["participant"])
+            await f.send_command("next")
+            ops = [frame for frame in f.events if frame["type"] == "ops"]  # in order, each before its ok
+            assert len(ops) >= 8
+            for frame in ops:
+                assert all("token_hash" not in op[3] for op in frame["ops"] if op[1] == "participants")
+                copy.apply([tuple(op) for op in frame["ops"]])
+            host_tables = {k: v for k, v in host.workshop.tables.items()}
+            host_tables["participants"] = {pid: {k: v for k, v in d.items() if k != "token_hash"}
+                                           for pid, d in host_tables["participants"].items()}
+            assert copy.tables == host_tables
+            assert copy.agenda_view() == host.workshop.agenda_view()
+            assert copy.contributions(include_hidden=True) == host.workshop.contributions(include_hidden=True)
+        finally:
+            await f.close()
 
 
 async def test_channel_extensions_for_the_mirror(agenda_path, tmp_path):

@@ -75,7 +75,8 @@ class MainScreen(Screen):
         lobby.show_people(w)
         self.query_one(AgendaPane).show(w)
         self.query_one(ActivityPane).show(w, view)
-        self.query_one(ResultsPane).workshop = w
+        results = self.query_one(ResultsPane)
+        results.workshop, results.channel = w, host.channel
         self.query_one(ParticipantsPane).show(w)
 
     def show_join(self, host) -> None:

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...core import events as ev
+from ...core.roles import NO_ROLE
 from ..widgets.qr import BigCode, QRCode
 from ..widgets.safe import clean, one_line, summary_of
 from ..widgets.status import timer_text
@@ -89,7 +90,7 @@ class ProjectorScreen(Screen):
             for c in visible[-SHOWN:][::-1]:
                 wall.append("• ", style="dim")
                 wall.append(summary_of(c.get("data"), fields))
-                wall.append(f"  — {one_line(c.get('role') or 'no role', 30)}\n", style="cyan")
+                wall.append(f"  — {one_line(c.get('role') or NO_ROLE, 30)}\n", style="cyan")
             if not visible:
                 wall.append("Nothing yet.", style="dim italic")
             elif len(visible) > SHOWN:

@@ -15,12 +15,12 @@ from textual.widgets import Static
 
 from ...core import events as ev
 from ..messages import WorkshopCommand
+from ...core.roles import NO_ROLE
 from .safe import local_time, one_line, safe_text, summary_of
 from .tables import SafeTable
 
-__all__ = ["ActivityPane", "ContributionTable", "NO_ROLE"]
+__all__ = ["ActivityPane", "ContributionTable"]
 
-NO_ROLE = "no role"
 STATUS = {"": Text(""), "hidden": Text("hidden", style="bold red"),
           "held": Text("awaiting approval", style="bold magenta")}
 
@@ -219,7 +219,7 @@ class ActivityPane(Vertical):
             return
         pid, cid = split_key(key)
         hide = self._status.get(key) != "hidden"
-        self.post_message(WorkshopCommand("set_hidden", (pid, cid, hide),
+        self.post_message(WorkshopCommand("hide" if hide else "unhide", {"participant": pid, "contribution": cid},
                                           done="Hidden from the room" if hide else "Shown again"))
 
     def action_approve(self) -> None:
@@ -228,13 +228,13 @@ class ActivityPane(Vertical):
             self.notify("That contribution is not awaiting approval.", severity="warning")
             return
         pid, cid = split_key(key)
-        self.post_message(WorkshopCommand("set_hidden", (pid, cid, False), done="Approved"))
+        self.post_message(WorkshopCommand("unhide", {"participant": pid, "contribution": cid}, done="Approved"))
 
     def action_approve_all(self) -> None:
         held = [k for k, s in self._status.items() if s == "held" and self._passes(k)]
         for key in held:
             pid, cid = split_key(key)
-            self.post_message(WorkshopCommand("set_hidden", (pid, cid, False)))
+            self.post_message(WorkshopCommand("unhide", {"participant": pid, "contribution": cid}))
         self.notify(f"Approving {len(held)} contributions" if held else "Nothing awaits approval.")
 
     def action_toggle_moderation(self) -> None:
@@ -242,7 +242,7 @@ class ActivityPane(Vertical):
             return
         on = not self.workshop.activity_state(self.activity_id).get("moderated")
         self.post_message(WorkshopCommand(
-            "set_moderated", (self.activity_id, on),
+            "moderate", {"activity": self.activity_id, "moderated": on},
             done="Approve before showing: ON (new contributions wait for [a])" if on
             else "Approve before showing: off"))
 

@@ -94,4 +94,4 @@ class AgendaPane(Vertical):
         event.stop()
         key = event.row_key.value
         if key and self._workshop is not None and key != self._workshop.current_id:
-            self.post_message(WorkshopCommand("goto", (key,), done=f"Moved to {one_line(self._workshop.agenda.activity(key).title, 40)}"))
+            self.post_message(WorkshopCommand("goto", {"activity": key}, done=f"Moved to {one_line(self._workshop.agenda.activity(key).title, 40)}"))

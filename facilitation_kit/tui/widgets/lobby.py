@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from ...core import events as ev
+from ...core.roles import NO_ROLE
 from .qr import BigCode, QRCode
 from .safe import one_line
 
@@ -72,11 +73,11 @@ class LobbyPane(Horizontal):
                 line = Text("→ ", style="green")
                 line.append(one_line(p.get("name"), 40) if p.get("name") else ANONYMOUS,
                             style="" if p.get("name") else "italic")
-                line.append(f"  {one_line(p.get('role') or 'no role', 40)}", style="dim")
+                line.append(f"  {one_line(p.get('role') or NO_ROLE, 40)}", style="dim")
                 line.append("  back again" if e.resumed else "  joined", style="dim")
                 self._arrivals.appendleft(line)
         people = [p for p in workshop.participants() if p["connected"]]
-        roles_of = Counter(p["role"] or "no role" for p in people)
+        roles_of = Counter(p["role"] or NO_ROLE for p in people)
         count = Text(f"{len(people)} connected", style="bold")
         if roles_of:
             count.append("  ·  " + "  ·  ".join(f"{n} {one_line(r, 30)}" for r, n in roles_of.most_common()),

@@ -15,14 +15,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table
+from ...core.activity import ActivityInfo
+from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table, block_from_json
+from ...core.roles import NO_ROLE
 from .safe import clean, one_line, safe_text
 
 __all__ = ["ResultsPane", "blocks_to_widgets", "role_split"]
 
 MAX_TABLE_ROWS = 500
 MAX_QUOTES = 300
-NO_ROLE = "no role"
 
 
 def _cell(value: Any) -> Text:
@@ -128,6 +129,7 @@ class ResultsPane(Vertical):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.workshop = None
+        self.channel = None  # facilitator commands: the results come from the host
         self.activity_id: str | None = None  # None: follow the current activity
         self.revealed: set[str] = set()
         self._last = 0.0
@@ -198,7 +200,10 @@ class ResultsPane(Vertical):
         title.append("the current activity" if aid == w.current_id else "not the current activity", style="dim")
         title.append("; [ ] other activities)", style="dim")
         widgets: list[Widget] = []
-        result = await w.results(aid)
+        try:
+            result = await self.channel.request("results", activity=aid)
+        except Exception as exc:
+            result = {"error": str(getattr(exc, "message", exc))}
         registered = w.plugins.activity_type(act.plugin)
         if "error" in result:
             widgets.append(Static(Text("The results cannot be computed: ", style="bold red")
@@ -208,10 +213,11 @@ class ResultsPane(Vertical):
                 "These results stay hidden from the room until the activity closes "
                 "(the plugin says so). Press R to show them here anyway.", style="italic")))
         else:
-            info = await w.activity_info(aid)
             widget = None
-            try:
-                widget = registered.activity_type.results_widget(info, result["results"])
+            try:  # a plugin's own Textual widget is the one piece of plugin code a TUI runs
+                if registered is not None:
+                    widget = registered.activity_type.results_widget(ActivityInfo.from_json(result["info"]),
+                                                                     result["results"])
                 if widget is not None and not isinstance(widget, Widget):
                     raise TypeError(f"results_widget returned {type(widget).__name__}, not a widget")
             except Exception as exc:
@@ -220,14 +226,15 @@ class ResultsPane(Vertical):
                                            "showing its report instead.", style="italic yellow")))
             if widget is not None:
                 widgets.append(widget)
-            else:
+            elif "blocks" in result:
                 try:
-                    blocks = await w.caller.call(registered.activity_type, "report", info,
-                                                 result["results"], contributions)
-                    widgets.extend(blocks_to_widgets(blocks or []))
-                except Exception as exc:
+                    widgets.extend(blocks_to_widgets([block_from_json(b) for b in result["blocks"]]))
+                except (TypeError, ValueError) as exc:
                     widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
                                           + safe_text(str(exc))))
+            else:
+                widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
+                                      + safe_text(result.get("blocks_error") or "")))
         split = Static(role_split(contributions, w.agenda.roles), classes="block-table")
         head.update(title)
         with self.app.batch_update():

@@ -14,12 +14,11 @@ import logging
 import re
 from collections import Counter
 
-from facilitation_kit import hookimpl
-from facilitation_kit.core.activity import ActivityType, Item, Option, OptionError
-from facilitation_kit.core.blocks import BulletList, Chart, Heading, Paragraph, Table
-from facilitation_kit.report.charts import stacked_bars
-from facilitation_kit.core.forms import ChoiceField, Form, Invalid, TextField
-from facilitation_kit.report.results import NO_ROLE, role_of, role_order
+from facilitation_kit import (
+    hookimpl, ActivityType, BulletList, Chart, ChoiceField, Form, Heading, Invalid,
+    Item, NO_ROLE, Option, OptionError, Paragraph, Table, TextField, role_of,
+    role_order, stacked_bars,
+)
 
 log = logging.getLogger("facilitation_kit_hmw")
 

@@ -1,0 +1,128 @@
+"""What phones see of an activity: its ACTIVITY frame and form, built by its plugin.
+
+:class:`ActivityViews` builds an activity's :class:`~facilitation_kit.core.activity.ActivityInfo`
+(with the items it takes ``from`` another activity) and its protocol ACTIVITY object,
+through the plugin caller, and caches both until the activity or its source changes: a
+submission must not cost a plugin call to rebuild the form.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+from .activity import ActivityInfo, Item
+from .forms import Form
+from .record import utc_iso
+from .state import WorkshopState
+
+__all__ = ["ActivityViews", "PluginFailure", "require_json"]
+
+log = logging.getLogger("facilitation_kit.core.views")
+
+
+class PluginFailure(Exception):
+    """A plugin raised, timed out or returned something it must not."""
+
+
+def require_json(value: Any, what: str) -> None:
+    """Plugin data goes over the wire as JSON: refuse what would not (a set, NaN, …)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
+
+
+class ActivityViews:
+    """Activity infos and views, cached per activity version."""
+
+    def __init__(self, state: WorkshopState, plugins, caller,
+                 failed: Callable[[str, str, str], None]):
+        self.state = state
+        self.plugins = plugins
+        self.caller = caller
+        self._failed = failed
+        self._views: dict[str, tuple[int, dict, Form | None]] = {}
+        self._infos: dict[str, tuple[int, ActivityInfo]] = {}
+        self._versions: dict[str, int] = {}
+
+    def invalidate(self, activity_id: str) -> None:
+        self._versions[activity_id] = self._versions.get(activity_id, 0) + 1
+        self._views.pop(activity_id, None)
+
+    async def info(self, activity_id: str) -> ActivityInfo:
+        """The activity as its plugin sees it (not cached)."""
+        agenda = self.state.agenda
+        act = agenda.activity(activity_id)
+        items: tuple[Item, ...] = ()
+        if act.source:
+            items = tuple(await self._items_of(act.source))
+        return ActivityInfo(
+            id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,
+            options=dict(act.options), roles=tuple(agenda.roles), items=items,
+            source=act.source, notes=act.notes, language=agenda.language,
+            state=self.state.tables["activities"][act.id]["state"])
+
+    async def cached_info(self, activity_id: str) -> ActivityInfo:
+        """:meth:`info`, cached until the activity's state or its source changes."""
+        version = self._versions.get(activity_id, 0)
+        cached = self._infos.get(activity_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        info = await self.info(activity_id)
+        if self._versions.get(activity_id, 0) == version:
+            self._infos[activity_id] = (version, info)
+        return info
+
+    async def _items_of(self, activity_id: str) -> list[Item]:
+        act = self.state.agenda.activity(activity_id)
+        registered = self.plugins.activity_type(act.plugin)
+        if registered is None:
+            return []
+        info = await self.info(activity_id)
+        try:
+            items = await self.caller.call(registered.activity_type, "items", info,
+                                           self.state.contributions(activity_id))
+            items = [i if isinstance(i, Item) else Item(str(i["id"]), str(i["label"])) for i in items or []]
+        except Exception as exc:
+            self._failed(activity_id, act.plugin, f"items: {exc}")
+            return []
+        return items
+
+    async def view_and_form(self, activity_id: str) -> tuple[dict[str, Any], Form | None]:
+        version = self._versions.get(activity_id, 0)
+        cached = self._views.get(activity_id)
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        act = self.state.agenda.activity(activity_id)
+        st = self.state.tables["activities"][activity_id]
+        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin, "title": act.title,
+                                "prompt": act.prompt, "state": st["state"],
+                                "ends_at": utc_iso(st["ends_at"]) if st.get("ends_at") else None,
+                                "form": {"fields": []}}
+        form: Form | None = None
+        registered = self.plugins.activity_type(act.plugin)
+        try:
+            if registered is None:
+                raise PluginFailure(f"the plugin {act.plugin!r} is not loaded")
+            info = await self.cached_info(activity_id)
+            form = await self.caller.call(registered.activity_type, "form", info)
+            if not isinstance(form, Form):
+                raise PluginFailure(f"{act.plugin}.form returned {type(form).__name__}, not a Form")
+            view["form"] = form.to_json()
+            extras = await self.caller.call(registered.activity_type, "extras", info)
+            if not isinstance(extras, dict):
+                raise PluginFailure(f"{act.plugin}.extras returned {type(extras).__name__}, not a dict")
+            require_json(extras, f"{act.plugin}.extras")
+            for key, value in extras.items():
+                view.setdefault(str(key), value)
+        except Exception as exc:
+            view["form"] = {"fields": []}
+            view["error"] = "This activity is not available right now."
+            self._failed(activity_id, act.plugin, str(exc))
+            # do not cache a failure: the next call tries again
+            return view, None
+        if self._versions.get(activity_id, 0) == version:
+            self._views[activity_id] = (version, view, form)
+        return view, form
