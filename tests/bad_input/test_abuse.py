@@ -187,7 +187,8 @@ async def test_facilitator_channel_needs_the_facilitator_token(tmp_path, agenda_
         elif first == "none":
             await raw.send_json({"type": "auth"})
         elif first == "wrong":
-            await raw.send_json({"type": "auth", "token": host.host.facilitator_token[:-1] + "x"})
+            right = host.host.facilitator_token  # change its last character: never the right one
+            await raw.send_json({"type": "auth", "token": right[:-1] + ("y" if right.endswith("x") else "x")})
         elif first == "not-json":
             await raw.send_frame(TEXT, b"let me in")
         elif first == "binary":
