@@ -147,7 +147,9 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
     info_file = data_dir / f"info-{time.monotonic_ns()}.json"
     log_path = data_dir / f"host-{time.monotonic_ns()}.log"
     cmd = [sys.executable, "-m", "facilitation_kit", "serve", "--headless", "--host", "127.0.0.1",
-           "--port", "0", "--data-dir", str(data_dir), "--info-file", str(info_file)]
+           "--port", "0", "--data-dir", str(data_dir), "--info-file", str(info_file),
+           # the load generator's phones all come from 127.0.0.1
+           "--trust-address", "127.0.0.1"]
     if resume:
         cmd += ["--resume", resume]
     elif agenda:

@@ -336,6 +336,10 @@ async def start_test_host(agenda: str | Path | None = None, *, data_dir: str | P
     """
     kw.setdefault("host", "127.0.0.1")
     kw.setdefault("port", 0)
+    # Every simulated phone comes from 127.0.0.1: exempt it from the per-address limits
+    # (connections, new participants, failed hellos), as one venue's many phones are not
+    # one address. Tests of those limits pass trusted_addresses=() or use 127.0.0.2 and up.
+    kw.setdefault("trusted_addresses", ("127.0.0.1",))
     if extra_plugins or activities:
         if kw.get("plugins") is not None:
             raise TypeError("give either plugins= (a PluginHost) or extra_plugins=/activities=")

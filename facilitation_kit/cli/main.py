@@ -42,6 +42,34 @@ def _serving(parser: argparse.ArgumentParser) -> None:
                         help="also accept websocket handshakes from this origin (repeatable)")
     parser.add_argument("--participant-cap", type=int, default=None,
                         help="most participants connected at once (default: the agenda's, or 1000)")
+    tls = parser.add_argument_group("TLS (https:// and wss://; see docs/cli.md)")
+    tls.add_argument("--certfile", type=Path, default=None,
+                     help="PEM certificate (chain) to serve https:// and wss://; the join link and QR follow")
+    tls.add_argument("--keyfile", type=Path, default=None,
+                     help="PEM private key of --certfile (if not inside the certfile)")
+    caps = parser.add_argument_group("limits (see docs/limits.md; 0 means no limit where said)")
+    caps.add_argument("--max-participants", type=int, default=None, metavar="N",
+                      help="most participants a session may ever have, connected or not (default 10000)")
+    caps.add_argument("--max-connections", type=int, default=None, metavar="N",
+                      help="most joined connections at once, phones and facilitators (default 10000)")
+    caps.add_argument("--max-unjoined", type=int, default=None, metavar="N",
+                      help="most connections that have not joined yet (default 1000)")
+    caps.add_argument("--per-address", type=int, default=None, metavar="N",
+                      help="most open connections from one address (default 50; 0: no limit)")
+    caps.add_argument("--join-burst", type=int, default=None, metavar="N",
+                      help="new participants from one address at once (default 20; 0: no limit)")
+    caps.add_argument("--joins-per-minute", type=float, default=None, metavar="N",
+                      help="new participants from one address per minute after the burst (default 10)")
+    caps.add_argument("--hello-timeout", type=float, default=None, metavar="SECONDS",
+                      help="close a phone's connection that has not joined within this time (default 10)")
+    caps.add_argument("--max-contributions", type=int, default=None, metavar="N",
+                      help="most contributions per participant per activity (default 200; the agenda's "
+                           "max_contributions overrides it)")
+    caps.add_argument("--trust-address", action="append", default=[], metavar="ADDR",
+                      help="exempt this address from the per-address limits (repeatable; e.g. a load test)")
+    caps.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                      help="also accept this host name in the Host header (repeatable; addresses "
+                           "and --public-host always are)")
     _common(parser)
 
 
@@ -62,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve a workshop (add --headless for no terminal app)")
     _serving(p)
     p.add_argument("--headless", action="store_true", help="no terminal app: print the join link and serve")
+    p.add_argument("--show-token", action="store_true",
+                   help="also print the facilitator token (it is always in the --info-file, 0600)")
     # Used by `run`, which starts the host as its child: stop (cleanly) when that parent is gone.
     p.add_argument("--stop-with-parent", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
@@ -131,9 +161,29 @@ def _host_kwargs(args) -> dict[str, Any]:
         raise CLIError(f"--port must be from 0 to 65535, not {args.port}")
     if args.resume and args.agenda:
         raise CLIError("give either an agenda file or --resume SESSION_ID (a resumed session keeps its agenda)")
+    from ..host.server import Limits
+
+    limits = {}
+    for flag, field in (("max_connections", "max_connections"), ("max_unjoined", "max_unjoined"),
+                        ("per_address", "per_address"), ("join_burst", "join_burst"),
+                        ("joins_per_minute", "joins_per_minute"), ("hello_timeout", "hello_timeout")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            if value < 0 or (value == 0 and flag in ("max_connections", "max_unjoined", "hello_timeout")):
+                raise CLIError(f"--{flag.replace('_', '-')} must be more than 0, not {value:g}")
+            limits[field] = value
+    for flag in ("max_participants", "max_contributions", "participant_cap"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise CLIError(f"--{flag.replace('_', '-')} must be 1 or more, not {value}")
+    if args.keyfile and not args.certfile:
+        raise CLIError("--keyfile needs --certfile (the certificate it belongs to)")
     return dict(data_dir=_data_dir(args), host=args.host, port=args.port, resume=args.resume,
                 allowed_origins=args.allow_origin, info_file=args.info_file,
-                public_host=args.public_host, participant_cap=args.participant_cap)
+                public_host=args.public_host, participant_cap=args.participant_cap,
+                limits=Limits(**limits), max_participants=args.max_participants,
+                max_contributions=args.max_contributions, certfile=args.certfile, keyfile=args.keyfile,
+                trusted_addresses=args.trust_address, allowed_hosts=args.allow_host)
 
 
 def cmd_serve(args) -> int:
@@ -147,6 +197,7 @@ def cmd_serve(args) -> int:
 
 async def _serve_headless(args) -> int:
     from ..host.assembly import Host
+    from ..host.logs import strip_control
     from ..host.qr import qr_text
 
     stop = asyncio.Event()
@@ -164,12 +215,17 @@ async def _serve_headless(args) -> int:
         print(f"data:     {host.data_file}")
         print(f"room:     {host.room}")
         print(f"join:     {host.url}")
-        print(f"facilitator token: {host.facilitator_token}  (for /ws/facilitator)")
+        if getattr(args, "show_token", False):
+            print(f"facilitator token: {host.facilitator_token}  (for /ws/facilitator)")
+        elif host.info_file:
+            print(f"facilitator token: in {host.info_file} (or start with --show-token)")
+        else:
+            print("facilitator token: not shown (start with --show-token or --info-file)")
         if host.store.recovery:
             for problem in host.store.recovery.problems:
-                print(f"recovered: {problem}")
+                print(f"recovered: {strip_control(problem)}")
         for problem in host.plugins.problems:
-            print(f"plugin problem: {problem}")
+            print(f"plugin problem: {strip_control(str(problem))}")
         print("serving; press Ctrl+C to stop", flush=True)
         await stop.wait()
     finally:
@@ -262,6 +318,10 @@ def cmd_export(args) -> int:
             raise CLIError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
+        if sys.stdout.isatty():  # participant text never drives the terminal
+            from ..host.logs import strip_control
+
+            text = strip_control(text)
         sys.stdout.write(text)
     return 0
 

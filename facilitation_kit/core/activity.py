@@ -188,12 +188,15 @@ class ActivityType:
     description: ClassVar[str] = ""
     #: The options it accepts in the agenda, besides the common ones
     #: (``id``, ``title``, ``prompt``, ``timebox``, ``auto_open``, ``close_at_end``,
-    #: ``notes``, ``from``).
+    #: ``notes``, ``from``, ``max_contributions``).
     options: ClassVar[Sequence[Option]] = ()
     #: Whether it can take items from an earlier activity (``from = "id"``).
     accepts_items: ClassVar[bool] = False
     #: The prompt used when the agenda gives none.
     default_prompt: ClassVar[str] = ""
+    #: Most contributions one participant may store in one activity of this type (None:
+    #: the host's, 200). The agenda's ``max_contributions`` overrides it per activity.
+    max_contributions: ClassVar[int | None] = None
 
     def check_options(self, options: Mapping[str, Any], roles: Sequence[str]) -> None:
         """Cross-option checks at agenda load; raise :class:`OptionError` naming the option."""

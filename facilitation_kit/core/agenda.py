@@ -27,7 +27,7 @@ DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "M
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
                 "activity"}
 COMMON_KEYS = {"id", "plugin", "title", "prompt", "timebox", "auto_open", "close_at_end",
-               "notes", "from"}
+               "notes", "from", "max_contributions"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -65,6 +65,7 @@ class AgendaActivity:
     close_at_end: bool = False
     notes: str = ""
     source: str | None = None
+    max_contributions: int | None = None  # per participant; None: the plugin's or the host's
 
     def to_json(self) -> dict[str, Any]:
         out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
@@ -237,6 +238,11 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                 timebox = parse_duration(raw["timebox"])
             except ValueError as exc:
                 fail(str(exc), activity=label, index=index, field="timebox")
+        max_contributions = raw.get("max_contributions")
+        if max_contributions is not None and (not isinstance(max_contributions, int) or isinstance(
+                max_contributions, bool) or not 1 <= max_contributions <= 100_000):
+            fail("must be a whole number from 1 to 100000", activity=label, index=index,
+                 field="max_contributions")
         source = raw.get("from")
         if source is not None:
             if not atype.accepts_items:
@@ -261,7 +267,8 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             title=common["title"].strip() or atype.title or plugin_name,
             prompt=common["prompt"].strip() or atype.default_prompt,
             options=options, timebox=timebox, auto_open=common["auto_open"],
-            close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source))
+            close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source,
+            max_contributions=max_contributions))
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),
                   language=language, anonymous=anonymous, participant_cap=cap,

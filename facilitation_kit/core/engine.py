@@ -41,6 +41,8 @@ log = logging.getLogger("facilitation_kit.core.engine")
 
 PROTOCOL_VERSION = 1
 NAME_MAX = 60
+MAX_PARTICIPANTS = 10_000   # participants per session (all of them, not only connected)
+MAX_CONTRIBUTIONS = 200     # contributions per participant per activity (withdrawn ones too)
 ROOM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -166,7 +168,8 @@ class Workshop(WorkshopState, ev.Publisher):
     applied to the state (:meth:`WorkshopState.apply`), then told to subscribers."""
 
     def __init__(self, agenda: Agenda, plugins: PluginHost, store, tables: dict[str, dict],
-                 *, plugin_timeout: float = 5.0, participant_cap: int | None = None):
+                 *, plugin_timeout: float = 5.0, participant_cap: int | None = None,
+                 max_participants: int | None = None, max_contributions: int | None = None):
         super().__init__(agenda, tables)
         self.plugins = plugins
         self.store = store
@@ -174,6 +177,10 @@ class Workshop(WorkshopState, ev.Publisher):
         self.participant_cap = participant_cap or agenda.participant_cap
         self.views = ActivityViews(self, plugins, self.caller, self._plugin_failed)
         self.timers = Timers(self._timer_fired)
+        # every participant the session ever had (erased ones too: each costs storage)
+        self.max_participants = max_participants or MAX_PARTICIPANTS
+        # per participant per activity, unless the agenda or the plugin says otherwise
+        self.max_contributions = max_contributions or MAX_CONTRIBUTIONS
         self._inflight: dict[str, asyncio.Future] = {}
         self._command_lock = asyncio.Lock()
         self._storage_failing = False
@@ -259,7 +266,9 @@ class Workshop(WorkshopState, ev.Publisher):
             if not isinstance(name, str):
                 errors["name"] = "must be text"
             else:
-                out["name"] = clean_text(name, multiline=False)[:NAME_MAX] or None
+                # cut before normalising: the work stays bounded (NFC shortens by 4x at most)
+                cleaned = clean_text(name[:NAME_MAX * 4], multiline=False)[:NAME_MAX] or None
+                out["name"] = cleaned
         if role is not None:
             if not isinstance(role, str):
                 errors["role"] = "must be text"
@@ -298,6 +307,9 @@ class Workshop(WorkshopState, ev.Publisher):
         # before any of them is connected
         if self.connected_count() + self._joining >= self.participant_cap:
             raise WorkshopError("room_full", f"the room is full ({self.participant_cap} participants)")
+        if len(self.tables["participants"]) + self._joining >= self.max_participants:
+            raise WorkshopError("room_full", f"this session has had the most participants it takes "
+                                             f"({self.max_participants})")
         profile = self._clean_profile(name, role, lang)
         token = secrets.token_urlsafe(32)  # 256 random bits
         pid = "p-" + secrets.token_hex(6)
@@ -405,6 +417,9 @@ class Workshop(WorkshopState, ev.Publisher):
                                 if state == "pending" else "submissions are closed for this activity")
         act = self.agenda.activity(current)
         registered = self.plugins.activity_type(act.plugin)
+        cap = self.contribution_cap(current)
+        if self._count_of(pid, current) >= cap:
+            raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
         view, form = await self.views.view_and_form(current)
         if form is None:
             raise WorkshopError("plugin_error", view.get("error") or "this activity is not available")
@@ -435,6 +450,21 @@ class Workshop(WorkshopState, ev.Publisher):
         self._fire_hook("contribution_stored", contribution=self.contribution_view(doc), role=role)
         await self._source_changed(current)
         return self._ack(doc)
+
+    def contribution_cap(self, activity_id: str) -> int:
+        """Most contributions one participant may store in an activity: the agenda's
+        ``max_contributions``, else the plugin's, else the host's (default 200)."""
+        act = self.agenda.activity(activity_id)
+        if act is not None and act.max_contributions:
+            return act.max_contributions
+        registered = self.plugins.activity_type(act.plugin) if act is not None else None
+        own = getattr(registered.activity_type, "max_contributions", None) if registered else None
+        return own or self.max_contributions
+
+    def _count_of(self, participant_id: str, activity_id: str) -> int:
+        rows = self.tables["contributions"]
+        return sum(1 for key in self._by_participant.get(participant_id, ())
+                   if rows[key]["activity"] == activity_id)
 
     async def withdraw(self, participant_id: str, client_id: str) -> dict[str, Any]:
         key = contribution_key(participant_id, client_id)

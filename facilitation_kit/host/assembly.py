@@ -17,7 +17,9 @@ import os
 import re
 import secrets
 import socket
+import ssl
 import struct
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
@@ -87,6 +89,45 @@ def raise_fd_limit() -> int:
         return 1024
 
 
+def serve_flags(limits: Limits | None = None, *, max_participants: int | None = None,
+                max_contributions: int | None = None, certfile: str | Path | None = None,
+                keyfile: str | Path | None = None, trusted_addresses: Iterable[str] = (),
+                allowed_hosts: Iterable[str] = ()) -> list[str]:
+    """The ``serve`` command-line flags that give a child host these settings (the TUI
+    runs its host as ``serve --headless``); limits at their defaults are left out."""
+    flags: list[str] = []
+    if limits is not None:
+        default = Limits()
+        for name in ("max_connections", "max_unjoined", "per_address", "join_burst",
+                     "joins_per_minute", "hello_timeout"):
+            value = getattr(limits, name)
+            if value != getattr(default, name):
+                flags += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+    if max_participants is not None:
+        flags += ["--max-participants", str(max_participants)]
+    if max_contributions is not None:
+        flags += ["--max-contributions", str(max_contributions)]
+    if certfile:
+        flags += ["--certfile", str(certfile)]
+    if keyfile:
+        flags += ["--keyfile", str(keyfile)]
+    for address in trusted_addresses:
+        flags += ["--trust-address", address]
+    for name in allowed_hosts:
+        flags += ["--allow-host", name]
+    return flags
+
+
+def pinned_tls_context(certfile: str | Path) -> ssl.SSLContext:
+    """A client context that trusts exactly the host's own certificate (for the TUI's
+    connection to its child host on this machine, whatever names the certificate holds)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.load_verify_locations(cafile=str(certfile))
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
+
+
 class HostError(Exception):
     """The host cannot start; the message says why in one line."""
 
@@ -99,7 +140,10 @@ class Host:
                  allowed_origins: Iterable[str] = (), plugins: PluginHost | None = None,
                  limits: Limits | None = None, info_file: str | Path | None = None,
                  public_host: str | None = None, facilitator_token: str | None = None,
-                 plugin_timeout: float = 5.0, participant_cap: int | None = None):
+                 plugin_timeout: float = 5.0, participant_cap: int | None = None,
+                 max_participants: int | None = None, max_contributions: int | None = None,
+                 certfile: str | Path | None = None, keyfile: str | Path | None = None,
+                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()):
         self.agenda_source = agenda
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.bind_host, self.port = host, port
@@ -112,6 +156,13 @@ class Host:
         self.facilitator_token = facilitator_token or secrets.token_urlsafe(24)
         self.plugin_timeout = plugin_timeout
         self.participant_cap = participant_cap
+        self.max_participants, self.max_contributions = max_participants, max_contributions
+        self.certfile = Path(certfile) if certfile else None
+        self.keyfile = Path(keyfile) if keyfile else None
+        if self.keyfile and not self.certfile:
+            raise HostError("--keyfile needs --certfile (the certificate it belongs to)")
+        self.trusted_addresses = list(trusted_addresses)
+        self.allowed_hosts = list(allowed_hosts)
         self.store: Store | None = None
         self.workshop: Workshop | None = None
         #: ``await channel.request(command, **fields)``: facilitator commands, as over the wire.
@@ -151,7 +202,7 @@ class Host:
         host = self.join_host
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.certfile else 'http'}://{host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -174,6 +225,7 @@ class Host:
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         raise_fd_limit()
+        context = self._ssl_context()
         if self.plugins is None:
             self.plugins = load_plugins()
         try:
@@ -192,7 +244,8 @@ class Host:
             raise
         self.paths = self.store.paths
         try:
-            kw = dict(plugin_timeout=self.plugin_timeout, participant_cap=self.participant_cap)
+            kw = dict(plugin_timeout=self.plugin_timeout, participant_cap=self.participant_cap,
+                      max_participants=self.max_participants, max_contributions=self.max_contributions)
             if self.resume_id:
                 self.workshop = await Workshop.resume(agenda, self.plugins, self.store, **kw)
                 self.resumed = True
@@ -203,7 +256,9 @@ class Host:
             self.channel = LocalChannel(self.workshop)
             self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
                                          facilitator_token=self.facilitator_token,
-                                         allowed_origins=self.allowed_origins, limits=self.limits)
+                                         allowed_origins=self.allowed_origins, limits=self.limits,
+                                         allowed_hosts=self._served_names(),
+                                         trusted_addresses=self.trusted_addresses, ssl_context=context)
             try:
                 await self.server.start()
             except OSError as exc:
@@ -214,6 +269,29 @@ class Host:
             raise
         if self.info_file:
             self.write_info_file()
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        """TLS from ``certfile`` (PEM; may hold the key too) and ``keyfile``."""
+        if self.certfile is None:
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            context.load_cert_chain(self.certfile, self.keyfile)
+        except FileNotFoundError as exc:
+            raise HostError(f"cannot read {exc.filename}: no such file") from None
+        except (ssl.SSLError, OSError) as exc:
+            raise HostError(f"cannot use the certificate {self.certfile}"
+                            + (f" with the key {self.keyfile}" if self.keyfile else "")
+                            + f": {getattr(exc, 'reason', None) or exc.strerror or exc}") from None
+        return context
+
+    def _served_names(self) -> list[str]:
+        """Host names (not addresses) that phones may use for this host."""
+        names = [self.public_host or "", self.bind_host, *self.allowed_hosts]
+        with contextlib.suppress(OSError):
+            hostname = socket.gethostname()
+            names += [hostname, hostname + ".local", hostname.split(".")[0] + ".local"]
+        return [n for n in names if n]
 
     def _agenda(self) -> Agenda:
         source = self.agenda_source
@@ -262,13 +340,22 @@ class Host:
                 log.warning("startup hook of plugin %s failed: %s", impl.plugin_name, exc)
 
     def write_info_file(self) -> None:
+        """Write :meth:`info` (it holds the facilitator token) to ``info_file``, 0600,
+        through a fresh temporary file (mkstemp: O_EXCL, never a planted symlink) that is
+        renamed over the target (a symlink there is replaced, never followed)."""
         path = self.info_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds a secret
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.info(), fh, indent=2)
-        os.replace(tmp, path)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.info(), fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     async def close(self) -> None:
         if self.server is not None:

@@ -16,6 +16,30 @@ import time
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def open_private_log(path, mode: str = "a", **kw):
+    """Open a log file under the data dir: the dir 0700, the file 0600 (logs can hold
+    participant text and paths)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if path.parent.stat().st_mode & 0o077:
+            path.parent.chmod(0o700)
+    except OSError:
+        pass
+
+    def opener(name, flags):
+        fd = os.open(name, flags, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        except OSError:
+            pass
+        return fd
+    return open(path, mode, opener=opener, **kw)
+
+
 def strip_control(text: str) -> str:
     """Remove terminal control characters (C0 except tab/newline, DEL, C1)."""
     return _CONTROL.sub("", text)

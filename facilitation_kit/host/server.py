@@ -12,10 +12,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import http
+import ipaddress
 import json
 import logging
 import mimetypes
+import re
+import ssl
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -49,10 +53,103 @@ class Limits:
     burst: int = 80                     # frames at once (the protocol promises 60 pass)
     flood_close: int = 200              # refused frames within `flood_window` s → close 1008
     flood_window: float = 5.0
-    max_connections: int = 4000         # open websocket connections; more get HTTP 503
+    max_connections: int = 10_000       # joined connections (participants + facilitators); more get HTTP 503
+    max_unjoined: int = 1_000           # connections that have not joined yet; more get HTTP 503
+    per_address: int = 50               # open connections from one address (IPv6: one /64); 0: no limit
+    hello_timeout: float = 10.0         # a participant connection not joined by then is closed (4008)
+    join_burst: int = 20                # new participants from one address at once ...
+    joins_per_minute: float = 10.0      # ... and after that, per minute; join_burst 0: no limit
+    failed_hellos: int = 10             # failed hellos (wrong room or token) from one address in a minute ...
+    hello_block: float = 60.0           # ... then its hellos get `rate_limited` for this long
     auth_timeout: float = 10.0          # facilitator's first frame
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+HELLO_TIMEOUT_CLOSE = 4008              # close code: no `hello` (or no join) within hello_timeout
+
+
+def address_key(address: str) -> str:
+    """What the per-address limits count by: an IPv4 address, or an IPv6 address's /64
+    (one device can take many addresses of its /64)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+class _AddressBook:
+    """Per-address state: open connections, the new-participant bucket, failed hellos.
+    Entries that hold nothing are dropped, so it is as big as the addresses in use."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.open: dict[str, int] = {}
+        self._joins: dict[str, list[float]] = {}       # key -> [tokens, stamp]
+        self._failures: dict[str, deque] = {}          # key -> times of failed hellos
+        self._blocked: dict[str, float] = {}           # key -> until (monotonic)
+
+    def opened(self, key: str) -> int:
+        self.open[key] = n = self.open.get(key, 0) + 1
+        return n
+
+    def closed(self, key: str) -> None:
+        n = self.open.get(key, 0) - 1
+        if n > 0:
+            self.open[key] = n
+        else:
+            self.open.pop(key, None)
+
+    def take_join(self, key: str) -> bool:
+        burst = self.limits.join_burst
+        if burst <= 0:
+            return True
+        now = time.monotonic()
+        rate = self.limits.joins_per_minute / 60.0
+        tokens, stamp = self._joins.get(key, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - stamp) * rate)
+        if tokens < 1:
+            self._joins[key] = [tokens, now]
+            return False
+        self._joins[key] = [tokens - 1, now]
+        if len(self._joins) > 4096:  # forget buckets that have refilled
+            self._joins = {k: v for k, v in self._joins.items()
+                           if min(float(burst), v[0] + (now - v[1]) * rate) < burst}
+        return True
+
+    def give_back_join(self, key: str) -> None:
+        entry = self._joins.get(key)
+        if entry is not None:
+            entry[0] = min(float(self.limits.join_burst), entry[0] + 1)
+
+    def blocked(self, key: str) -> bool:
+        until = self._blocked.get(key)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self._blocked[key]
+            return False
+        return True
+
+    def failed(self, key: str) -> None:
+        if self.limits.failed_hellos <= 0:
+            return
+        now = time.monotonic()
+        times = self._failures.setdefault(key, deque())
+        times.append(now)
+        while times and times[0] <= now - 60.0:
+            times.popleft()
+        if len(times) >= self.limits.failed_hellos:
+            self._blocked[key] = now + self.limits.hello_block
+            del self._failures[key]
+        if len(self._failures) > 4096:
+            self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - 60.0}
 
 
 class _Bucket:
@@ -88,6 +185,9 @@ class _Conn:
     bucket: _Bucket
     participant: str | None = None
     facilitator: bool = False
+    address: str = ""            # address_key of the peer
+    trusted: bool = False        # exempt from the per-address limits
+    joined: bool = False         # welcomed (participant) or authed (facilitator)
 
 
 class BadFrame(Exception):
@@ -131,20 +231,48 @@ class ProtocolServer:
 
     def __init__(self, workshop: Workshop, *, host: str = "127.0.0.1", port: int = 8765,
                  facilitator_token: str, allowed_origins: Iterable[str] = (),
-                 limits: Limits | None = None, web_dir: Path = WEB_DIR):
+                 limits: Limits | None = None, web_dir: Path = WEB_DIR,
+                 allowed_hosts: Iterable[str] = (), trusted_addresses: Iterable[str] = (),
+                 ssl_context: ssl.SSLContext | None = None):
         self.workshop = workshop
         self.host, self.port = host, port
         self._facilitator_hash = hash_token(facilitator_token)
         self.allowed_origins = {o.rstrip("/") for o in allowed_origins}
         self.limits = limits or Limits()
         self.web_dir = web_dir
+        self.ssl_context = ssl_context
+        # DNS rebinding: besides address literals, the Host header may name only these
+        self.allowed_hosts = {"localhost"} | {h.lower().rstrip(".") for h in allowed_hosts if h}
+        for origin in self.allowed_origins:
+            name = urlsplit(origin).hostname
+            if name:
+                self.allowed_hosts.add(name.lower().rstrip("."))
+        self.trusted = {address_key(a) for a in trusted_addresses}
+        self.addresses = _AddressBook(self.limits)
         self.server: Server | None = None
         self.participant_conns: set[_Conn] = set()
         self.facilitator_conns: set[_Conn] = set()
         self._by_participant: dict[str, set[_Conn]] = {}
-        self._files: dict[str, tuple[bytes, str]] = {}
+        self._files = self._load_files(web_dir)
         self._unsubscribe = workshop.subscribe(self._on_event)
         self.open_connections = 0
+        self.unjoined = 0
+
+    @staticmethod
+    def _load_files(web_dir: Path) -> dict[str, tuple[bytes, str]]:
+        """The page's files, read once at start and served from memory by their exact
+        names (``app.js``, ``i18n/fi.json``); no request ever reaches the disk."""
+        files: dict[str, tuple[bytes, str]] = {}
+        root = Path(web_dir).resolve()
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+                ctype += "; charset=utf-8"
+            files[rel.as_posix()] = (path.read_bytes(), ctype)
+        return files
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -152,7 +280,8 @@ class ProtocolServer:
             self._handler, self.host, self.port, process_request=self._process_request,
             origins=None, max_size=self.limits.hard_frame, max_queue=16, compression=None,
             ping_interval=self.limits.ping_interval, ping_timeout=self.limits.ping_timeout,
-            server_header=None, logger=logging.getLogger("facilitation_kit.websockets"))
+            server_header=None, logger=logging.getLogger("facilitation_kit.websockets"),
+            ssl=self.ssl_context)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -176,12 +305,26 @@ class ProtocolServer:
 
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path
+        hosts = request.headers.get_all("Host")
+        if len(hosts) != 1 or not hosts[0].isascii():
+            return self._text(400, "Bad Host header\n")
+        if not self._host_ok(hosts[0]):
+            return self._text(421, "This host does not serve that name\n")
         if path in ("/ws", "/ws/facilitator"):
-            origin = request.headers.get("Origin")
-            if origin is not None and not self._origin_ok(origin, request.headers.get("Host")):
+            origins = request.headers.get_all("Origin")
+            if len(origins) > 1:
+                return self._text(400, "More than one Origin header\n")
+            if origins and not self._origin_ok(origins[0], hosts[0]):
                 return self._text(403, "Forbidden origin\n")
-            if self.open_connections >= self.limits.max_connections:
+            joined = self.open_connections - self.unjoined
+            if joined >= self.limits.max_connections:
                 return self._text(503, "The room is full\n")
+            if self.unjoined >= self.limits.max_unjoined:
+                return self._text(503, "The host is busy; try again in a moment\n")
+            key = address_key(str(conn.remote_address[0])) if conn.remote_address else ""
+            if (self.limits.per_address > 0 and key not in self.trusted
+                    and self.addresses.open.get(key, 0) >= self.limits.per_address):
+                return self._text(429, "Too many connections from this address\n")
             return None
         if getattr(request, "method", "GET") != "GET":
             return self._text(405, "GET only\n")
@@ -200,23 +343,35 @@ class ProtocolServer:
         return self._text(404, "Not found\n")
 
     def _origin_ok(self, origin: str, host: str | None) -> bool:
+        if not origin.isascii():  # compared as bytes below; a non-ASCII origin is nobody's
+            return False
         origin = origin.rstrip("/")
-        if host and hmac.compare_digest(origin, f"http://{host}") or origin in self.allowed_origins:
+        if origin in self.allowed_origins:
             return True
-        return bool(host) and origin == f"https://{host}"
+        return bool(host) and any(hmac.compare_digest(origin.encode(), f"{scheme}://{host}".encode())
+                                  for scheme in ("http", "https"))
+
+    def _host_ok(self, host: str) -> bool:
+        """DNS rebinding: a page of another site whose name was made to point at this
+        machine sends its own name as Host. Accept an address literal or a name this
+        host serves on (``localhost``, ``--public-host``, the machine's names, the
+        hosts of ``--allow-origin``, ``--allow-host``)."""
+        name = host.strip()
+        if name.startswith("["):
+            name = name[1:name.find("]")] if "]" in name else name
+        elif name.count(":") == 1:
+            name = name.rsplit(":", 1)[0]
+        name = name.lower().rstrip(".")
+        try:
+            ipaddress.ip_address(name.split("%", 1)[0])
+            return True
+        except ValueError:
+            return name in self.allowed_hosts
 
     def _static(self, name: str) -> Response:
-        cached = self._files.get(name)
+        cached = self._files.get(name)  # a fixed set, by exact name: nothing else is looked up
         if cached is None:
-            root = self.web_dir.resolve()
-            target = (root / name).resolve()
-            if root not in target.parents or not target.is_file():
-                return self._text(404, "Not found\n")
-            ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
-                ctype += "; charset=utf-8"
-            cached = (target.read_bytes(), ctype)
-            self._files[name] = cached
+            return self._text(404, "Not found\n")
         body, ctype = cached
         extra = [("Content-Security-Policy", CSP), ("X-Frame-Options", "DENY")] if name.endswith(".html") else []
         return self._respond(200, body, ctype, extra)
@@ -224,8 +379,16 @@ class ProtocolServer:
     # -- websocket -------------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
         self.open_connections += 1
-        conn = _Conn(ws, _Bucket(self.limits))
+        self.unjoined += 1
+        key = address_key(str(ws.remote_address[0])) if ws.remote_address else ""
+        conn = _Conn(ws, _Bucket(self.limits), address=key, trusted=key in self.trusted)
+        opened = self.addresses.opened(key)
         try:
+            if (not conn.trusted and 0 < self.limits.per_address < opened) or (
+                    self.unjoined > self.limits.max_unjoined):
+                # handshakes that passed the check at once: over the limit after all
+                await ws.close(1013, "too many connections; try again later")
+                return
             if urlsplit(ws.request.path).path == "/ws/facilitator":
                 await self._facilitator(conn)
             else:
@@ -240,6 +403,9 @@ class ProtocolServer:
                 pass
         finally:
             self.open_connections -= 1
+            if not conn.joined:
+                self.unjoined -= 1
+            self.addresses.closed(key)
             self.participant_conns.discard(conn)
             self.facilitator_conns.discard(conn)
             if conn.participant is not None:
@@ -298,7 +464,23 @@ class ProtocolServer:
                 await self._error(conn, bad.code, bad.message, bad.frame)
 
     # participant channel ---------------------------------------------------------------
+    def _joined(self, conn: _Conn) -> None:
+        if not conn.joined:
+            conn.joined = True
+            self.unjoined -= 1
+
+    def _hello_expired(self, conn: _Conn) -> None:
+        if not conn.joined and conn.ws.state.name == "OPEN":
+            asyncio.ensure_future(conn.ws.close(HELLO_TIMEOUT_CLOSE, "no hello in time"))
+
     async def _participant(self, conn: _Conn) -> None:
+        timer = asyncio.get_running_loop().call_later(self.limits.hello_timeout, self._hello_expired, conn)
+        try:
+            await self._participant_frames(conn)
+        finally:
+            timer.cancel()
+
+    async def _participant_frames(self, conn: _Conn) -> None:
         async for frame in self._frames(conn):
             kind = frame["type"]
             handler = getattr(self, f"_p_{kind}", None)
@@ -328,12 +510,32 @@ class ProtocolServer:
         role = self._field(frame, "role", (str, type(None)), required=False)
         lang = self._field(frame, "lang", (str, type(None)), required=False)
         token = self._field(frame, "token", (str, type(None)), required=False)
-        if not hmac.compare_digest(room.strip().upper().encode(), self.workshop.room.encode()):
+        guarded = not conn.trusted
+        if guarded and self.addresses.blocked(conn.address):
+            raise WorkshopError("rate_limited", "too many failed attempts from this address; "
+                                                "try again in a minute")
+        if not hmac.compare_digest(room.strip().upper().encode("utf-8", "replace"), self.workshop.room.encode()):
+            if guarded:
+                self.addresses.failed(conn.address)
             raise WorkshopError("bad_room", "no workshop with this room code here")
-        doc, token, resumed = await self.workshop.join(name=name, role=role, lang=lang, token=token)
+        if len(self.participant_conns) + len(self.facilitator_conns) >= self.limits.max_connections:
+            raise WorkshopError("room_full", "the room is full (connections)")
+        new = token is None
+        if new and guarded and not self.addresses.take_join(conn.address):
+            raise WorkshopError("rate_limited", "too many new participants from this address; "
+                                                "try again in a minute")
+        try:
+            doc, token, resumed = await self.workshop.join(name=name, role=role, lang=lang, token=token)
+        except WorkshopError as exc:
+            if guarded and exc.code == "bad_token":
+                self.addresses.failed(conn.address)  # a wrong token costs what a wrong room does
+            if guarded and new:
+                self.addresses.give_back_join(conn.address)
+            raise
         pid = doc["id"]
         if conn.ws.state.name != "OPEN":
             return
+        self._joined(conn)
         conn.participant = pid
         old = self._by_participant.get(pid, set())
         self._by_participant[pid] = {conn}
@@ -359,8 +561,8 @@ class ProtocolServer:
 
     def _client_id(self, frame: dict) -> str:
         client_id = self._field(frame, "id", (str,))
-        if not client_id or len(client_id) > 200:
-            raise BadFrame("bad_message", "field 'id' must be a non-empty string of at most 200 characters")
+        if not CLIENT_ID.fullmatch(client_id):
+            raise BadFrame("bad_message", "field 'id' must be 1 to 64 characters of A-Z a-z 0-9 . _ : -")
         return client_id
 
     async def _p_withdraw(self, conn: _Conn, frame: dict) -> None:
@@ -392,6 +594,7 @@ class ProtocolServer:
         if not isinstance(token, str) or not hmac.compare_digest(hash_token(token), self._facilitator_hash):
             await conn.ws.close(4003)
             return
+        self._joined(conn)
         self.facilitator_conns.add(conn)
         await self._send(conn, {"type": "authed", "session": self.workshop.session_view(),
                                 "activity": await self.workshop.activity_view()})

@@ -91,7 +91,7 @@ class _AtomicJSONStorage(Storage):
     def write(self, data):
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8", opener=_private) as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
@@ -234,11 +234,13 @@ def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool,
                          "nothing was changed")
     if repair and cp_damaged:
         aside = cp.with_name(cp.name + f".damaged-{int(time.time())}")
-        shutil.copyfile(cp, aside)  # the new checkpoint replaces the damaged one atomically
+        with open(cp, "rb") as src, open(aside, "wb", opener=_private) as dst:
+            shutil.copyfileobj(src, dst)  # the new checkpoint replaces the damaged one atomically
         recovery.moved_aside.append(str(aside))
     if repair and data is not None and (damaged_lines or good < len(data)):
         aside = jp.with_name(jp.name + f".damaged-{int(time.time())}")
-        aside.write_bytes(data)
+        with open(aside, "wb", opener=_private) as fh:
+            fh.write(data)
         recovery.moved_aside.append(str(aside))
     return tables, seq, good
 
@@ -281,7 +283,7 @@ class Store:
         self._failed: str | None = None
         # Unbuffered: a write that fails (disk full) must leave nothing behind in a
         # user-space buffer that a later, successful write would flush after all.
-        self._journal = open(paths["journal"], "ab", buffering=0)
+        self._journal = open(paths["journal"], "ab", buffering=0, opener=_private)
         if journal_offset is not None and self._journal.tell() != journal_offset:
             self._journal.truncate(journal_offset)
             self._journal.seek(journal_offset)
@@ -319,7 +321,7 @@ class Store:
             tables, seq, good = _load(paths, recovery, repair=True, require=require)
             # Fold the journal into a fresh checkpoint so this run starts clean.
             _write_checkpoint(paths["checkpoint"], tables, seq)
-            with open(paths["journal"], "wb") as fh:
+            with open(paths["journal"], "wb", opener=_private) as fh:
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
@@ -444,18 +446,44 @@ def _check_json(ops: list[Op]) -> None:
         raise StoreError(f"not storable: {exc}") from None
 
 
-def _ensure_dir(path: Path) -> None:
+def _private(path, flags: int) -> int:
+    """``open(..., opener=_private)``: the file is the owner's alone (0600), also when it
+    existed before with wider permissions. Session files hold what participants wrote."""
+    fd = os.open(path, flags, 0o600)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    return fd
+
+
+def _ensure_dir(path: Path) -> None:
+    """The sessions dir and the data dir above it: 0700 (the owner's alone)."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {path}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise StoreError(f"the data directory {path} is not writable")
+    private_dir(path.parent)
+
+
+def private_dir(path: Path) -> None:
+    """Make a data dir the owner's alone (0700) where we may; a dir we do not own (say
+    ``--data-dir /tmp``) is left as it is: the sessions dir inside it is 0700 anyway."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    except OSError:
+        pass
 
 
 def _lock(path: Path) -> int:
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _private(path, os.O_RDWR | os.O_CREAT)
     except OSError as exc:
         raise StoreError(f"cannot create {path}: {exc.strerror or exc}") from None
     try:

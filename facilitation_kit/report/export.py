@@ -33,7 +33,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
 def _safe_cell(value: str) -> str:
     """Keep spreadsheet programs from running participant text as a formula."""
     value = "".join(ch for ch in value if ch in "\n\t" or (ord(ch) >= 0x20 and not 0x7f <= ord(ch) <= 0x9f))
-    if value[:1] in ("=", "+", "-", "@"):
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

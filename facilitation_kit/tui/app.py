@@ -393,9 +393,9 @@ def run_app(agenda: str | Path | None = None, *, in_process: bool = False, **hos
     app = make_app(agenda, child_process=not in_process, **host_kwargs)
     log_file = None
     try:
-        log_dir = app.workshop_host.data_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(log_dir / "tui.log", "a", encoding="utf-8")
+        from ..host.logs import open_private_log
+
+        log_file = open_private_log(app.workshop_host.data_dir / "logs" / "tui.log", "a", encoding="utf-8")
         setup_logging(stream=log_file)  # never onto the terminal the app draws on
     except OSError:
         logging.getLogger().handlers[:] = [logging.NullHandler()]

@@ -37,7 +37,8 @@ from ..core import events as ev
 from ..core.agenda import Agenda, agenda_from_dict
 from ..core.engine import Workshop, WorkshopError
 from ..core.state import WorkshopState
-from ..host.assembly import DEFAULT_PORT, Host, HostError, default_data_dir
+from ..host.assembly import DEFAULT_PORT, Host, HostError, default_data_dir, pinned_tls_context, serve_flags
+from ..host.logs import open_private_log
 from ..core.plugins import PluginHost, load_plugins
 
 __all__ = ["HostLost", "RemoteHost", "RemoteWorkshop", "event_from_frame"]
@@ -227,7 +228,10 @@ class RemoteHost:
                  allowed_origins: Iterable[str] = (), plugins: PluginHost | None = None,
                  limits: Any = None, info_file: str | Path | None = None,
                  public_host: str | None = None, facilitator_token: str | None = None,
-                 plugin_timeout: float = 5.0, participant_cap: int | None = None):
+                 plugin_timeout: float = 5.0, participant_cap: int | None = None,
+                 max_participants: int | None = None, max_contributions: int | None = None,
+                 certfile: str | Path | None = None, keyfile: str | Path | None = None,
+                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()):
         if isinstance(agenda, Agenda):
             if not agenda.path:
                 raise HostError("the host process needs the agenda as a file")
@@ -241,6 +245,12 @@ class RemoteHost:
         self.info_file = Path(info_file) if info_file else None
         self.public_host = public_host
         self.participant_cap = participant_cap
+        # the child's limits and TLS, passed on as its command-line flags
+        self.serve_flags = serve_flags(limits, max_participants=max_participants,
+                                       max_contributions=max_contributions, certfile=certfile,
+                                       keyfile=keyfile, trusted_addresses=trusted_addresses,
+                                       allowed_hosts=allowed_hosts)
+        self.certfile = Path(certfile) if certfile else None
         self.facilitator_token: str | None = None
         self.workshop: RemoteWorkshop | None = None
         self.channel: RemoteWorkshop | None = None
@@ -286,16 +296,15 @@ class RemoteHost:
             cmd += ["--allow-origin", origin]
         if self.participant_cap is not None:
             cmd += ["--participant-cap", str(self.participant_cap)]
-        return cmd
+        return cmd + self.serve_flags
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         if self.plugins is None:
             self.plugins = load_plugins()
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix="fk-host-")  # 0700: the info file holds the token
         info_path = Path(self._tmp) / "info.json"
-        with open(self.log_path, "ab") as logf:
+        with open_private_log(self.log_path, "ab") as logf:
             start = logf.tell()
             logf.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting the host process\n".encode())
             logf.flush()
@@ -348,8 +357,9 @@ class RemoteHost:
             address = "::1"
         if ":" in address:
             address = f"[{address}]"
-        ws = await connect(f"ws://{address}:{self.port}/ws/facilitator", max_size=None, compression=None,
-                           open_timeout=10)
+        scheme, tls = ("wss", pinned_tls_context(self.certfile)) if self.certfile else ("ws", None)
+        ws = await connect(f"{scheme}://{address}:{self.port}/ws/facilitator", max_size=None,
+                           compression=None, open_timeout=10, ssl=tls)
         try:
             await ws.send(json.dumps({"type": "auth", "token": self.facilitator_token}))
             authed = json.loads(await asyncio.wait_for(ws.recv(), 10))

@@ -44,8 +44,12 @@ class RawWS:
     @classmethod
     async def open(cls, port: int, path: str = "/ws", *, headers: list[tuple[str, str]] = (),
                    rcvbuf: int | None = None, raw_request: bytes | None = None,
-                   timeout: float = 10) -> "RawWS":
+                   timeout: float = 10, source: str | None = None) -> "RawWS":
+        """``source``: the local address to connect from (any of 127.0.0.0/8 on Linux),
+        to look like another device to the per-address limits."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if source:
+            sock.bind((source, 0))
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.setblocking(False)

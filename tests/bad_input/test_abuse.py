@@ -22,7 +22,7 @@ from .rawws import TEXT, RawWS
 
 
 async def _health(host) -> None:
-    raw = await RawWS.open(host.host.port, raw_request=b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    raw = await RawWS.open(host.host.port, raw_request=b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert raw.status == 200
     raw.abort()
 
@@ -114,9 +114,10 @@ async def test_participant_cap_under_a_crowd(tmp_path, agenda_path, caplog):
 
 
 async def test_connection_cap_answers_503(tmp_path, agenda_path, caplog):
+    """Connections that never join fill only their own budget (max_unjoined)."""
     caplog.set_level(logging.INFO)
-    async with start_host_with(tmp_path, agenda_path, limits=Limits(max_connections=50)) as host:
-        ana = await host.phone(role="Manager")  # the facilitator and ana hold two
+    async with start_host_with(tmp_path, agenda_path, limits=Limits(max_unjoined=50, hello_timeout=60)) as host:
+        ana = await host.phone(role="Manager")  # joined: outside the unjoined budget
         held, refused = [], 0
         for wave in range(4):  # 1,000 attempts in waves of 250
             async def attempt():
@@ -136,6 +137,25 @@ async def test_connection_cap_answers_503(tmp_path, agenda_path, caplog):
         await asyncio.sleep(0.2)
         again = await host.phone(role="Manager")
         assert (await again.submit({"answer": "room again"}))["type"] == "ack"
+    check_log([r for r in caplog.records if r.levelno >= logging.WARNING])
+
+
+async def test_joined_connection_cap_answers_503_and_idle_sockets_do_not_count(tmp_path, agenda_path, caplog):
+    caplog.set_level(logging.INFO)
+    async with start_host_with(tmp_path, agenda_path, limits=Limits(max_connections=6, hello_timeout=60)) as host:
+        idle = [await RawWS.open(host.host.port) for _ in range(20)]  # never say hello
+        assert all(raw.status == 101 for raw in idle)
+        phones = [await host.phone(role="Manager") for _ in range(5)]  # + the facilitator: 6 joined
+        assert host.host.server.unjoined == 20
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(host.ws_url + "/ws", open_timeout=20)
+        assert refused.value.response.status_code == 503
+        await phones[0].close()
+        await wait_for(lambda: len(host.host.server.participant_conns) == 4)
+        late = await host.phone(role="Manager")
+        assert (await late.submit({"answer": "in after all"}))["type"] == "ack"
+        for raw in idle:
+            raw.abort()
     check_log([r for r in caplog.records if r.levelno >= logging.WARNING])
 
 
@@ -167,7 +187,8 @@ async def test_facilitator_channel_needs_the_facilitator_token(tmp_path, agenda_
         elif first == "none":
             await raw.send_json({"type": "auth"})
         elif first == "wrong":
-            await raw.send_json({"type": "auth", "token": host.host.facilitator_token[:-1] + "x"})
+            right = host.host.facilitator_token  # change its last character: never the right one
+            await raw.send_json({"type": "auth", "token": right[:-1] + ("y" if right.endswith("x") else "x")})
         elif first == "not-json":
             await raw.send_frame(TEXT, b"let me in")
         elif first == "binary":

@@ -84,9 +84,13 @@ async def test_lone_surrogates_become_replacement_characters(live_host):
     welcome = await _reply(raw)
     assert welcome["participant"]["name"] == "Ana \ufffd"
     await raw.send_frame(TEXT, b'{"type": "submit", "id": "\\ud83d", "activity": "ideas", '
+                               b'"data": {"answer": "x"}}')
+    reply = await _reply(raw)  # a client id is data, not text: only [A-Za-z0-9._:-]
+    assert reply["code"] == "bad_message" and reply["id"] == "\ufffd"
+    await raw.send_frame(TEXT, b'{"type": "submit", "id": "half-emoji", "activity": "ideas", '
                                b'"data": {"answer": "half an emoji \\ud83d and a low \\ude00"}}')
     ack = ledger.record(await _reply(raw))
-    assert ack["type"] == "ack" and ack["id"] == "\ufffd"
+    assert ack["type"] == "ack" and ack["id"] == "half-emoji"
     assert ack["contribution"]["data"]["answer"] == "half an emoji \ufffd and a low \ufffd"
     await raw.send_frame(TEXT, b'{"type": "nope\\udfff", "id": "\\udfff"}')
     reply = await _reply(raw)

@@ -49,7 +49,7 @@ class Served:
         if agenda is not None:
             args.append(str(agenda))
         args += ["--headless", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir),
-                 "--info-file", str(self.info_file), *extra]
+                 "--info-file", str(self.info_file), "--trust-address", "127.0.0.1", *extra]
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         deadline = time.monotonic() + timeout
