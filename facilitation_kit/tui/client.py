@@ -236,9 +236,10 @@ class RemoteWorkshop(Workshop):
             self._emit(ev.RoomLockChanged(kind == "locked"))
         elif kind == "storage":
             self._emit(ev.StorageProblem(None if frame.get("ok") else (frame.get("message") or "write failed")))
-        elif kind == "plugin_error":
+        elif kind in ("plugin_error", "plugin_slow"):
             self._emit(ev.PluginProblem(frame.get("activity") or "", frame.get("plugin") or "",
-                                        frame.get("message") or ""))
+                                        frame.get("message") or "",
+                                        "slow" if kind == "plugin_slow" else "error"))
         elif kind == "moderation":
             self._emit(ev.ModerationChanged(frame["activity"], bool(frame.get("moderated"))))
 

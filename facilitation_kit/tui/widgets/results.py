@@ -211,12 +211,15 @@ class ResultsPane(Vertical):
             info = await w.activity_info(aid)
             widget = None
             try:
-                widget = registered.activity_type.results_widget(info, result["results"])
+                # through the one plugin caller: a worker thread, the plugin timeout
+                widget = await w.caller.call(registered.activity_type, "results_widget", info,
+                                             result["results"])
                 if widget is not None and not isinstance(widget, Widget):
-                    raise TypeError(f"results_widget returned {type(widget).__name__}, not a widget")
+                    raise TypeError(f"{act.plugin}.results_widget returned {type(widget).__name__}, "
+                                    "not a Textual widget")
             except Exception as exc:
                 widget = None
-                widgets.append(Static(Text(f"The plugin's results view failed ({one_line(exc, 200)}); "
+                widgets.append(Static(Text(f"The plugin's results view failed ({one_line(exc, 300)}); "
                                            "showing its report instead.", style="italic yellow")))
             if widget is not None:
                 widgets.append(widget)
