@@ -340,7 +340,8 @@ class RemoteHost:
                  allowed_origins: Iterable[str] = (), plugins: PluginHost | None = None,
                  limits: Any = None, info_file: str | Path | None = None,
                  public_host: str | None = None, facilitator_token: str | None = None,
-                 plugin_timeout: float = 5.0, participant_cap: int | None = None):
+                 plugin_timeout: float = 5.0, participant_cap: int | None = None,
+                 plugins_dir: Any = None):
         if isinstance(agenda, Agenda):
             if not agenda.path:
                 raise HostError("the host process needs the agenda as a file")
@@ -354,6 +355,7 @@ class RemoteHost:
         self.info_file = Path(info_file) if info_file else None
         self.public_host = public_host
         self.participant_cap = participant_cap
+        self.plugins_dir = plugins_dir
         self.facilitator_token: str | None = None
         self.workshop: RemoteWorkshop | None = None
         self.store = None  # on the child's side
@@ -395,12 +397,14 @@ class RemoteHost:
             cmd += ["--allow-origin", origin]
         if self.participant_cap is not None:
             cmd += ["--participant-cap", str(self.participant_cap)]
+        if self.plugins_dir is not None:
+            cmd += ["--plugins-dir", str(Path(self.plugins_dir).resolve())]
         return cmd
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         if self.plugins is None:
-            self.plugins = load_plugins()
+            self.plugins = load_plugins(plugins_dir=self.plugins_dir)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix="fk-host-")  # 0700: the info file holds the token
         info_path = Path(self._tmp) / "info.json"
