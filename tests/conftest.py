@@ -10,6 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AGENDA = ROOT / "sessions" / "relational-service.toml"
 
+# The project's own tests see only the built-in plugins plus those a test names
+# (``extra_plugins=``, ``activities=``, or an env it builds itself, e.g. ``env_with(target)``),
+# never a third-party plugin an author installed into the same venv (see
+# core/plugins.py for how FACILITATION_KIT_LOAD_PLUGINS selects). Child processes the
+# tests start inherit it. FACILITATION_KIT_TESTS_LOAD_INSTALLED=1 turns this off (to show
+# what it prevents: tests/plugin_kit/test_author_mistakes.py).
+if not os.environ.get("FACILITATION_KIT_TESTS_LOAD_INSTALLED"):
+    os.environ["FACILITATION_KIT_LOAD_PLUGINS"] = ""
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path, monkeypatch):

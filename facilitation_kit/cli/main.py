@@ -26,6 +26,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "or $FACILITATION_KIT_DATA_DIR)")
 
 
+def _plugins_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugins-dir", type=Path, default=None, metavar="DIR",
+                        help="also load every .py file in DIR as a plugin module (try a one-file "
+                             "plugin without packaging it)")
+
+
 def _serving(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("agenda", nargs="?", default=None,
                         help="agenda file (TOML); default: the CoSIE relational-service workshop")
@@ -70,6 +76,7 @@ def _serving(parser: argparse.ArgumentParser) -> None:
     caps.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                       help="also accept this host name in the Host header (repeatable; addresses "
                            "and --public-host always are)")
+    _plugins_dir(parser)
     _common(parser)
 
 
@@ -113,11 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list activity plugins as JSON")
     p.add_argument("--all", action="store_true", help="include the built-in plugins")
     p.add_argument("--hook", default=None, help="only plugins implementing this hook")
+    p.add_argument("--why", metavar="NAME", default=None,
+                   help="explain where the plugin (or activity type) NAME was looked for and what was found")
+    _plugins_dir(p)
     _common(p)
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser("check", help="check an agenda file and print its activities")
     p.add_argument("agenda")
+    _plugins_dir(p)
     _common(p)
     p.set_defaults(func=cmd_check)
 
@@ -176,9 +187,11 @@ def _host_kwargs(args) -> dict[str, Any]:
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             raise CLIError(f"--{flag.replace('_', '-')} must be 1 or more, not {value}")
+    if args.plugins_dir is not None and not args.plugins_dir.is_dir():
+        raise CLIError(f"--plugins-dir {args.plugins_dir}: no such folder")
     if args.keyfile and not args.certfile:
         raise CLIError("--keyfile needs --certfile (the certificate it belongs to)")
-    return dict(data_dir=_data_dir(args), host=args.host, port=args.port, resume=args.resume,
+    return dict(data_dir=_data_dir(args), plugins_dir=args.plugins_dir, host=args.host, port=args.port, resume=args.resume,
                 allowed_origins=args.allow_origin, info_file=args.info_file,
                 public_host=args.public_host, participant_cap=args.participant_cap,
                 limits=Limits(**limits), max_participants=args.max_participants,
@@ -326,23 +339,39 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_plugins(args) -> int:
+def _load(args):
     from ..core.plugins import load_plugins
 
-    host = load_plugins()
+    folder = getattr(args, "plugins_dir", None)
+    if folder is not None and not folder.is_dir():
+        raise CLIError(f"--plugins-dir {folder}: no such folder")
+    return load_plugins(plugins_dir=folder)
+
+
+def cmd_plugins(args) -> int:
+    if args.why:
+        from ..core.plugins import explain
+
+        _load(args)  # checks --plugins-dir
+        print("\n".join(explain(args.why, plugins_dir=args.plugins_dir)))
+        return 0
+    host = _load(args)
     print(json.dumps(host.describe(include_builtins=args.all, hook=args.hook), indent=2))
     return 0
 
 
 def cmd_check(args) -> int:
     from ..core.agenda import load_agenda
-    from ..core.plugins import load_plugins
 
-    agenda = load_agenda(args.agenda, load_plugins())
+    plugins = _load(args)
+    agenda = load_agenda(args.agenda, plugins)
     print(f"{args.agenda}: ok: {agenda.title!r}, {len(agenda.activities)} activities, "
           f"roles: {', '.join(agenda.roles)}")
     for a in agenda.activities:
         extra = f", from {a.source}" if a.source else ""
         timebox = f", {a.timebox // 60} min" if a.timebox else ""
         print(f"  {a.id:<20} {a.plugin:<20} {a.title}{timebox}{extra}")
+    for problem in plugins.problems:  # not used by this agenda, but the author should know
+        print(f"facilitation-kit: {'warning' if problem.level == 'warning' else 'plugin problem'}: "
+              f"plugin {problem}", file=sys.stderr)
     return 0

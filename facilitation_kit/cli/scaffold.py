@@ -1,8 +1,9 @@
 """``facilitation-kit new-plugin NAME``: scaffold an installable activity plugin.
 
 Like the cookiecutter templates of datasette and llm, but built in: it writes a package
-with the ``facilitation_kit`` entry point, a working activity, a README and a test that
-passes as generated (``pip install -e '.[test]' && pytest``). The templates live in
+with the ``facilitation_kit`` entry point, a working activity, a README, a test that
+passes as generated (``pip install -e '.[test]' && pytest``) and a CI workflow
+(``.github/workflows/test.yml``) running the same commands. The templates live in
 ``facilitation_kit/cli/templates/plugin``; ``{{ key }}`` placeholders are filled in from
 :func:`plugin_names`, ``MODULE`` and ``ACTIVITY`` in a path become the module and activity names.
 """
@@ -119,6 +120,8 @@ def create_plugin(name: str, directory: str | Path = ".") -> Path:
                       for p in parts)
         if parts[-1] == "gitignore":
             parts = parts[:-1] + (".gitignore",)
+        if parts[0] == "github":  # shipped without the dot: hidden folders are easy to lose
+            parts = (".github",) + parts[1:]
         rendered.append((Path(*parts), render(text, values)))
     try:
         for relative, text in rendered:

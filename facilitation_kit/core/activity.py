@@ -13,12 +13,18 @@ own activity an error, never the workshop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from .blocks import Block
 from .forms import Form
 
-__all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item"]
+__all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RESERVED_OPTION_NAMES",
+           "resolve_options", "option_problems"]
+
+#: Keys the agenda itself uses for every activity: no plugin option may take these names.
+RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
+                                   "close_at_end", "notes", "from", "max_contributions"})
 
 
 class OptionError(ValueError):
@@ -47,6 +53,11 @@ class Option:
     ``kind`` is one of ``string``, ``integer``, ``number``, ``boolean``, ``strings``
     (a list of strings), ``table`` or ``tables`` (a list of tables). ``choices`` limits a
     ``string`` (or every entry of ``strings``) to the listed values.
+
+    ``default`` is the value used when the agenda does not set the option, or a function
+    of the other options (``default=lambda options: min(3, options["dots"])``) when the
+    default depends on them: it gets the activity's other options (what the agenda set,
+    plain defaults filled in) and its result is checked like a value from the agenda.
     """
 
     name: str
@@ -62,9 +73,16 @@ class Option:
         if self.kind not in _KINDS:
             raise ValueError(f"option {self.name!r}: unknown kind {self.kind!r}")
 
+    @property
+    def computed_default(self) -> bool:
+        """Whether the default is a function of the other options."""
+        return callable(self.default)
+
     def describe(self) -> dict[str, Any]:
         out = {"name": self.name, "kind": self.kind, "required": self.required,
-               "default": self.default, "help": self.help}
+               "default": None if self.computed_default else self.default, "help": self.help}
+        if self.computed_default:
+            out["default_depends_on_other_options"] = True
         if self.choices is not None:
             out["choices"] = list(self.choices)
         if self.min is not None:
@@ -104,6 +122,62 @@ class Option:
         if self.kind in ("strings", "tables") and self.min is not None and len(value) < self.min:
             raise OptionError(self.name, f"needs at least {self.min:g} entries")
         return value
+
+
+def option_problems(options: Any) -> list[str]:
+    """What is wrong with an activity type's declared ``options`` (checked when the plugin
+    registers it): not Options, repeated or reserved names, defaults that do not fit."""
+    problems = []
+    if isinstance(options, (str, bytes)) or not isinstance(options, Sequence):
+        return [f"options must be a list or tuple of Option(...), not {type(options).__name__}"]
+    seen: set[str] = set()
+    for option in options:
+        if not isinstance(option, Option):
+            problems.append(f"options must be Option(...) instances, not {type(option).__name__} "
+                            f"{option!r:.60}")
+            continue
+        if option.name in RESERVED_OPTION_NAMES:
+            problems.append(f"option {option.name!r} has a name the agenda uses for every activity "
+                            f"(reserved: {', '.join(sorted(RESERVED_OPTION_NAMES))}): the agenda could "
+                            "never set it; rename it")
+        elif option.name in seen:
+            problems.append(f"option {option.name!r} is declared twice")
+        seen.add(option.name)
+        if option.default is not None and not option.computed_default and not option.required:
+            try:
+                option.check(option.default)
+            except OptionError as exc:
+                problems.append(f"option {option.name!r}: its default {option.default!r} does not "
+                                f"fit kind {option.kind!r}: {exc}")
+    return problems
+
+
+def resolve_options(declared: Sequence[Option], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The options an activity runs with: ``given`` (checked values from the agenda) plus
+    every other declared option's default; a default that is a function of the other
+    options is called with them (read-only) and its result checked. Raises
+    :class:`OptionError` naming the option when a computed default does not fit."""
+    options = dict(given)
+    computed = []
+    for option in declared:
+        if option.name in options:
+            continue
+        if option.computed_default:
+            computed.append(option)
+        else:
+            options[option.name] = option.default
+    for option in computed:
+        try:
+            value = option.default(MappingProxyType(dict(options)))
+        except Exception as exc:
+            raise OptionError(option.name, f"its default could not be worked out from the other "
+                              f"options: {type(exc).__name__}: {exc}") from None
+        try:
+            options[option.name] = option.check(value)
+        except OptionError as exc:
+            raise OptionError(option.name, f"its default worked out as {value!r}, which does not "
+                              f"fit: {exc}") from None
+    return options
 
 
 def _kind_words(kind: str) -> str:
@@ -203,7 +277,9 @@ class ActivityType:
 
     def form(self, activity: ActivityInfo) -> Form:
         """The form participants fill in for this step."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has no form(): define `def form(self, activity): "
+            "return fk.Form([...])` listing the fields participants fill in")
 
     def validate(self, activity: ActivityInfo, data: dict[str, Any]) -> dict[str, Any] | None:
         """Checks beyond the form's own (already passed); raise

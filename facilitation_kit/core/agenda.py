@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .activity import ActivityType, OptionError
+from .activity import RESERVED_OPTION_NAMES, ActivityType, OptionError, resolve_options
+from .caller import PluginCaller, PluginFailure
 from .plugins import PluginHost
 
 __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agenda",
@@ -26,8 +27,9 @@ DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "M
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
                 "activity"}
-COMMON_KEYS = {"id", "plugin", "title", "prompt", "timebox", "auto_open", "close_at_end",
-               "notes", "from", "max_contributions"}
+COMMON_KEYS = set(RESERVED_OPTION_NAMES)
+#: Seconds a plugin's ``check_options`` may take while an agenda is checked.
+CHECK_TIMEOUT = 10.0
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -178,6 +180,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
 
     activities: list[AgendaActivity] = []
     seen: set[str] = set()
+    caller = PluginCaller(timeout=CHECK_TIMEOUT)
     for index, raw in enumerate(raw_activities):
         if not isinstance(raw, dict):
             fail("each activity must be a table ([[activity]])", index=index, field="activity")
@@ -196,9 +199,10 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
         registered = plugins.activity_type(plugin_name)
         if registered is None:
             known = ", ".join(sorted(plugins.activity_types)) or "none"
-            broken = [str(p) for p in plugins.problems if p.plugin == plugin_name]
+            broken = [str(p) for p in plugins.problems_of(plugin_name) if p.level == "error"]
             extra = f" ({broken[0]})" if broken else ""
-            fail(f"no activity plugin {plugin_name!r} is installed{extra}; installed: {known}",
+            fail(f"no activity plugin {plugin_name!r} is installed{extra}; installed: {known} "
+                 f"(facilitation-kit plugins --why {plugin_name} says where it looked)",
                  activity=label, index=index, field="plugin")
         atype: ActivityType = registered.activity_type
         declared = {o.name: o for o in atype.options}
@@ -216,11 +220,14 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             except OptionError as exc:
                 fail(f"{plugin_name}: {exc}", activity=label, index=index, field=key)
         for name, option in declared.items():
-            if name not in options:
-                if option.required:
-                    fail(f"{plugin_name} needs the option {name!r}" + (f" ({option.help})" if option.help else ""),
-                         activity=label, index=index, field=name)
-                options[name] = option.default
+            if name not in options and option.required:
+                fail(f"{plugin_name} needs the option {name!r}" + (f" ({option.help})" if option.help else ""),
+                     activity=label, index=index, field=name)
+        try:
+            options = resolve_options(atype.options, options)
+        except OptionError as exc:
+            fail(f"{plugin_name}: option {exc.option!r}: {exc} (a bug in the plugin's option "
+                 "default, not in the agenda)", activity=label, index=index, field="plugin")
         common = {}
         for key, kind in (("title", str), ("prompt", str), ("notes", str)):
             value = raw.get(key, "")
@@ -251,16 +258,17 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if not isinstance(source, str) or source not in seen - {act_id}:
                 fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
                      activity=label, index=index, field="from")
+        # `source` is an opt-in argument: passed only to implementations that accept it.
+        extra_kw = {"source": source} if "source" in inspect.signature(atype.check_options).parameters else {}
         try:
-            # `source` is an opt-in argument: passed only to implementations that accept it.
-            if "source" in inspect.signature(atype.check_options).parameters:
-                atype.check_options(options, roles, source=source)
-            else:
-                atype.check_options(options, roles)
+            caller.call_sync(atype.name, f"{plugin_name}.check_options", atype.check_options,
+                             options, roles, **extra_kw)
         except OptionError as exc:
             fail(f"{plugin_name}: {exc}", activity=label, index=index, field=exc.option)
-        except Exception as exc:  # a plugin's own check failed: say so, don't crash
-            fail(f"{plugin_name} could not check its options: {type(exc).__name__}: {exc}",
+        except PluginFailure as exc:  # a plugin's own check failed or hung: say so, don't crash
+            error = exc.__cause__
+            why = f"{type(error).__name__}: {error}" if error is not None else str(exc)
+            fail(f"{plugin_name} could not check its options: {why}",
                  activity=label, index=index, field="plugin")
         activities.append(AgendaActivity(
             id=act_id, plugin=plugin_name,

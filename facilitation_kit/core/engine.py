@@ -11,18 +11,17 @@ or TinyDB: it is driven by the server and the TUI, persists through a store obje
 subscribers what happened with :mod:`facilitation_kit.core.events`.
 
 Errors a participant or facilitator can cause are :class:`WorkshopError` with a
-protocol error code. Plugin code is called through :class:`PluginCaller`: off the event
-loop, with a timeout, and any failure becomes an error for that one activity.
+protocol error code. Plugin code is called through the one
+:class:`~facilitation_kit.core.caller.PluginCaller`: off the event loop, with a timeout,
+and any failure becomes an error for that one activity.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from . import events as ev
@@ -30,12 +29,13 @@ from .activity import ActivityInfo, ActivityType
 from .blocks import Block
 from .agenda import Agenda, AgendaActivity
 from .forms import Form, Invalid, clean_text
+from .caller import PluginCaller, PluginFailure
 from .ops import Op, StoreError, delete, put
-from .plugins import PluginHost, short_repr, trace, tracing
+from .plugins import PluginHost
 from .record import utc_iso
 from .state import WorkshopState, contribution_key, hash_token
 from .timers import Timers
-from .views import ActivityViews, PluginFailure, require_json
+from .views import ActivityViews, require_json
 
 log = logging.getLogger("facilitation_kit.core.engine")
 
@@ -44,6 +44,9 @@ NAME_MAX = 60
 MAX_PARTICIPANTS = 10_000   # participants per session (all of them, not only connected)
 MAX_CONTRIBUTIONS = 200     # contributions per participant per activity (withdrawn ones too)
 ROOM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+#: What a phone is told when the activity's plugin failed (the page shows its own
+#: translation of the code ``plugin_error``; the details go to the facilitator).
+PHONE_PLUGIN_ERROR = "this activity is not working right now; the facilitator has been told"
 
 
 class WorkshopError(Exception):
@@ -64,104 +67,6 @@ def new_room_code(length: int = 6) -> str:
     return "".join(secrets.choice(ROOM_ALPHABET) for _ in range(length))
 
 
-class PluginCaller:
-    """Calls activity-type methods off the loop with a timeout; contains failures.
-
-    A synchronous method runs in a small thread pool so that one that blocks cannot
-    stall the event loop; an async one is awaited with the same timeout. One plugin may
-    use at most ``per_plugin`` worker threads at once, so a plugin that blocks cannot
-    take the workers every other activity needs. After a timeout the plugin is given a
-    cool-down (``cooldown`` seconds) during which calls fail at once, and while a thread
-    is still stuck in it new calls fail at once too.
-    """
-
-    def __init__(self, timeout: float = 5.0, cooldown: float = 30.0, workers: int = 8,
-                 per_plugin: int = 2):
-        self.timeout = timeout
-        self.cooldown = cooldown
-        self.per_plugin = per_plugin
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="facilitation-kit-plugin")
-        self._cooling: dict[str, float] = {}
-        self._stuck: dict[str, Any] = {}
-        self._slots: dict[str, asyncio.Semaphore] = {}
-
-    async def call(self, atype: ActivityType, method: str, *args: Any) -> Any:
-        fn = getattr(atype, method)
-        if getattr(fn, "__func__", None) is getattr(ActivityType, method, None) and not tracing():
-            # ActivityType's own default (e.g. validate → None): our code, trivial, cannot
-            # hang. Sending it through a worker thread cost ~4x the CPU of a whole ack
-            # (bench/profile_submit.py), so it runs inline.
-            return fn(*args)
-        return await self.call_function(atype.name, f"{atype.name}.{method}", fn, *args)
-
-    async def call_function(self, key: str, label: str, fn: Callable[..., Any], *args: Any,
-                            **kwargs: Any) -> Any:
-        """Call ``fn`` (a plugin's method or hook implementation) under the rules above;
-        ``key`` names the plugin for the limits, ``label`` the call in messages."""
-        until = self._cooling.get(key)
-        if until is not None and time.monotonic() < until:
-            raise PluginFailure(f"{label}: the plugin timed out recently; retrying shortly")
-        stuck = self._stuck.get(key)
-        if stuck is not None:
-            if not stuck.done():  # a thread is still blocked in it: do not feed it another
-                raise PluginFailure(f"{label}: the plugin is still stuck in an earlier call")
-            del self._stuck[key]
-        loop = asyncio.get_running_loop()
-        slots = self._slots.setdefault(key, asyncio.Semaphore(self.per_plugin))
-        started = time.perf_counter()
-        trace_on = tracing()
-        if trace_on:
-            trace(f"{label} called")
-        future = None
-        try:
-            async with asyncio.timeout(self.timeout):
-                await slots.acquire()
-                handed_over = False
-                try:
-                    if inspect.iscoroutinefunction(fn):
-                        result = await fn(*args, **kwargs)
-                    else:
-                        future = self._pool.submit(fn, *args, **kwargs)
-                        # the slot is free again only when the thread is
-                        future.add_done_callback(lambda _f: _release_threadsafe(loop, slots))
-                        handed_over = True
-                        result = await asyncio.wrap_future(future, loop=loop)
-                        if inspect.isawaitable(result):
-                            result = await result
-                finally:
-                    if not handed_over:
-                        slots.release()
-        except TimeoutError:
-            self._cooling[key] = time.monotonic() + self.cooldown
-            if future is not None and not future.done():
-                self._stuck[key] = future
-            if trace_on:
-                trace(f"{label} timed out after {self.timeout:g} s")
-            raise PluginFailure(f"{label} took longer than {self.timeout:g} s") from None
-        except (Invalid, WorkshopError) as exc:
-            if trace_on:
-                trace(f"{label} rejected the input: {exc}")
-            raise
-        except Exception as exc:
-            if trace_on:
-                trace(f"{label} raised {type(exc).__name__}: {exc}")
-            raise PluginFailure(f"{label} raised {type(exc).__name__}: {exc}") from exc
-        self._cooling.pop(key, None)
-        if trace_on:
-            trace(f"{label} returned {short_repr(result)} ({(time.perf_counter() - started) * 1000:.1f} ms)")
-        return result
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _release_threadsafe(loop: asyncio.AbstractEventLoop, slots: asyncio.Semaphore) -> None:
-    try:
-        loop.call_soon_threadsafe(slots.release)
-    except RuntimeError:  # the loop is closed: nobody waits for the slot any more
-        pass
-
-
 class Workshop(WorkshopState, ev.Publisher):
     """One running workshop session: the commands. Build it with :meth:`start` (new) or
     :meth:`resume`. Every change is stored (``await store.write(ops)``) first, then
@@ -173,7 +78,7 @@ class Workshop(WorkshopState, ev.Publisher):
         super().__init__(agenda, tables)
         self.plugins = plugins
         self.store = store
-        self.caller = PluginCaller(timeout=plugin_timeout)
+        self.caller = PluginCaller(timeout=plugin_timeout, on_slow=self._plugin_slow)
         self.participant_cap = participant_cap or agenda.participant_cap
         self.views = ActivityViews(self, plugins, self.caller, self._plugin_failed)
         self.timers = Timers(self._timer_fired)
@@ -240,6 +145,12 @@ class Workshop(WorkshopState, ev.Publisher):
     def _plugin_failed(self, activity_id: str, plugin: str, message: str) -> None:
         log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
         self._emit(ev.PluginProblem(activity_id, plugin, message))
+
+    def _plugin_slow(self, plugin: str, label: str, seconds: float, activity_id: str | None) -> None:
+        """The caller saw an ``async`` plugin call hold the event loop too long."""
+        message = (f"{label} held the event loop for {seconds * 1000:.0f} ms: phones waited "
+                   "meanwhile (a blocking call inside async def?)")
+        self._emit(ev.PluginProblem(activity_id or "", plugin, message, kind="slow"))
 
     def _fire_hook(self, name: str, **kwargs: Any) -> None:
         """Run every implementation of a notification hook in the background, each
@@ -422,7 +333,7 @@ class Workshop(WorkshopState, ev.Publisher):
             raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
         view, form = await self.views.view_and_form(current)
         if form is None:
-            raise WorkshopError("plugin_error", view.get("error") or "this activity is not available")
+            raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
         try:
             cleaned = form.validate(data)
             info = await self.views.cached_info(current)
@@ -433,12 +344,12 @@ class Workshop(WorkshopState, ev.Publisher):
                                 else str(exc), exc.fields or None) from None
         except PluginFailure as exc:
             self._plugin_failed(current, act.plugin, str(exc))
-            raise WorkshopError("plugin_error", f"this activity's plugin failed: {exc}") from None
+            raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
         if replaced is not None:
             if not isinstance(replaced, dict):
                 msg = f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict"
                 self._plugin_failed(current, act.plugin, msg)
-                raise WorkshopError("plugin_error", f"this activity's plugin failed: {msg}")
+                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
             cleaned = replaced
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
                "created_at": utc_iso()}

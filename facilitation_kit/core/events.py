@@ -111,11 +111,13 @@ class StorageProblem(Event):
 
 @dataclass(frozen=True)
 class PluginProblem(Event):
-    """An activity's plugin raised, timed out or returned garbage."""
+    """An activity's plugin raised, timed out or returned garbage (``kind`` ``error``),
+    or an ``async`` call of it held the event loop too long (``kind`` ``slow``)."""
 
     activity: str
     plugin: str
     message: str
+    kind: str = "error"
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,30 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _pairs(owner: str, what: str, values: Any, first: str = "value") -> tuple[tuple[str, str], ...]:
+    """A field's ``options``/``items``/``rows``/``columns`` as ``(value, label)`` pairs.
+
+    Each entry may be a plain string (its own label), a ``(value, label)`` pair or a
+    mapping with ``value`` (or ``id``) and ``label``; anything else is refused with a
+    :class:`TypeError` saying which entry and what would fit."""
+    example = f'{what}=["Yes", "No"] or {what}=[("yes", "Yes"), ("no", "No")]'
+    if isinstance(values, (str, bytes)) or isinstance(values, Mapping) or not isinstance(values, Iterable):
+        raise TypeError(f"{owner}: {what} must be a list, e.g. {example}; not {type(values).__name__} "
+                        f"{values!r:.60}")
+    out = []
+    for index, v in enumerate(values):
+        if isinstance(v, str):
+            out.append((v, v))
+        elif isinstance(v, Mapping) and ("value" in v or "id" in v) and "label" in v:
+            out.append((str(v.get("value", v.get("id"))), str(v["label"])))
+        elif isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(x, (str, int)) for x in v):
+            out.append((str(v[0]), str(v[1])))
+        else:
+            raise TypeError(f"{owner}: {what}[{index}] is {v!r:.60}; each entry must be a string (its "
+                            f"own label) or a ({first}, label) pair, e.g. {example}")
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a form. ``name`` is the key in a submission's ``data``."""
@@ -169,7 +193,7 @@ class ChoiceField(Field):
     multiple: bool = False
 
     def __post_init__(self):
-        object.__setattr__(self, "options", tuple((str(v), str(l)) for v, l in self.options))
+        object.__setattr__(self, "options", _pairs(f"ChoiceField {self.name!r}", "options", self.options))
 
     def _extra_json(self):
         return {"options": [{"value": v, "label": l} for v, l in self.options],
@@ -222,7 +246,7 @@ class VoteField(Field):
     max_per_item: int = 3
 
     def __post_init__(self):
-        object.__setattr__(self, "items", tuple((str(i), str(l)) for i, l in self.items))
+        object.__setattr__(self, "items", _pairs(f"VoteField {self.name!r}", "items", self.items, "id"))
 
     def _extra_json(self):
         return {"items": [{"id": i, "label": l} for i, l in self.items], "dots": self.dots,
@@ -257,8 +281,8 @@ class MatrixField(Field):
     columns: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "rows", tuple((str(i), str(l)) for i, l in self.rows))
-        object.__setattr__(self, "columns", tuple((str(v), str(l)) for v, l in self.columns))
+        object.__setattr__(self, "rows", _pairs(f"MatrixField {self.name!r}", "rows", self.rows, "id"))
+        object.__setattr__(self, "columns", _pairs(f"MatrixField {self.name!r}", "columns", self.columns))
 
     def _extra_json(self):
         return {"rows": [{"id": i, "label": l} for i, l in self.rows],

@@ -12,23 +12,33 @@ Environment:
     loads only the built-ins. Unset: load everything installed.
 ``FACILITATION_KIT_TRACE_PLUGINS``
     Set to ``1`` to log every hook call, its arguments and results to stderr.
+
+``load_plugins(plugins_dir=DIR)`` (``--plugins-dir DIR`` on the command line) also loads
+every ``.py`` file in DIR as a plugin module named after the file, as datasette does:
+a one-file plugin can be tried without packaging it. :func:`explain` is
+``facilitation-kit plugins --why NAME``: where a plugin was looked for and what was found.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import re
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions, entry_points
+from pathlib import Path
 from typing import Any, Iterable
 
 import pluggy
 
 from . import hookspecs
-from .activity import ActivityType
+from .activity import ActivityType, option_problems
+from .caller import PluginCaller, PluginFailure, short_repr, trace, tracing  # noqa: F401
 
 log = logging.getLogger("facilitation_kit.core.plugins")
 
@@ -38,8 +48,15 @@ BUILTIN_DIST = "facilitation-kit"
 
 @dataclass
 class PluginProblem:
+    """Something wrong with a plugin: ``level`` is ``error`` (it lost an activity type or
+    did not load) or ``warning`` (it loaded, but something looks like a mistake)."""
+
     plugin: str
     message: str
+    traceback: str | None = None
+    level: str = "error"
+    #: The activity type the problem is about, when it is about one.
+    activity: str | None = None
 
     def __str__(self) -> str:
         return f"{self.plugin}: {self.message}"
@@ -67,6 +84,21 @@ class PluginHost:
     activity_types: dict[str, Registered] = field(default_factory=dict)
     problems: list[PluginProblem] = field(default_factory=list)
     origins: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: Plugins loaded from ``--plugins-dir`` files: name → path.
+    files: dict[str, Path] = field(default_factory=dict)
+    plugins_dirs: list[Path] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[PluginProblem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[PluginProblem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def problems_of(self, name: str) -> list[PluginProblem]:
+        """The problems of a plugin, or of the activity type ``name``."""
+        return [p for p in self.problems if p.plugin == name or p.activity == name]
 
     def activity_type(self, name: str) -> Registered | None:
         return self.activity_types.get(name)
@@ -83,8 +115,10 @@ class PluginHost:
         A plugin that failed to load has no hooks and is left out when ``hook`` is given.
         """
         errors: dict[str, list[str]] = {}
+        warnings: dict[str, list[str]] = {}
         for problem in self.problems:
-            errors.setdefault(problem.plugin, []).append(problem.message)
+            (warnings if problem.level == "warning" else errors).setdefault(
+                problem.plugin, []).append(problem.message)
         out = []
         listed = set()
         for name, plugin in sorted(self.pm.list_name_plugin()):
@@ -106,8 +140,12 @@ class PluginHost:
                 "hooks": hooks,
                 "activities": sorted(n for n, r in self.activity_types.items() if r.plugin == name),
             }
+            if name in self.files:
+                entry["file"] = str(self.files[name])
             if name in errors:
                 entry["error"] = "; ".join(errors[name])
+            if name in warnings:
+                entry["warnings"] = warnings[name]
             out.append(entry)
         if hook:
             return out
@@ -117,9 +155,12 @@ class PluginHost:
             dist, version = self.origins.get(name, (None, None))
             if dist == BUILTIN_DIST and not include_builtins:
                 continue
-            out.append({"name": name, "package": dist, "version": version,
-                        "builtin": dist == BUILTIN_DIST, "hooks": [], "activities": [],
-                        "error": "; ".join(messages)})
+            entry = {"name": name, "package": dist, "version": version,
+                     "builtin": dist == BUILTIN_DIST, "hooks": [], "activities": [],
+                     "error": "; ".join(messages)}
+            if name in self.files:
+                entry["file"] = str(self.files[name])
+            out.append(entry)
         return out
 
 
@@ -140,32 +181,35 @@ def _wanted(ep: EntryPoint, only: set[str] | None) -> bool:
 REGISTER_TIMEOUT = 10.0
 
 
-def tracing() -> bool:
-    """Whether ``FACILITATION_KIT_TRACE_PLUGINS`` asks for hook calls to be traced."""
-    return os.environ.get("FACILITATION_KIT_TRACE_PLUGINS", "").strip() not in ("", "0")
+def _dirs(plugins_dir: Any) -> list[Path]:
+    if plugins_dir is None:
+        return []
+    if isinstance(plugins_dir, (str, os.PathLike)):
+        return [Path(plugins_dir)]
+    return [Path(d) for d in plugins_dir]
 
 
-def trace(message: str) -> None:
-    """Print one trace line to stderr when tracing is on (see :func:`tracing`)."""
-    if tracing():
-        print(f"[plugins] {message}", file=sys.stderr, flush=True)
-
-
-def short_repr(value: Any, limit: int = 160) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _register(host: PluginHost, name: str, plugin: object, verb: str = "failed to register") -> None:
+    try:
+        host.pm.register(plugin, name=name)
+    except Exception as exc:
+        host.problems.append(PluginProblem(name, f"{verb}: {type(exc).__name__}: {exc}",
+                                           traceback=traceback.format_exc()))
+        return
+    _check_unmarked_hooks(host, name, plugin)
 
 
 def load_plugins(extra: Iterable[tuple[str, object]] = (), *, entry_points_group: str = GROUP,
-                 register_timeout: float | None = None) -> PluginHost:
-    """Load the plugins named by entry points (and ``extra`` ``(name, plugin)`` pairs,
-    e.g. from tests), then collect every registered activity type.
+                 register_timeout: float | None = None, plugins_dir: Any = None) -> PluginHost:
+    """Load the plugins named by entry points, the ``.py`` files of ``plugins_dir`` (a
+    folder or a list of folders) and ``extra`` ``(name, plugin)`` pairs (e.g. from
+    tests), then collect every registered activity type.
 
     Never raises because of a plugin: whatever goes wrong is recorded in
-    :attr:`PluginHost.problems` with the plugin's name.
+    :attr:`PluginHost.problems` with the plugin's name (and the traceback).
     """
     pm = make_plugin_manager()
-    host = PluginHost(pm)
+    host = PluginHost(pm, plugins_dirs=_dirs(plugins_dir))
     env = os.environ.get("FACILITATION_KIT_LOAD_PLUGINS")
     only = None if env is None else {n.strip() for n in env.split(",") if n.strip()}
     found: set[str] = set()
@@ -176,20 +220,23 @@ def load_plugins(extra: Iterable[tuple[str, object]] = (), *, entry_points_group
         host.origins[ep.name] = (ep.dist.name if ep.dist else None, ep.dist.version if ep.dist else None)
         trace(f"loading {ep.name} = {ep.value} ({host.origins[ep.name][0] or 'no package'})")
         try:
-            pm.register(ep.load(), name=ep.name)
+            plugin = ep.load()
         except Exception as exc:  # a broken plugin must not stop the workshop
-            host.problems.append(PluginProblem(ep.name, f"failed to load: {type(exc).__name__}: {exc}"))
+            host.problems.append(PluginProblem(ep.name, f"failed to load: {type(exc).__name__}: {exc}",
+                                               traceback=traceback.format_exc()))
             log.info("skipping plugin %s: %s: %s", ep.name, type(exc).__name__, exc)
             trace(f"{ep.name} failed to load: {type(exc).__name__}: {exc}")
+            continue
+        _register(host, ep.name, plugin, "failed to load")
     for name in sorted((only or set()) - found):
         host.problems.append(PluginProblem(
-            name, "named in FACILITATION_KIT_LOAD_PLUGINS but no installed package provides it"))
+            name, "named in FACILITATION_KIT_LOAD_PLUGINS but no installed package provides it "
+                  f"(facilitation-kit plugins --why {name} says where it looked)"))
+    for folder in host.plugins_dirs:
+        _load_folder(host, folder)
     for name, plugin in extra:
         host.origins.setdefault(name, (None, None))
-        try:
-            pm.register(plugin, name=name)
-        except Exception as exc:
-            host.problems.append(PluginProblem(name, f"failed to register: {type(exc).__name__}: {exc}"))
+        _register(host, name, plugin)
     _check_unknown_hooks(host)
     if tracing():
         _trace(pm)
@@ -197,10 +244,66 @@ def load_plugins(extra: Iterable[tuple[str, object]] = (), *, entry_points_group
     return host
 
 
+def _load_folder(host: PluginHost, folder: Path) -> None:
+    """Every ``*.py`` file of ``folder`` as a plugin module named after the file."""
+    if not folder.is_dir():
+        host.problems.append(PluginProblem(
+            str(folder), f"--plugins-dir {folder}: no such folder" if not folder.exists()
+            else f"--plugins-dir {folder}: not a folder"))
+        return
+    for path in sorted(folder.glob("*.py")):
+        name = path.stem
+        if name.startswith("_"):
+            continue
+        if host.pm.get_plugin(name) is not None:
+            host.problems.append(PluginProblem(
+                name, f"{path}: a plugin named {name!r} is already loaded; rename the file"))
+            continue
+        host.origins[name] = (None, None)
+        host.files[name] = path
+        trace(f"loading {name} from {path}")
+        try:
+            spec = importlib.util.spec_from_file_location(f"facilitation_kit_plugins_dir_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            host.problems.append(PluginProblem(name, f"failed to load {path}: {type(exc).__name__}: {exc}",
+                                               traceback=traceback.format_exc()))
+            trace(f"{name} failed to load: {type(exc).__name__}: {exc}")
+            continue
+        _register(host, name, module, "failed to load")
+
+
+def hook_names() -> list[str]:
+    """The names of facilitation-kit's hooks."""
+    return sorted(n for n in dir(hookspecs) if callable(getattr(hookspecs, n, None))
+                  and hasattr(getattr(hookspecs, n), "facilitation_kit_spec"))
+
+
+def _check_unmarked_hooks(host: PluginHost, name: str, plugin: object) -> None:
+    """A function named like a hook but without ``@hookimpl`` is never called: warn."""
+    unmarked = []
+    for hook in hook_names():
+        fn = getattr(plugin, hook, None)
+        if fn is None or not callable(fn) or isinstance(fn, type):
+            continue
+        if getattr(fn, f"{GROUP}_impl", None) is None:
+            unmarked.append(hook)
+    for hook in unmarked:
+        host.problems.append(PluginProblem(
+            name, f"{hook} has no @hookimpl, so facilitation-kit never calls it: put "
+                  f"`@fk.hookimpl` on the line above `def {hook}` (import facilitation_kit as fk)",
+            level="warning"))
+    if not unmarked and not host.pm.get_hookcallers(plugin):
+        host.problems.append(PluginProblem(
+            name, "implements no facilitation-kit hook: an activity plugin needs "
+                  "`@fk.hookimpl def register_activities(register): register(MyActivity())`",
+            level="warning"))
+
+
 def _check_unknown_hooks(host: PluginHost) -> None:
     """A hook implementation without a spec is usually a typo: name it, keep the rest."""
-    known = sorted(n for n in dir(hookspecs) if callable(getattr(hookspecs, n, None))
-                   and hasattr(getattr(hookspecs, n), "facilitation_kit_spec"))
+    known = hook_names()
     for name in dir(host.pm.hook):
         caller = getattr(host.pm.hook, name)
         if not isinstance(caller, pluggy.HookCaller) or caller.spec is not None:
@@ -212,6 +315,7 @@ def _check_unknown_hooks(host: PluginHost) -> None:
 
 
 def _collect_activity_types(host: PluginHost, timeout: float) -> None:
+    caller = PluginCaller(timeout=timeout)
     for impl in host.pm.hook.register_activities.get_hookimpls():
         plugin_name = impl.plugin_name
         dist, version = host.origins.get(plugin_name, (None, None))
@@ -223,28 +327,29 @@ def _collect_activity_types(host: PluginHost, timeout: float) -> None:
                 return  # too late: the plugin already timed out
             problem = _check_activity_type(activity_type)
             if problem:
-                host.problems.append(PluginProblem(_plugin, problem))
+                host.problems.append(PluginProblem(_plugin, problem,
+                                                   activity=getattr(activity_type, "name", None)))
                 return
             _pending.append(activity_type)
 
         started = time.perf_counter()
         trace(f"register_activities -> {plugin_name}")
-        box = _run_with_timeout(lambda: impl.function(register=register), timeout,
-                                f"facilitation-kit-register-{plugin_name}")
+        message = tb = None
+        try:
+            value = caller.call_sync(plugin_name, "register_activities", impl.function, register=register)
+        except PluginFailure as exc:
+            if exc.timed_out:
+                message = f"register_activities did not finish within {timeout:g} s"
+            else:
+                message, tb = str(exc), exc.traceback
+        else:
+            if value is not None:
+                message = ("register_activities returned a value; call register(activity_type) "
+                           "for each activity type instead")
         closed.set()
         elapsed = (time.perf_counter() - started) * 1000
-        if "timeout" in box:
-            message = f"register_activities did not finish within {timeout:g} s"
-        elif "error" in box:
-            exc = box["error"]
-            message = f"register_activities raised {type(exc).__name__}: {exc}"
-        elif box.get("value") is not None:
-            message = ("register_activities returned a value; call register(activity_type) "
-                       "for each activity type instead")
-        else:
-            message = None
         if message:
-            host.problems.append(PluginProblem(plugin_name, message))
+            host.problems.append(PluginProblem(plugin_name, message, traceback=tb))
             log.info("plugin %s: %s", plugin_name, message)
             trace(f"register_activities <- {plugin_name}: {message} ({elapsed:.1f} ms)")
             continue
@@ -253,31 +358,12 @@ def _collect_activity_types(host: PluginHost, timeout: float) -> None:
             existing = host.activity_types.get(activity_type.name)
             if existing is not None:
                 host.problems.append(PluginProblem(
-                    plugin_name, f"activity {activity_type.name!r} is already registered by {existing.plugin}"))
+                    plugin_name, f"activity {activity_type.name!r} is already registered by {existing.plugin}",
+                    activity=activity_type.name))
                 continue
             host.activity_types[activity_type.name] = Registered(activity_type, plugin_name, dist, version)
             names.append(activity_type.name)
         trace(f"register_activities <- {plugin_name}: registered {names} ({elapsed:.1f} ms)")
-
-
-def _run_with_timeout(fn, timeout: float, thread_name: str) -> dict[str, Any]:
-    """Run ``fn()`` in a daemon thread; ``{"value": …}``, ``{"error": exc}`` or
-    ``{"timeout": True}`` if it does not finish in ``timeout`` seconds."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # contained: reported as the plugin's problem
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, daemon=True, name=thread_name).start()
-    if not done.wait(timeout):
-        return {"timeout": True}
-    return box
 
 
 def _check_activity_type(obj: Any) -> str | None:
@@ -285,9 +371,102 @@ def _check_activity_type(obj: Any) -> str | None:
         return f"registered the class {obj.__name__}; register an instance: register({obj.__name__}())"
     if not isinstance(obj, ActivityType):
         return f"registered {type(obj).__name__!s}, which is not an ActivityType"
+    cls = type(obj).__name__
     if not isinstance(obj.name, str) or not obj.name.isidentifier():
-        return f"{type(obj).__name__}.name must be an identifier, not {obj.name!r}"
+        return f"{cls}.name must be an identifier, not {obj.name!r}"
+    if getattr(type(obj), "form", None) is ActivityType.form and "form" not in vars(obj):
+        return (f"activity {obj.name!r}: {cls} has no form(): define `def form(self, activity): "
+                "return fk.Form([...])` listing the fields participants fill in")
+    problems = option_problems(obj.options)
+    if problems:
+        return f"activity {obj.name!r}: " + "; ".join(problems)
     return None
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def explain(name: str, *, plugins_dir: Any = None, group: str = GROUP) -> list[str]:
+    """``facilitation-kit plugins --why NAME``: lines saying where the plugin (or activity
+    type) ``name`` was looked for, what was found, and what to do about it."""
+    host = load_plugins(plugins_dir=plugins_dir, entry_points_group=group)
+    wanted = _normal(name)
+    dists = list(distributions())
+    in_group = []
+    elsewhere = []  # (dist, group, entry point name) with the name in another group
+    matching_dists = []
+    for dist in dists:
+        dist_name = dist.metadata["Name"] or "?"
+        eps = list(dist.entry_points)
+        ours = [ep for ep in eps if ep.group == group]
+        if ours:
+            in_group.append((dist_name, dist.version, ours))
+        for ep in eps:
+            if ep.group != group and _normal(ep.name) == wanted and ep.group not in ("console_scripts", "gui_scripts"):
+                elsewhere.append((dist_name, ep))
+        if wanted in _normal(dist_name) and not ours and dist_name != BUILTIN_DIST:
+            matching_dists.append((dist_name, dist.version, eps))
+    lines = [f"Looking for the plugin {name!r} with {sys.executable}:"]
+    lines.append(f"- the entry-point group {group!r} of the {len(dists)} installed distributions; "
+                 f"{len(in_group)} declare entry points in it:")
+    for dist_name, version, eps in sorted(in_group, key=lambda d: d[0].lower()):
+        lines.append(f"    {dist_name} {version}: " + ", ".join(f"{ep.name} = {ep.value}" for ep in eps))
+    if host.plugins_dirs:
+        for folder in host.plugins_dirs:
+            files = sorted(p.name for p in folder.glob("*.py")) if folder.is_dir() else []
+            state = "no such folder" if not folder.exists() else ", ".join(files) or "no .py files"
+            lines.append(f"- --plugins-dir {folder}: {state}")
+    else:
+        lines.append("- no --plugins-dir was given (one-file plugins: --plugins-dir DIR loads DIR/*.py)")
+    env = os.environ.get("FACILITATION_KIT_LOAD_PLUGINS")
+    if env is not None:
+        lines.append(f"- FACILITATION_KIT_LOAD_PLUGINS={env!r}: only these third-party plugins load")
+    found = []
+    registered = host.activity_types.get(name)
+    if registered is not None:
+        found.append(f"Found: {name!r} is an activity type registered by the plugin {registered.plugin!r}"
+                     + (f" ({registered.dist} {registered.version})" if registered.dist else ""))
+    plugin = host.pm.get_plugin(name)
+    candidates = {n for n in host.origins if _normal(n) == wanted} | (
+        {name} if plugin is not None else set())
+    for plugin_name in sorted(candidates):
+        dist, version = host.origins.get(plugin_name, (None, None))
+        where = (f"the file {host.files[plugin_name]}" if plugin_name in host.files
+                 else f"the distribution {dist} {version}" if dist else "the caller")
+        loaded = host.pm.get_plugin(plugin_name)
+        if loaded is not None:
+            hooks = sorted(h.name for h in host.pm.get_hookcallers(loaded) or [])
+            acts = sorted(n for n, r in host.activity_types.items() if r.plugin == plugin_name)
+            found.append(f"Found: the plugin {plugin_name!r} in {where}: loaded; hooks: "
+                         f"{', '.join(hooks) or 'none'}; activity types: {', '.join(acts) or 'none'}")
+        else:
+            found.append(f"Found: the plugin {plugin_name!r} in {where}, but it did not load")
+    for problem in host.problems_of(name):
+        found.append(f"{'Problem' if problem.level == 'error' else 'Warning'}: {problem}")
+        if problem.traceback:
+            found.extend("    " + line for line in problem.traceback.rstrip().splitlines())
+    if env is not None and plugin is None and any(
+            ep.name == name for _, _, eps in in_group for ep in eps):
+        found.append(f"Hint: it is installed but FACILITATION_KIT_LOAD_PLUGINS does not name it: "
+                     f"add {name} to it, or unset it to load every installed plugin")
+    if not found:
+        found.append(f"Not found: no plugin or activity type {name!r}.")
+        for dist_name, ep in elsewhere:
+            found.append(f"Hint: {dist_name} declares {ep.name} = {ep.value} in the entry-point group "
+                         f"{ep.group!r}, not {group!r}: in its pyproject.toml write "
+                         f"[project.entry-points.{group}] and reinstall it (pip install -e .)")
+        for dist_name, version, eps in matching_dists:
+            others = ", ".join(sorted({ep.group for ep in eps})) or "none"
+            found.append(f"Hint: {dist_name} {version} is installed but declares no entry point in "
+                         f"the group {group!r} (its entry-point groups: {others}). Add to its "
+                         f"pyproject.toml:\n    [project.entry-points.{group}]\n"
+                         f"    {_normal(name)} = \"your_module\"\n  and reinstall it (pip install -e .)")
+        if not elsewhere and not matching_dists:
+            found.append(f"Hint: install the plugin's package into the environment of {sys.executable} "
+                         f"(pip install -e . in its folder), or pass --plugins-dir with the folder "
+                         f"of a one-file plugin; `facilitation-kit plugins` lists what is loaded.")
+    return lines + found
 
 
 def _trace(pm: pluggy.PluginManager) -> None:

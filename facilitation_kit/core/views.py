@@ -13,6 +13,7 @@ import logging
 from typing import Any, Callable
 
 from .activity import ActivityInfo, Item
+from .caller import PluginFailure
 from .forms import Form
 from .record import utc_iso
 from .state import WorkshopState
@@ -20,10 +21,6 @@ from .state import WorkshopState
 __all__ = ["ActivityViews", "PluginFailure", "require_json"]
 
 log = logging.getLogger("facilitation_kit.core.views")
-
-
-class PluginFailure(Exception):
-    """A plugin raised, timed out or returned something it must not."""
 
 
 def require_json(value: Any, what: str) -> None:

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 from ..core.agenda import Agenda, AgendaError, agenda_from_dict, load_agenda
+from ..core.caller import TRACEBACKS
 from ..core.engine import Workshop
 from ..core.protocol import LocalChannel
 from ..core.plugins import PluginHost, load_plugins
+from .logs import close_session_log, open_session_log, session_log_path
 from .server import Limits, ProtocolServer
 from .store import Store, StoreError
 
@@ -143,8 +145,12 @@ class Host:
                  plugin_timeout: float = 5.0, participant_cap: int | None = None,
                  max_participants: int | None = None, max_contributions: int | None = None,
                  certfile: str | Path | None = None, keyfile: str | Path | None = None,
-                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()):
+                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = (),
+                 plugins_dir: Any = None):
         self.agenda_source = agenda
+        self.plugins_dir = plugins_dir
+        self.log_handler = None
+        self.log_file: Path | None = None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.bind_host, self.port = host, port
         self.resume_id = resume
@@ -227,7 +233,7 @@ class Host:
         raise_fd_limit()
         context = self._ssl_context()
         if self.plugins is None:
-            self.plugins = load_plugins()
+            self.plugins = load_plugins(plugins_dir=self.plugins_dir)
         try:
             if self.resume_id:
                 self.store = Store.open(self.data_dir, self.resume_id, require="session")
@@ -243,6 +249,8 @@ class Host:
                 self.store.close()
             raise
         self.paths = self.store.paths
+        session_id = self.paths["checkpoint"].stem
+        self._open_log(session_id)
         try:
             kw = dict(plugin_timeout=self.plugin_timeout, participant_cap=self.participant_cap,
                       max_participants=self.max_participants, max_contributions=self.max_contributions)
@@ -251,7 +259,9 @@ class Host:
                 self.resumed = True
             else:
                 self.workshop = await Workshop.start(agenda, self.plugins, self.store,
-                                                     session_id=self.store.paths["checkpoint"].stem, **kw)
+                                                     session_id=session_id, **kw)
+            self.workshop.caller.log_file = self.log_file
+            self.workshop.caller.log_extra = {"fk_session": session_id}
             await self._call_startup()
             self.channel = LocalChannel(self.workshop)
             self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
@@ -317,27 +327,34 @@ class Host:
                     f"choose another with --port (e.g. --port {self.port + 1}, or --port 0 for any free port)")
         return f"cannot listen on {self.bind_host}:{self.port}: {exc.strerror or exc}"
 
-    async def _call_startup(self) -> None:
-        """Fire the ``startup`` hook. Each implementation is contained: a synchronous one
-        runs in a thread, and any that raises or takes longer than the plugin timeout is
-        logged and left behind, so a broken plugin cannot keep the workshop from starting."""
-        import asyncio
-        import inspect
+    def _open_log(self, session_id: str) -> None:
+        """The session's log file (plugin tracebacks, warnings); the problems of loading
+        the plugins go in first, with their tracebacks."""
+        path = session_log_path(self.data_dir, session_id)
+        try:
+            self.log_handler = open_session_log(path, session_id)
+        except OSError as exc:
+            log.warning("cannot write the session log %s: %s", path, exc.strerror or exc)
+            return
+        self.log_file = path
+        for problem in self.plugins.problems:
+            TRACEBACKS.warning("plugin problem: %s%s", problem,
+                        "\n" + problem.traceback.rstrip() if problem.traceback else "",
+                        extra={"fk_session": session_id})
 
+    async def _call_startup(self) -> None:
+        """Fire the ``startup`` hook, each implementation through the workshop's plugin
+        caller: one that raises or takes longer than the plugin timeout is logged (the
+        traceback in the session log) and left behind, so a broken plugin cannot keep the
+        workshop from starting."""
         for impl in self.plugins.pm.hook.startup.get_hookimpls():
             try:
-                if inspect.iscoroutinefunction(impl.function):
-                    result = impl.function(workshop=self.workshop)
-                else:
-                    result = await asyncio.wait_for(
-                        asyncio.to_thread(impl.function, workshop=self.workshop), self.plugin_timeout)
-                if inspect.isawaitable(result):
-                    await asyncio.wait_for(result, self.plugin_timeout)
-            except asyncio.TimeoutError:
-                log.warning("startup hook of plugin %s took longer than %g s; going on without it",
-                            impl.plugin_name, self.plugin_timeout)
+                await self.workshop.caller.call_function(
+                    f"hook:{impl.plugin_name}", f"{impl.plugin_name}.startup", impl.function,
+                    workshop=self.workshop)
             except Exception as exc:
-                log.warning("startup hook of plugin %s failed: %s", impl.plugin_name, exc)
+                log.warning("startup hook of plugin %s failed; going on without it: %s",
+                            impl.plugin_name, exc)
 
     def write_info_file(self) -> None:
         """Write :meth:`info` (it holds the facilitator token) to ``info_file``, 0600,
@@ -366,3 +383,6 @@ class Host:
         if self.store is not None:
             store, self.store = self.store, None
             store.close()
+        if self.log_handler is not None:
+            handler, self.log_handler = self.log_handler, None
+            close_session_log(handler)

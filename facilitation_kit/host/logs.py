@@ -96,3 +96,47 @@ class _NoTraceback(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class _SessionFilter(logging.Filter):
+    """Records of this session (``extra={"fk_session": id}``) or of no session in particular."""
+
+    def __init__(self, session_id: str):
+        super().__init__()
+        self.session_id = session_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "fk_session", self.session_id) == self.session_id
+
+
+def session_log_path(data_dir, session_id: str):
+    """The session's log file: ``<data dir>/logs/<session id>.log``."""
+    from pathlib import Path
+
+    return Path(data_dir) / "logs" / f"{session_id}.log"
+
+
+def open_session_log(path, session_id: str) -> logging.Handler:
+    """Start the session's log file: warnings from everywhere, and every plugin
+    traceback (the ``facilitation_kit.plugin_tracebacks`` logger, which nothing shows on a
+    terminal). Close it with :func:`close_session_log`."""
+    from ..core.caller import TRACEBACKS
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_SessionFilter(session_id))
+    TRACEBACKS.addHandler(handler)
+    if TRACEBACKS.level == logging.NOTSET or TRACEBACKS.level > logging.WARNING:
+        TRACEBACKS.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def close_session_log(handler: logging.Handler) -> None:
+    from ..core.caller import TRACEBACKS
+
+    TRACEBACKS.removeHandler(handler)
+    logging.getLogger().removeHandler(handler)
+    handler.close()

@@ -652,8 +652,9 @@ class ProtocolServer:
         elif isinstance(event, ev.StorageProblem):
             self._facilitators({"type": "storage", "ok": event.message is None, "message": event.message})
         elif isinstance(event, ev.PluginProblem):
-            self._facilitators({"type": "plugin_error", "activity": event.activity,
-                                "plugin": event.plugin, "message": event.message})
+            self._facilitators({"type": "plugin_slow" if event.kind == "slow" else "plugin_error",
+                                "activity": event.activity, "plugin": event.plugin,
+                                "message": event.message})
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})

@@ -14,15 +14,13 @@ by role.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
-import threading
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: F401
-from ..core.activity import ActivityInfo, ActivityType, Item
+from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, resolve_options
 from ..core.blocks import Block
+from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
 
 __all__ = ["activity_info", "session_results", "contributions_for", "NO_ROLE", "role_of",
@@ -81,6 +79,8 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     states = {a.get("id"): a.get("state", "pending") for a in export.get("activities", [])}
     offered: dict[str, tuple[Item, ...]] = {}
     results: dict[str, dict[str, Any]] = {}
+    caller = PluginCaller(timeout=CALL_TIMEOUT)  # one for the whole report: a hung plugin cools down
+    call = lambda fn, *args: _call(fn, *args, caller=caller)  # noqa: E731
     for spec in agenda.get("activities", []):
         act_id = spec["id"]
         entry: dict[str, Any] = {"title": spec.get("title") or act_id, "plugin": spec.get("plugin"),
@@ -93,21 +93,25 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             continue
         atype: ActivityType = registered.activity_type
         source = spec.get("from")
-        spec = {**spec, "options": {**{o.name: o.default for o in atype.options},
-                                    **(spec.get("options") or {})}}
+        try:
+            options = resolve_options(atype.options, spec.get("options") or {})
+        except OptionError as exc:
+            entry["error"] = f"{spec.get('plugin')}: option {exc.option!r}: {exc}"
+            continue
+        spec = {**spec, "options": options}
         info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
                              state=entry["state"], language=language)
         entry["info"] = info
         try:
-            contributions, skipped = _fitting(atype, info, contributions_for(export, act_id))
+            contributions, skipped = _fitting(atype, info, contributions_for(export, act_id), caller)
             entry["contributions"], entry["skipped"] = contributions, skipped
-            entry["visible"] = bool(_call(atype.results_visible, info))
-            summary = _call(atype.summarise, info, contributions)
+            entry["visible"] = bool(call(atype.results_visible, info))
+            summary = call(atype.summarise, info, contributions)
             _check_json(summary, "summarise")
-            items = _call(atype.items, info, contributions)
+            items = call(atype.items, info, contributions)
             if not isinstance(items, (list, tuple)) or not all(isinstance(i, Item) for i in items):
                 raise PluginCallError("items() must return a list of Item")
-            blocks = _call(atype.report, info, summary, contributions)
+            blocks = call(atype.report, info, summary, contributions)
             if not isinstance(blocks, (list, tuple)) or not all(isinstance(b, Block) for b in blocks):
                 raise PluginCallError("report() must return a list of report blocks")
         except PluginCallError as exc:
@@ -118,10 +122,11 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     return results
 
 
-def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[str, Any]]):
+def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[str, Any]],
+             caller: PluginCaller | None = None):
     """Keep the contributions whose data fits the activity's form (an export may come
     from an older agenda); count the others."""
-    form = _call(atype.form, info)
+    form = _call(atype.form, info, caller=caller)
     kept, skipped = [], 0
     for c in contributions:
         try:
@@ -131,33 +136,25 @@ def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[s
     return kept, skipped
 
 
-def _call(fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
-    """Call a plugin method in a daemon thread (awaiting what it returns if awaitable);
-    raise :class:`PluginCallError` if it raises or does not finish in time."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            value = fn(*args)
-            if inspect.isawaitable(value):
-                async def wait(v=value):
-                    return await v
-                value = asyncio.run(wait())
-            box["value"] = value
-        except BaseException as exc:  # contained: reported as this activity's error
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, daemon=True, name=f"plugin-{getattr(fn, '__name__', 'call')}").start()
-    if not done.wait(CALL_TIMEOUT if timeout is None else timeout):
-        raise PluginCallError(f"{getattr(fn, '__name__', 'a plugin method')}() did not finish in time")
-    if "error" in box:
-        exc = box["error"]
-        raise PluginCallError(f"{getattr(fn, '__name__', 'a plugin method')}() failed: "
-                              f"{type(exc).__name__}: {exc}")
-    return box["value"]
+def _call(fn: Callable[..., Any], *args: Any, timeout: float | None = None,
+          caller: PluginCaller | None = None) -> Any:
+    """Call a plugin method through the plugin caller's synchronous entry point (a worker
+    thread, awaiting what it returns if awaitable, the one timeout); raise
+    :class:`PluginCallError` if it raises or does not finish in time."""
+    name = getattr(fn, "__name__", None) or "a plugin method"
+    owner = getattr(fn, "__self__", None)
+    key = getattr(owner, "name", None) or name
+    caller = caller or PluginCaller(timeout=CALL_TIMEOUT)
+    try:
+        return caller.call_sync(key, f"{key}.{name}", fn, *args,
+                                timeout=CALL_TIMEOUT if timeout is None else timeout)
+    except PluginFailure as exc:
+        if exc.timed_out:
+            raise PluginCallError(f"{name}() did not finish in time") from None
+        error = exc.__cause__
+        raise PluginCallError(f"{name}() failed: {type(error).__name__}: {error}") from error
+    except (Invalid, OptionError) as exc:  # a plugin refusing its own input here is a failure too
+        raise PluginCallError(f"{name}() failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _check_json(value: Any, what: str) -> None:

@@ -143,7 +143,8 @@ class FacilitatorApp(App[int]):
                 else:
                     self.notify("Storage works again.", title="Storage", markup=False)
             elif isinstance(e, ev.PluginProblem):
-                self.notify(one_line(e.message, 300), title=f"Plugin {one_line(e.plugin, 40)}",
+                what = "is slow" if e.kind == "slow" else "failed"
+                self.notify(one_line(e.message, 400), title=f"Plugin {one_line(e.plugin, 40)} {what}",
                             severity="warning", markup=False)
             elif type(e).__name__ == "HostLost":
                 self.host_lost(e.message)

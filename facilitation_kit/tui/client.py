@@ -204,8 +204,9 @@ def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
         return ev.RoomLockChanged(kind == "locked")
     if kind == "storage":
         return ev.StorageProblem(None if frame.get("ok") else (frame.get("message") or "write failed"))
-    if kind == "plugin_error":
-        return ev.PluginProblem(frame.get("activity") or "", frame.get("plugin") or "", frame.get("message") or "")
+    if kind in ("plugin_error", "plugin_slow"):
+        return ev.PluginProblem(frame.get("activity") or "", frame.get("plugin") or "", frame.get("message") or "",
+                                "slow" if kind == "plugin_slow" else "error")
     if kind == "moderation":
         return ev.ModerationChanged(frame["activity"], bool(frame.get("moderated")))
     return None
@@ -231,7 +232,8 @@ class RemoteHost:
                  plugin_timeout: float = 5.0, participant_cap: int | None = None,
                  max_participants: int | None = None, max_contributions: int | None = None,
                  certfile: str | Path | None = None, keyfile: str | Path | None = None,
-                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()):
+                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = (),
+                 plugins_dir: Any = None):
         if isinstance(agenda, Agenda):
             if not agenda.path:
                 raise HostError("the host process needs the agenda as a file")
@@ -251,6 +253,7 @@ class RemoteHost:
                                        keyfile=keyfile, trusted_addresses=trusted_addresses,
                                        allowed_hosts=allowed_hosts)
         self.certfile = Path(certfile) if certfile else None
+        self.plugins_dir = plugins_dir
         self.facilitator_token: str | None = None
         self.workshop: RemoteWorkshop | None = None
         self.channel: RemoteWorkshop | None = None
@@ -296,12 +299,15 @@ class RemoteHost:
             cmd += ["--allow-origin", origin]
         if self.participant_cap is not None:
             cmd += ["--participant-cap", str(self.participant_cap)]
+        if self.plugins_dir is not None:
+            cmd += ["--plugins-dir", str(Path(self.plugins_dir).resolve())]
         return cmd + self.serve_flags
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         if self.plugins is None:
-            self.plugins = load_plugins()
+            self.plugins = load_plugins(plugins_dir=self.plugins_dir)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix="fk-host-")  # 0700: the info file holds the token
         info_path = Path(self._tmp) / "info.json"
         with open_private_log(self.log_path, "ab") as logf:

@@ -34,8 +34,8 @@ class DotVote(ActivityType):
         Option("items", "strings", default=[],
                help='Items to vote on, besides any taken from an earlier activity with "from".'),
         Option("dots", "integer", default=5, min=1, max=20, help="Dots each participant places."),
-        Option("max_per_item", "integer", default=3, min=1, max=20,
-               help="The most dots one participant may put on one item."),
+        Option("max_per_item", "integer", default=lambda options: min(3, options["dots"]), min=1, max=20,
+               help="The most dots one participant may put on one item (default: 3, or dots if fewer)."),
         Option("hide_results_until_closed", "boolean", default=True,
                help="Keep the results off the projector until the vote is closed (silent voting)."),
     )

@@ -96,7 +96,8 @@ def test_documented_contract_methods_exist():
 
 def test_activity_type_attributes_are_documented():
     attributes = [name for name in ActivityType.__annotations__ if not name.startswith("_")]
-    assert attributes == ["name", "title", "description", "options", "accepts_items", "default_prompt"]
+    assert attributes == ["name", "title", "description", "options", "accepts_items", "default_prompt",
+                          "max_contributions"]
     for name in attributes:
         assert f"\n- `{name}`:" in HOOKS_DOC, f"class attribute {name} is not documented"
 

@@ -25,11 +25,11 @@ def test_generated_plugin_installs_and_its_test_passes(tmp_path):
     package = tmp_path / "facilitation-kit-listening-round"
     assert proc.stdout.splitlines()[0] == f"created {package}"
     assert sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file()) == [
-        ".gitignore", "README.md", "facilitation_kit_listening_round/__init__.py", "pyproject.toml",
-        "tests/test_listening_round.py"]
+        ".github/workflows/test.yml", ".gitignore", "README.md",
+        "facilitation_kit_listening_round/__init__.py", "pyproject.toml", "tests/test_listening_round.py"]
     pyproject = (package / "pyproject.toml").read_text()
     assert '[project.entry-points.facilitation_kit]\nlistening_round = "facilitation_kit_listening_round"' in pyproject
-    assert "{{" not in "".join(p.read_text() for p in package.rglob("*") if p.is_file())
+    assert "{{" not in "".join(p.read_text() for p in package.rglob("*") if p.is_file()).replace("${{", "")
 
     target = tmp_path / "target"
     pip_install(target, package)
@@ -42,6 +42,21 @@ def test_generated_plugin_installs_and_its_test_passes(tmp_path):
                            capture_output=True, text=True, env=env_with(target), timeout=120)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout
+
+
+def test_generated_plugin_has_ci_and_a_readme_with_install_and_test_commands(tmp_path):
+    package = create_plugin("listening-round", tmp_path)
+    workflow = (package / ".github" / "workflows" / "test.yml").read_text()
+    runs = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
+    assert runs == ["run: pip install -e '.[test]'", "run: facilitation-kit plugins --why listening_round",
+                    "run: pytest"]
+    assert "on:\n  push:\n  pull_request:" in workflow
+    assert 'python-version: ["3.11", "3.12", "3.13"]' in workflow
+    assert "python-version: ${{ matrix.python-version }}" in workflow  # left for GitHub to fill in
+    readme = (package / "README.md").read_text()
+    for command in ("pip install -e '.[test]'", "pytest", "facilitation-kit plugins --why listening_round",
+                    ".github/workflows/test.yml"):
+        assert command in readme
 
 
 def test_generated_test_needs_the_package_installed(tmp_path):
@@ -99,5 +114,5 @@ def test_templates_ship_in_the_wheel(tmp_path):
     expected = {"facilitation_kit/cli/scaffold.py"} | {
         "facilitation_kit/cli/templates/plugin/" + p.relative_to(ROOT / "facilitation_kit/cli/templates/plugin").as_posix()
         for p in (ROOT / "facilitation_kit/cli/templates/plugin").rglob("*.tmpl")}
-    assert len(expected) == 6
+    assert len(expected) == 7
     assert expected <= names

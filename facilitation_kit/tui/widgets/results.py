@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core.activity import ActivityInfo
+from ...core.caller import PluginCaller
 from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table, block_from_json
 from ...core.roles import NO_ROLE
 from .safe import clean, one_line, safe_text
@@ -130,6 +131,7 @@ class ResultsPane(Vertical):
         super().__init__(**kw)
         self.workshop = None
         self.channel = None  # facilitator commands: the results come from the host
+        self.caller = PluginCaller()  # for the plugin's own results widget
         self.activity_id: str | None = None  # None: follow the current activity
         self.revealed: set[str] = set()
         self._last = 0.0
@@ -214,15 +216,16 @@ class ResultsPane(Vertical):
                 "(the plugin says so). Press R to show them here anyway.", style="italic")))
         else:
             widget = None
-            try:  # a plugin's own Textual widget is the one piece of plugin code a TUI runs
+            try:  # a plugin's own Textual widget: the one plugin code a TUI runs, through the caller
                 if registered is not None:
-                    widget = registered.activity_type.results_widget(ActivityInfo.from_json(result["info"]),
-                                                                     result["results"])
+                    widget = await self.caller.call(registered.activity_type, "results_widget",
+                                                    ActivityInfo.from_json(result["info"]), result["results"])
                 if widget is not None and not isinstance(widget, Widget):
-                    raise TypeError(f"results_widget returned {type(widget).__name__}, not a widget")
+                    raise TypeError(f"{act.plugin}.results_widget returned {type(widget).__name__}, "
+                                    "not a Textual widget")
             except Exception as exc:
                 widget = None
-                widgets.append(Static(Text(f"The plugin's results view failed ({one_line(exc, 200)}); "
+                widgets.append(Static(Text(f"The plugin's results view failed ({one_line(exc, 300)}); "
                                            "showing its report instead.", style="italic yellow")))
             if widget is not None:
                 widgets.append(widget)
