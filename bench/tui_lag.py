@@ -49,6 +49,8 @@ if str(ROOT) not in sys.path:
 
 from bench.common import machine, percentile  # noqa: E402
 
+LOAD = ("127.0.0.1",)  # every simulated phone comes from here: exempt from the per-address limits
+
 AGENDA = """\
 title = "TUI lag benchmark"
 roles = ["Service user", "Family or peer", "Front-line professional", "Manager", "Other"]
@@ -172,7 +174,7 @@ async def run_headless(opts, work: Path) -> dict[str, Any]:
 
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)
-    host = Host(agenda, data_dir=work / "headless", host="127.0.0.1", port=0)
+    host = Host(agenda, data_dir=work / "headless", host="127.0.0.1", port=0, trusted_addresses=LOAD)
     await host.open()
     try:
         await preload(host.workshop, opts.preload, opts.phones)
@@ -189,7 +191,7 @@ async def preload_session(opts, work: Path) -> str:
     """A session with the preloaded contributions, for the child process to resume."""
     from facilitation_kit.host.assembly import Host
 
-    host = Host(work / "agenda.toml", data_dir=work / "child", host="127.0.0.1", port=0)
+    host = Host(work / "agenda.toml", data_dir=work / "child", host="127.0.0.1", port=0, trusted_addresses=LOAD)
     await host.open()
     try:
         await preload(host.workshop, opts.preload, opts.phones)
@@ -209,10 +211,10 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
     agenda.write_text(AGENDA)
     if child:
         session = await preload_session(opts, work)
-        app = make_app(None, data_dir=work / "child", host="127.0.0.1", port=0, resume=session,
+        app = make_app(None, data_dir=work / "child", host="127.0.0.1", port=0, trusted_addresses=LOAD, resume=session,
                        child_process=True)
     else:
-        app = make_app(agenda, data_dir=work / "tui", host="127.0.0.1", port=0)
+        app = make_app(agenda, data_dir=work / "tui", host="127.0.0.1", port=0, trusted_addresses=LOAD)
     repaints: list[float] = []
     frame_costs: list[float] = []
     waiting: dict[str, Any] = {}

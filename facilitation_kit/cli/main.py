@@ -276,6 +276,8 @@ def cmd_sessions(args) -> int:
     if args.json:
         print(json.dumps(sessions, indent=2, ensure_ascii=False))
         return 0
+    from ..host.logs import strip_control
+
     print(f"data dir: {data_dir}")
     if not sessions:
         print("no sessions recorded yet")
@@ -284,7 +286,7 @@ def cmd_sessions(args) -> int:
             print(f"{s['id']}  (cannot read: {s['error']})")
         else:
             print(f"{s['id']}  {s['participants']:>4} participants  {s['contributions']:>5} contributions  "
-                  f"{s.get('title') or ''}")
+                  f"{strip_control(s.get('title') or '')}")
     return 0
 
 

@@ -83,17 +83,14 @@ def clean_text(value: str, *, multiline: bool) -> str:
         value = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
     value = unicodedata.normalize("NFC", stream_safe(value)).translate(_BIDI_CONTROLS)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in value:
-        if ch == "\n":
-            out.append("\n" if multiline else " ")
-        elif ch == "\t":
-            out.append(" ")
-        elif unicodedata.category(ch) == "Cc":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out).strip()
+    # one pass in C: the control characters (category Cc is exactly U+0000-001F and
+    # U+007F-009F) removed, a tab a space, a newline kept or a space
+    return value.translate(_MULTILINE if multiline else _SINGLE_LINE).strip()
+
+
+_CONTROLS = {cp: None for cp in [*range(0x20), *range(0x7F, 0xA0)]}
+_MULTILINE = {**_CONTROLS, ord("\t"): " ", ord("\n"): "\n"}
+_SINGLE_LINE = {**_CONTROLS, ord("\t"): " ", ord("\n"): " "}
 
 
 def _has_surrogates(value: str) -> bool:

@@ -70,3 +70,16 @@ def test_profile_submit_quick():
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"400 submissions: CPU \d+ µs each", result.stdout)
     assert "reproduce: .venv/bin/python -m bench.profile_submit --submits 400 --top 5" in result.stdout
+
+
+@pytest.mark.slow
+def test_flood_quick(tmp_path):
+    out = _bench("flood", "--quick", "--json", str(tmp_path / "flood.json"))
+    for figure in ("ack p99", "join p50", "quiet", "flood", "headline", "flooder sent"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench flood --quick" in out
+    results = json.loads((tmp_path / "flood.json").read_text())
+    for run in ("quiet", "flood"):
+        assert results[run]["acked"] == results[run]["sent"] > 0  # every honest submit acked
+    assert results["flood"]["flood_sent"] > 0
+    assert set(results["flood"]["flooder_got"]) <= {"error:invalid", "error:rate_limited"}
