@@ -293,7 +293,7 @@ def cmd_sessions(args) -> int:
 def load_export(data_dir: Path, session_id: str, *, anonymise: bool) -> dict[str, Any]:
     """The JSON export of a recorded session, read from its files."""
     from ..core.agenda import AgendaError, agenda_from_dict
-    from ..report.export import build_export
+    from ..core.record import build_export
     from ..core.plugins import load_plugins
     from ..host.store import list_sessions, read_session
 

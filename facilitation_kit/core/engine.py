@@ -22,13 +22,13 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Any, Callable
+from typing import Any
 
 from . import events as ev
 from .activity import ActivityInfo, ActivityType
 from .blocks import Block
 from .agenda import Agenda, AgendaActivity
-from .forms import Form, Invalid, clean_text
+from .forms import Invalid, clean_text
 from .caller import PluginCaller, PluginFailure
 from .ops import Op, StoreError, delete, put
 from .plugins import PluginHost

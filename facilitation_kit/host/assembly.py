@@ -134,8 +134,10 @@ class HostError(Exception):
     """The host cannot start; the message says why in one line."""
 
 
-class Host:
-    """A running workshop session. Prefer :meth:`start` as an async context manager."""
+class HostSettings:
+    """What a workshop host is asked to be, and the facts that follow from it: the same
+    for a host in this process (:class:`Host`) and one in a child process
+    (:class:`~facilitation_kit.tui.client.RemoteHost`)."""
 
     def __init__(self, agenda: str | Path | Agenda | None = None, *, data_dir: str | Path | None = None,
                  host: str = "127.0.0.1", port: int = DEFAULT_PORT, resume: str | None = None,
@@ -149,17 +151,15 @@ class Host:
                  plugins_dir: Any = None):
         self.agenda_source = agenda
         self.plugins_dir = plugins_dir
-        self.log_handler = None
-        self.log_file: Path | None = None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.bind_host, self.port = host, port
         self.resume_id = resume
         self.allowed_origins = list(allowed_origins)
         self.plugins = plugins
-        self.limits = limits or Limits()
+        self.limits = limits
         self.info_file = Path(info_file) if info_file else None
         self.public_host = public_host
-        self.facilitator_token = facilitator_token or secrets.token_urlsafe(24)
+        self.facilitator_token = facilitator_token
         self.plugin_timeout = plugin_timeout
         self.participant_cap = participant_cap
         self.max_participants, self.max_contributions = max_participants, max_contributions
@@ -169,22 +169,8 @@ class Host:
             raise HostError("--keyfile needs --certfile (the certificate it belongs to)")
         self.trusted_addresses = list(trusted_addresses)
         self.allowed_hosts = list(allowed_hosts)
-        self.store: Store | None = None
-        self.workshop: Workshop | None = None
-        #: ``await channel.request(command, **fields)``: facilitator commands, as over the wire.
-        self.channel: LocalChannel | None = None
-        self.server: ProtocolServer | None = None
+        self.workshop: Any = None
         self.resumed = False
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def start(cls, agenda: str | Path | Agenda | None = None, **kw: Any) -> AsyncIterator["Host"]:
-        host = cls(agenda, **kw)
-        await host.open()
-        try:
-            yield host
-        finally:
-            await host.close()
 
     # -- facts -----------------------------------------------------------------------
     @property
@@ -214,6 +200,33 @@ class Host:
     def url(self) -> str:
         """The join link the QR code encodes."""
         return f"{self.base_url}/?room={self.room}"
+
+
+
+class Host(HostSettings):
+    """A running workshop session. Prefer :meth:`start` as an async context manager."""
+
+    def __init__(self, agenda: str | Path | Agenda | None = None, **settings: Any):
+        super().__init__(agenda, **settings)
+        self.limits = self.limits or Limits()
+        self.facilitator_token = self.facilitator_token or secrets.token_urlsafe(24)
+        self.log_handler = None
+        self.log_file: Path | None = None
+        self.store: Store | None = None
+        self.workshop: Workshop | None = None
+        #: ``await channel.request(command, **fields)``: facilitator commands, as over the wire.
+        self.channel: LocalChannel | None = None
+        self.server: ProtocolServer | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(cls, agenda: str | Path | Agenda | None = None, **kw: Any) -> AsyncIterator["Host"]:
+        host = cls(agenda, **kw)
+        await host.open()
+        try:
+            yield host
+        finally:
+            await host.close()
 
     @property
     def data_file(self) -> Path:

@@ -10,18 +10,29 @@ drive the terminal.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
+from pathlib import Path
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def private_opener(path, flags: int) -> int:
+    """``open(..., opener=private_opener)``: the file is the owner's alone (0600), also
+    when it existed before with wider permissions. Files under the data dir hold what
+    participants wrote (sessions) or can (logs)."""
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    return fd
 
 
 def open_private_log(path, mode: str = "a", **kw):
     """Open a log file under the data dir: the dir 0700, the file 0600 (logs can hold
     participant text and paths)."""
-    import os
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
@@ -29,15 +40,7 @@ def open_private_log(path, mode: str = "a", **kw):
             path.parent.chmod(0o700)
     except OSError:
         pass
-
-    def opener(name, flags):
-        fd = os.open(name, flags, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-        except OSError:
-            pass
-        return fd
-    return open(path, mode, opener=opener, **kw)
+    return open(path, mode, opener=private_opener, **kw)
 
 
 def strip_control(text: str) -> str:
@@ -111,8 +114,6 @@ class _SessionFilter(logging.Filter):
 
 def session_log_path(data_dir, session_id: str):
     """The session's log file: ``<data dir>/logs/<session id>.log``."""
-    from pathlib import Path
-
     return Path(data_dir) / "logs" / f"{session_id}.log"
 
 
@@ -122,8 +123,8 @@ def open_session_log(path, session_id: str) -> logging.Handler:
     terminal). Close it with :func:`close_session_log`."""
     from ..core.caller import TRACEBACKS
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+    # like every file under the data dir: the dir 0700, the file 0600
+    handler = logging.StreamHandler(open_private_log(path, "a", encoding="utf-8"))
     handler.setLevel(logging.WARNING)
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_SessionFilter(session_id))
@@ -140,3 +141,6 @@ def close_session_log(handler: logging.Handler) -> None:
     TRACEBACKS.removeHandler(handler)
     logging.getLogger().removeHandler(handler)
     handler.close()
+    stream = getattr(handler, "stream", None)
+    if stream is not None:
+        stream.close()

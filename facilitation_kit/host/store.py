@@ -39,11 +39,12 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from .logs import private_opener
 from ..core.ops import TABLES, Op, StoreError, apply_ops, delete, put
 
 __all__ = ["Store", "StoreError", "StoreLocked", "Op", "put", "delete", "session_paths",
@@ -91,7 +92,7 @@ class _AtomicJSONStorage(Storage):
     def write(self, data):
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        with open(tmp, "w", encoding="utf-8", opener=_private) as fh:
+        with open(tmp, "w", encoding="utf-8", opener=private_opener) as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
@@ -234,12 +235,12 @@ def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool,
                          "nothing was changed")
     if repair and cp_damaged:
         aside = cp.with_name(cp.name + f".damaged-{int(time.time())}")
-        with open(cp, "rb") as src, open(aside, "wb", opener=_private) as dst:
+        with open(cp, "rb") as src, open(aside, "wb", opener=private_opener) as dst:
             shutil.copyfileobj(src, dst)  # the new checkpoint replaces the damaged one atomically
         recovery.moved_aside.append(str(aside))
     if repair and data is not None and (damaged_lines or good < len(data)):
         aside = jp.with_name(jp.name + f".damaged-{int(time.time())}")
-        with open(aside, "wb", opener=_private) as fh:
+        with open(aside, "wb", opener=private_opener) as fh:
             fh.write(data)
         recovery.moved_aside.append(str(aside))
     return tables, seq, good
@@ -283,7 +284,7 @@ class Store:
         self._failed: str | None = None
         # Unbuffered: a write that fails (disk full) must leave nothing behind in a
         # user-space buffer that a later, successful write would flush after all.
-        self._journal = open(paths["journal"], "ab", buffering=0, opener=_private)
+        self._journal = open(paths["journal"], "ab", buffering=0, opener=private_opener)
         if journal_offset is not None and self._journal.tell() != journal_offset:
             self._journal.truncate(journal_offset)
             self._journal.seek(journal_offset)
@@ -321,7 +322,7 @@ class Store:
             tables, seq, good = _load(paths, recovery, repair=True, require=require)
             # Fold the journal into a fresh checkpoint so this run starts clean.
             _write_checkpoint(paths["checkpoint"], tables, seq)
-            with open(paths["journal"], "wb", opener=_private) as fh:
+            with open(paths["journal"], "wb", opener=private_opener) as fh:
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
@@ -446,17 +447,6 @@ def _check_json(ops: list[Op]) -> None:
         raise StoreError(f"not storable: {exc}") from None
 
 
-def _private(path, flags: int) -> int:
-    """``open(..., opener=_private)``: the file is the owner's alone (0600), also when it
-    existed before with wider permissions. Session files hold what participants wrote."""
-    fd = os.open(path, flags, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    except OSError:
-        pass
-    return fd
-
-
 def _ensure_dir(path: Path) -> None:
     """The sessions dir and the data dir above it: 0700 (the owner's alone)."""
     try:
@@ -483,7 +473,7 @@ def private_dir(path: Path) -> None:
 
 def _lock(path: Path) -> int:
     try:
-        fd = _private(path, os.O_RDWR | os.O_CREAT)
+        fd = private_opener(path, os.O_RDWR | os.O_CREAT)
     except OSError as exc:
         raise StoreError(f"cannot create {path}: {exc.strerror or exc}") from None
     try:

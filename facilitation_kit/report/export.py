@@ -12,7 +12,6 @@ import io
 import json
 from typing import Any
 
-from ..core.record import EXPORT_FORMAT, EXPORT_VERSION, build_export  # noqa: F401  (the record is built in the core)
 
 def to_json(export: dict[str, Any]) -> str:
     return json.dumps(export, ensure_ascii=False, indent=2) + "\n"

@@ -28,16 +28,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ..core import events as ev
 from ..core.agenda import Agenda, agenda_from_dict
-from ..core.engine import Workshop, WorkshopError
+from ..core.engine import WorkshopError
 from ..core.state import WorkshopState
-from ..host.assembly import DEFAULT_PORT, Host, HostError, default_data_dir, pinned_tls_context, serve_flags
+from ..host.assembly import Host, HostError, HostSettings, pinned_tls_context, serve_flags
 from ..host.logs import open_private_log
 from ..core.plugins import PluginHost, load_plugins
 
@@ -212,63 +212,34 @@ def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
     return None
 
 
-class RemoteHost:
+class RemoteHost(HostSettings):
     """The host as a child process (``serve --headless``), driven over the facilitator
-    channel. Same constructor and the facts the TUI uses as :class:`Host`."""
+    channel. Same settings and the facts the TUI uses as :class:`Host`."""
 
     START_TIMEOUT = 30.0
     STOP_TIMEOUT = 10.0
 
-    # the join link is built exactly as the in-process host builds it
-    join_host = Host.join_host
-    base_url = Host.base_url
-    url = Host.url
-
-    def __init__(self, agenda: str | Path | Agenda | None = None, *, data_dir: str | Path | None = None,
-                 host: str = "127.0.0.1", port: int = DEFAULT_PORT, resume: str | None = None,
-                 allowed_origins: Iterable[str] = (), plugins: PluginHost | None = None,
-                 limits: Any = None, info_file: str | Path | None = None,
-                 public_host: str | None = None, facilitator_token: str | None = None,
-                 plugin_timeout: float = 5.0, participant_cap: int | None = None,
-                 max_participants: int | None = None, max_contributions: int | None = None,
-                 certfile: str | Path | None = None, keyfile: str | Path | None = None,
-                 trusted_addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = (),
-                 plugins_dir: Any = None):
+    def __init__(self, agenda: str | Path | Agenda | None = None, **settings: Any):
         if isinstance(agenda, Agenda):
             if not agenda.path:
                 raise HostError("the host process needs the agenda as a file")
             agenda = agenda.path
-        self.agenda_source = agenda
-        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        self.bind_host, self.port = host, port
-        self.resume_id = resume
-        self.allowed_origins = list(allowed_origins)
-        self.plugins = plugins
-        self.info_file = Path(info_file) if info_file else None
-        self.public_host = public_host
-        self.participant_cap = participant_cap
+        super().__init__(agenda, **settings)
         # the child's limits and TLS, passed on as its command-line flags
-        self.serve_flags = serve_flags(limits, max_participants=max_participants,
-                                       max_contributions=max_contributions, certfile=certfile,
-                                       keyfile=keyfile, trusted_addresses=trusted_addresses,
-                                       allowed_hosts=allowed_hosts)
-        self.certfile = Path(certfile) if certfile else None
-        self.plugins_dir = plugins_dir
-        self.facilitator_token: str | None = None
+        self.serve_flags = serve_flags(self.limits, max_participants=self.max_participants,
+                                       max_contributions=self.max_contributions, certfile=self.certfile,
+                                       keyfile=self.keyfile, trusted_addresses=self.trusted_addresses,
+                                       allowed_hosts=self.allowed_hosts)
+        self.facilitator_token = None  # the child makes its own
         self.workshop: RemoteWorkshop | None = None
         self.channel: RemoteWorkshop | None = None
         self.server = None
-        self.resumed = False
         self.process: asyncio.subprocess.Process | None = None
         self.log_path = self.data_dir / "logs" / "host.log"
         self._child_info: dict[str, Any] = {}
         self._tmp: str | None = None
         self._watcher: asyncio.Task | None = None
         self._closing = False
-
-    # -- facts -----------------------------------------------------------------------
-    session_id = Host.session_id
-    room = Host.room
 
     def recovery_problems(self) -> list[str]:
         """What the child had to repair is in its log (host.log), not here."""

@@ -5,7 +5,8 @@ import io
 import json
 from pathlib import Path
 
-from facilitation_kit.report.export import build_export, to_csv, to_json
+from facilitation_kit.core.record import build_export
+from facilitation_kit.report.export import to_csv, to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 
