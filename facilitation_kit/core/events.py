@@ -100,3 +100,12 @@ class ModerationChanged(Event):
 
     activity: str
     moderated: bool
+
+
+@dataclass(frozen=True)
+class ScreenChanged(Event):
+    """The facilitator changed what the room's screen shows (``settings`` without the
+    token), or made a new screen token (``token_changed``: the old link stops working)."""
+
+    settings: dict[str, Any]
+    token_changed: bool = False

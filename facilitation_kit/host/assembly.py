@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
+from ..core import events as ev
 from ..core.agenda import Agenda, AgendaError, agenda_from_dict, load_agenda
 from ..core.engine import Workshop
 from ..core.plugins import PluginHost, load_plugins
@@ -156,12 +157,20 @@ class Host:
         return f"{self.base_url}/?room={self.room}"
 
     @property
+    def screen_url(self) -> str | None:
+        """The room's screen link (read-only; docs/screen.md). It stays the same across
+        ``--resume`` until the facilitator makes a new one."""
+        token = self.workshop.screen_settings.get("token") if self.workshop is not None else None
+        return f"{self.base_url}/screen#token={token}" if token else None
+
+    @property
     def data_file(self) -> Path:
         return self.paths["checkpoint"]
 
     def info(self) -> dict[str, Any]:
         return {"url": self.url, "room": self.room, "facilitator_token": self.facilitator_token,
-                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port}
+                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port,
+                "screen_url": self.screen_url}
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -192,9 +201,12 @@ class Host:
                 self.workshop = await Workshop.start(agenda, self.plugins, self.store,
                                                      session_id=self.store.paths["checkpoint"].stem, **kw)
             await self._call_startup()
+            await self.workshop.ensure_screen_token()
+            self.workshop.subscribe(self._screen_token_changed)
             self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
                                          facilitator_token=self.facilitator_token,
-                                         allowed_origins=self.allowed_origins, limits=self.limits)
+                                         allowed_origins=self.allowed_origins, limits=self.limits,
+                                         join_url=lambda: self.url)
             try:
                 await self.server.start()
             except OSError as exc:
@@ -251,6 +263,13 @@ class Host:
                             impl.plugin_name, self.plugin_timeout)
             except Exception as exc:
                 log.warning("startup hook of plugin %s failed: %s", impl.plugin_name, exc)
+
+    def _screen_token_changed(self, event) -> None:
+        if isinstance(event, ev.ScreenChanged) and event.token_changed and self.info_file:
+            try:
+                self.write_info_file()  # the info file's screen_url is the new link
+            except OSError as exc:
+                log.warning("could not rewrite the info file %s: %s", self.info_file, exc)
 
     def write_info_file(self) -> None:
         path = self.info_file

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from typing import Callable
+
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -28,6 +30,7 @@ from websockets.http11 import Request, Response
 
 from ..core import events as ev
 from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError, hash_token
+from .screen import ScreenFeed
 
 log = logging.getLogger("facilitation_kit.host.server")
 
@@ -129,7 +132,8 @@ class ProtocolServer:
 
     def __init__(self, workshop: Workshop, *, host: str = "127.0.0.1", port: int = 8765,
                  facilitator_token: str, allowed_origins: Iterable[str] = (),
-                 limits: Limits | None = None, web_dir: Path = WEB_DIR):
+                 limits: Limits | None = None, web_dir: Path = WEB_DIR,
+                 join_url: Callable[[], str] | None = None):
         self.workshop = workshop
         self.host, self.port = host, port
         self._facilitator_hash = hash_token(facilitator_token)
@@ -143,6 +147,9 @@ class ProtocolServer:
         self._files: dict[str, tuple[bytes, str]] = {}
         self._unsubscribe = workshop.subscribe(self._on_event)
         self.open_connections = 0
+        self.screen = ScreenFeed(workshop, join_url or (lambda: f"http://{self.host}:{self.port}/?room={workshop.room}"),
+                                 web_dir)
+        self._unsubscribe_screen = workshop.subscribe(self.screen.on_event)
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -155,6 +162,8 @@ class ProtocolServer:
 
     async def stop(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_screen()
+        await self.screen.close()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
@@ -174,7 +183,7 @@ class ProtocolServer:
 
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path
-        if path in ("/ws", "/ws/facilitator"):
+        if path in ("/ws", "/ws/facilitator", "/ws/screen"):
             origin = request.headers.get("Origin")
             if origin is not None and not self._origin_ok(origin, request.headers.get("Host")):
                 return self._text(403, "Forbidden origin\n")
@@ -193,6 +202,8 @@ class ProtocolServer:
                                     "anonymous": self.workshop.agenda.anonymous})
         if path == "/":
             return self._static("index.html")
+        if path == "/screen":
+            return self._static("screen.html")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):])
         return self._text(404, "Not found\n")
@@ -224,8 +235,11 @@ class ProtocolServer:
         self.open_connections += 1
         conn = _Conn(ws, _Bucket(self.limits))
         try:
-            if urlsplit(ws.request.path).path == "/ws/facilitator":
+            path = urlsplit(ws.request.path).path
+            if path == "/ws/facilitator":
                 await self._facilitator(conn)
+            elif path == "/ws/screen":
+                await self._screen(conn)
             else:
                 await self._participant(conn)
         except ConnectionClosed:
@@ -240,6 +254,7 @@ class ProtocolServer:
             self.open_connections -= 1
             self.participant_conns.discard(conn)
             self.facilitator_conns.discard(conn)
+            self.screen.discard(ws)
             if conn.participant is not None:
                 conns = self._by_participant.get(conn.participant)
                 if conns is not None:
@@ -384,19 +399,30 @@ class ProtocolServer:
                                 "mine": self.workshop.mine(conn.participant)})
 
     # facilitator channel ---------------------------------------------------------------
-    async def _facilitator(self, conn: _Conn) -> None:
-        conn.facilitator = True
+    async def _auth_token(self, conn: _Conn) -> str | None:
+        """The token of the first frame, ``{"type": "auth", "token": …}``; None (and the
+        connection closed with 4003) if it does not come in time or is not one."""
         try:
             first = await asyncio.wait_for(conn.ws.recv(), self.limits.auth_timeout)
         except asyncio.TimeoutError:
             await conn.ws.close(4003)
-            return
+            return None
         try:
             frame = self._parse(conn, first)
         except BadFrame:
             frame = None
         token = frame.get("token") if isinstance(frame, dict) and frame.get("type") == "auth" else None
-        if not isinstance(token, str) or not hmac.compare_digest(hash_token(token), self._facilitator_hash):
+        if not isinstance(token, str):
+            await conn.ws.close(4003)
+            return None
+        return token
+
+    async def _facilitator(self, conn: _Conn) -> None:
+        conn.facilitator = True
+        token = await self._auth_token(conn)
+        if token is None:
+            return
+        if not hmac.compare_digest(hash_token(token), self._facilitator_hash):
             await conn.ws.close(4003)
             return
         self.facilitator_conns.add(conn)
@@ -411,6 +437,23 @@ class ProtocolServer:
                 await self._error(conn, exc.code, exc.message, frame)
             else:
                 await self._send(conn, {"type": "ok", **_reply_key(frame, True), **payload})
+
+    # screen channel (extension; docs/screen.md) ------------------------------------------
+    async def _screen(self, conn: _Conn) -> None:
+        conn.facilitator = True  # replies carry "ref", as on the facilitator channel
+        token = await self._auth_token(conn)
+        if token is None:
+            return
+        expected = self.workshop.screen_settings.get("token")
+        if not expected or not hmac.compare_digest(hash_token(token), hash_token(expected)):
+            await conn.ws.close(4003)
+            return
+        await self.screen.welcome(conn.ws)
+        async for frame in self._frames(conn):
+            if frame["type"] == "sync":
+                await self.screen.resend(conn.ws)
+            else:
+                await self._error(conn, "unknown_type", "a screen only sends sync", frame)
 
     async def _command(self, frame: dict) -> dict[str, Any]:
         w = self.workshop
@@ -461,6 +504,17 @@ class ProtocolServer:
                                       for c in w.contributions(activity, include_hidden=True)]}
         elif kind == "state":
             return {"state": self._state(w)}
+        elif kind == "screen":
+            return {"screen": await w.set_screen(
+                self._field(frame, "view", (str,)),
+                self._field(frame, "participant", (str, type(None)), required=False),
+                self._field(frame, "contribution", (str, type(None)), required=False))}
+        elif kind == "screen_token":
+            action = self._field(frame, "action", (str, type(None)), required=False) or "get"
+            if action not in ("get", "new", "revoke"):
+                raise BadFrame("bad_message", "action must be get, new or revoke")
+            token = await (w.ensure_screen_token() if action == "get" else w.new_screen_token())
+            return {"token": token, "path": f"/screen#token={token}"}
         else:
             raise BadFrame("unknown_type", f"unknown command {kind[:40]!r}")
         return {}
@@ -506,6 +560,9 @@ class ProtocolServer:
         elif isinstance(event, ev.PluginProblem):
             self._facilitators({"type": "plugin_error", "activity": event.activity,
                                 "plugin": event.plugin, "message": event.message})
+        elif isinstance(event, ev.ScreenChanged):
+            self._facilitators({"type": "screen", "screen": event.settings,
+                                "token_changed": event.token_changed})
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})
