@@ -913,19 +913,21 @@ class Workshop:
     async def set_screen(self, view: str, participant: str | None = None,
                          contribution: str | None = None) -> dict[str, Any]:
         """Choose the screen's view: ``live`` (follow the workshop), ``lobby``, ``blank``,
-        ``toggle_blank``, ``highlight`` (one approved contribution) or ``results`` (the
-        current activity's results, if the plugin lets the room see them now)."""
+        ``toggle_blank`` (blank, or back to what was shown before blanking: the ``b`` key),
+        ``highlight`` (one approved contribution) or ``results`` (the current activity's
+        results, if the plugin lets the room see them now)."""
         if view not in self.SCREEN_VIEWS:
             raise WorkshopError("bad_message", "view must be one of " + ", ".join(self.SCREEN_VIEWS))
         async with self._command_lock:
             current = dict(self.screen_settings)
+            unblank = view == "toggle_blank" and current.get("view") == "blank"
             if view == "toggle_blank":
-                view = "live" if current.get("view") == "blank" else "blank"
+                view = "live" if unblank else "blank"
             new = {"token": current.get("token"), "view": view}
             if view == "blank" and current.get("view") not in (None, "blank"):
                 new["before"] = {k: current[k] for k in ("view", "activity", "highlight") if k in current}
-            elif view == "live" and current.get("view") == "blank" and current.get("before"):
-                new.update(current["before"])  # unblank: back to what was shown
+            elif unblank and current.get("before"):
+                new.update(current["before"])  # toggled back: to what was shown before
             if view in ("highlight", "results"):
                 if self.current_id is None:
                     raise WorkshopError("no_activity", "there is no current activity")
