@@ -241,6 +241,8 @@ class RemoteWorkshop(Workshop):
                                         frame.get("message") or ""))
         elif kind == "moderation":
             self._emit(ev.ModerationChanged(frame["activity"], bool(frame.get("moderated"))))
+        elif kind == "screen":  # the room's screen: what it shows (its token is not sent)
+            tables["session"]["screen"] = {**(frame.get("screen") or {}), "token": self.screen_settings.get("token")}
 
     def _put(self, doc: dict[str, Any]) -> None:
         key = contribution_key(doc["participant"], doc["id"])
@@ -304,6 +306,17 @@ class RemoteWorkshop(Workshop):
 
     async def erase_participant(self, participant_id: str) -> int:
         return int((await self.request("erase", participant=participant_id)).get("erased") or 0)
+
+    async def set_screen(self, view: str, participant: str | None = None,
+                         contribution: str | None = None) -> dict[str, Any]:
+        screen = (await self.request("screen", view=view, participant=participant, contribution=contribution))["screen"]
+        self.tables["session"]["screen"] = {**screen, "token": self.screen_settings.get("token")}
+        return screen
+
+    async def new_screen_token(self) -> str:
+        token = (await self.request("screen_token", action="new"))["token"]
+        self.tables["session"]["screen"] = {**self.screen_settings, "token": token}
+        return token
 
     async def join(self, **kw: Any):
         raise WorkshopError("unavailable", "participants join through the host process")
@@ -372,6 +385,11 @@ class RemoteHost:
     @property
     def data_file(self) -> Path:
         return Path(self._child_info.get("data_file", ""))
+
+    @property
+    def screen_url(self) -> str | None:
+        token = self.workshop.screen_settings.get("token") if self.workshop is not None else None
+        return f"{self.base_url}/screen#token={token}" if token else self._child_info.get("screen_url")
 
     @property
     def pid(self) -> int | None:
