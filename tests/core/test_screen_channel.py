@@ -233,3 +233,51 @@ def test_contribution_text_uses_labels_and_leaves_ratings_out():
               {"name": "importance", "kind": "scale"}]
     assert contribution_text({"text": "Home visits", "kind": "out", "importance": 5}, fields) == \
         "Home visits\nOutput we count"
+
+
+async def test_the_plugin_example_of_the_screen_docs_runs(workshop_host):
+    import re
+    import types
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "screen.md").read_text("utf-8")
+    (source,) = re.findall(r"```python\n(.*?)```", doc, re.S)
+    module = types.ModuleType("one_word_screen_doc")
+    exec(compile(source, "docs/screen.md", "exec"), module.__dict__)
+    host = await workshop_host(agenda_toml([{"id": "w", "plugin": "one_word_screen", "title": "Words"}]),
+                               extra_plugins=[("one_word_screen", module)])
+    screen = await Screen.connect(host)
+    ana = await host.phone(name="Ana")
+    await host.open()
+    frame = await screen.until(lambda f: f.get("blocks"))
+    assert frame["blocks"] == [{"block": "paragraph", "text": "No words yet."}]
+    await ana.submit({"word": "Trust"})
+    frame = await screen.until(lambda f: (f.get("blocks") or [{}])[0].get("block") == "chart")
+    assert frame["blocks"][0]["alt"] == "trust: 1" and frame["blocks"][0]["svg"].startswith("<svg")
+    assert not host.plugin_problems
+
+
+async def test_a_broken_screen_view_costs_only_the_view(workshop_host):
+    import facilitation_kit as fk
+
+    class Broken(fk.ActivityType):
+        name = "broken_screen"
+
+        def form(self, activity):
+            return fk.Form([fk.TextField("t", label="T")])
+
+        def screen(self, activity, contributions):
+            if contributions:
+                return ["<script>not a block</script>"]
+            raise RuntimeError("boom")
+
+    host = await workshop_host(agenda_toml([{"id": "b", "plugin": "broken_screen"}]), activities=[Broken()])
+    screen = await Screen.connect(host)
+    ana = await host.phone()
+    await host.open()
+    frame = await screen.until(lambda f: f["view"] == "activity")
+    assert frame["results"] == "none" and frame["blocks"] is None
+    assert (await ana.submit({"t": "x"}))["type"] == "ack"
+    frame = await screen.until(lambda f: f["activity"]["answered"] == 1)
+    assert frame["results"] == "none" and "script" not in json.dumps(frame)
+    assert any("screen" in p.message for p in host.plugin_problems)
