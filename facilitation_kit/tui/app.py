@@ -360,10 +360,14 @@ class FacilitatorApp(App[int]):
                     timeout=30, markup=False)
 
     def action_new_screen_link(self) -> None:
+        def renewed(_token) -> str:
+            if self.workshop_host.info_file:  # the child host rewrites its own; ours names the link too
+                self.workshop_host.write_info_file()
+            return f"New screen link: {self.workshop_host.screen_url} (the old one stopped working)"
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_command("new_screen_token", done=lambda _: (
-                    f"New screen link: {self.workshop_host.screen_url} (the old one stopped working)"))
+                self.run_command("new_screen_token", done=renewed)
 
         self.push_screen(ConfirmScreen(
             "Make a new screen link?", "Screens open with the old link go dark and must open the new one "

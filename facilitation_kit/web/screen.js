@@ -260,7 +260,8 @@
         out.appendChild(fig);
       }
     });
-    root.replaceChildren(out);
+    while (root.firstChild) { root.removeChild(root.firstChild); }  // no replaceChildren on older TVs
+    root.appendChild(out);
   }
 
   function clock(seconds) {

@@ -226,7 +226,16 @@ async def test_hidden_contributions_never_reach_the_screen_and_keys_drive_it(age
         await pilot.press("k")
         await wait_text(pilot, "Room screen link")
         assert app.clipboard == host.screen_url
-        await screen.ws.close()
+        # K: a new link after confirmation; the screen on the old one is closed
+        old = host.screen_url
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_text(pilot, "New screen link")
+        assert host.screen_url != old
+        with pytest.raises(Exception):
+            await screen.until(lambda f: False, timeout=10)
+        assert screen.ws.close_code == 4003
         # the report for the room leaves it out, the JSON record keeps it marked
         hidden = [c for c in host.workshop.export()["contributions"] if c.get("hidden")]
         assert [c["data"]["answer"] for c in hidden] == ["Rude remark"]
