@@ -27,7 +27,8 @@ from .core.forms import (  # noqa: E402
     ChoiceField, Field, Form, Invalid, MatrixField, ScaleField, TextField, VoteField,
 )
 from .core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: E402
-from .report.charts import dumbbell, importance_support_map, stacked_bars  # noqa: E402
+from .report.charts import dumbbell, importance_support_map, stacked_bars, word_cloud  # noqa: E402
+from .report.words import word_counts  # noqa: E402
 
 __all__ = [
     "__version__", "hookimpl",
@@ -35,6 +36,6 @@ __all__ = [
     "Form", "Field", "TextField", "ChoiceField", "ScaleField", "VoteField", "MatrixField",
     "Invalid",
     "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote",
-    "stacked_bars", "importance_support_map", "dumbbell",
+    "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "word_counts",
     "NO_ROLE", "role_of", "role_order", "mean", "latest_per_participant",
 ]

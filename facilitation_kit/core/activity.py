@@ -312,3 +312,13 @@ class ActivityType:
         """Whether results may be shown on the projector now (e.g. a secret vote: only
         once closed)."""
         return True
+
+    def screen(self, activity: ActivityInfo, contributions: list[dict[str, Any]]) -> list[Block] | None:
+        """What the room's screen shows of this step, as blocks (headings, paragraphs,
+        quotes, tables, :class:`~facilitation_kit.core.blocks.Chart` SVG charts), or
+        ``None`` for no view (the screen then shows the prompt, the timer and how many
+        answered). Called only while :meth:`results_visible` is true. ``contributions``
+        are the approved, visible ones; their ``role`` is ``None`` unless the agenda lets
+        the screen show roles (``screen_roles``) and enough people share that role
+        (``screen_min_group``). See docs/screen.md."""
+        return None

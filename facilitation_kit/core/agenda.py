@@ -26,7 +26,7 @@ __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agen
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
-                "activity"}
+                "activity", "screen_roles", "screen_min_group"}
 COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 #: Seconds a plugin's ``check_options`` may take while an agenda is checked.
 CHECK_TIMEOUT = 10.0
@@ -86,6 +86,10 @@ class Agenda:
     anonymous: bool = True
     participant_cap: int = 1000
     description: str = ""
+    #: The room's screen shows roles only when this is on, and then only for roles that
+    #: at least ``screen_min_group`` participants contributed from (docs/screen.md).
+    screen_roles: bool = False
+    screen_min_group: int = 3
     path: str | None = None
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -174,6 +178,12 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     description = data.get("description", "")
     if not isinstance(description, str):
         fail("must be text", field="description")
+    screen_roles = data.get("screen_roles", False)
+    if not isinstance(screen_roles, bool):
+        fail("must be true or false", field="screen_roles")
+    min_group = data.get("screen_min_group", 3)
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
+        fail("must be a whole number from 1 to 1000", field="screen_min_group")
     raw_activities = data.get("activity")
     if not isinstance(raw_activities, list) or not raw_activities:
         fail("the agenda needs at least one [[activity]]", field="activity")
@@ -280,7 +290,8 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),
                   language=language, anonymous=anonymous, participant_cap=cap,
-                  description=description.strip(), path=path, source=dict(data))
+                  description=description.strip(), path=path, source=dict(data),
+                  screen_roles=screen_roles, screen_min_group=min_group)
 
 
 class _LineFinder:

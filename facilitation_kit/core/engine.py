@@ -566,7 +566,64 @@ class Workshop(WorkshopState, ev.Publisher):
                 await self._commit([put("session", "session", {**self.session, "locked": locked})])
                 self._emit(ev.RoomLockChanged(locked))
 
-    # -- results ---------------------------------------------------------------------
+    # -- the room's screen (docs/screen.md) ----------------------------------------------
+    SCREEN_VIEWS = ("live", "lobby", "blank", "toggle_blank", "highlight", "results")
+
+    async def ensure_screen_token(self) -> str:
+        """The screen token, made (and stored) on first use."""
+        return self.screen_settings.get("token") or await self.new_screen_token()
+
+    async def new_screen_token(self) -> str:
+        """Revoke the screen link and make a new one; open screens are disconnected."""
+        async with self._command_lock:
+            settings = {**self.screen_settings, "token": secrets.token_urlsafe(24)}
+            await self._commit([put("session", "screen", settings)])
+        self._emit(ev.ScreenChanged(self.screen_public(), token_changed=True))
+        return settings["token"]
+
+    def screen_public(self) -> dict[str, Any]:
+        return {k: v for k, v in self.screen_settings.items() if k != "token"}
+
+    async def set_screen(self, view: str, participant: str | None = None,
+                         contribution: str | None = None) -> dict[str, Any]:
+        """Choose the screen's view: ``live`` (follow the workshop), ``lobby``, ``blank``,
+        ``toggle_blank`` (blank, or back to what was shown before blanking: the ``b`` key),
+        ``highlight`` (one approved contribution) or ``results`` (the current activity's
+        results, if the plugin lets the room see them now)."""
+        if view not in self.SCREEN_VIEWS:
+            raise WorkshopError("bad_message", "view must be one of " + ", ".join(self.SCREEN_VIEWS))
+        async with self._command_lock:
+            current = dict(self.screen_settings)
+            unblank = view == "toggle_blank" and current.get("view") == "blank"
+            if view == "toggle_blank":
+                view = "live" if unblank else "blank"
+            new = {"token": current.get("token"), "view": view}
+            if view == "blank" and current.get("view") not in (None, "blank"):
+                new["before"] = {k: current[k] for k in ("view", "activity", "highlight") if k in current}
+            elif unblank and current.get("before"):
+                new.update(current["before"])  # toggled back: to what was shown before
+            if view in ("highlight", "results"):
+                if self.current_id is None:
+                    raise WorkshopError("no_activity", "there is no current activity")
+                new["activity"] = self.current_id
+            if view == "highlight":
+                if not isinstance(participant, str) or not isinstance(contribution, str):
+                    raise WorkshopError("bad_message", "highlight needs 'participant' and 'contribution'")
+                doc = self.tables["contributions"].get(contribution_key(participant, contribution))
+                if doc is None or doc.get("withdrawn"):
+                    raise WorkshopError("unknown_contribution", "no such contribution")
+                if doc.get("hidden"):
+                    raise WorkshopError("not_visible", "hidden or awaiting approval: approve it first")
+                new["activity"] = doc["activity"]
+                new["highlight"] = {"participant": participant, "contribution": contribution}
+            if new.get("token") is None:
+                new.pop("token")
+            if new != current:
+                await self._commit([put("session", "screen", new)])
+        self._emit(ev.ScreenChanged(self.screen_public()))
+        return self.screen_public()
+
+    # -- results and records ---------------------------------------------------------
     async def results(self, activity_id: str) -> dict[str, Any]:
         """The plugin's summary of an activity: ``{"results": …, "visible": …}`` or
         ``{"error": …}``."""

@@ -143,3 +143,12 @@ class Stored(Event):
     The facilitator channel forwards them so that a copy of the state can follow."""
 
     ops: tuple
+
+
+@dataclass(frozen=True)
+class ScreenChanged(Event):
+    """The facilitator changed what the room's screen shows (``settings`` without the
+    token), or made a new screen token (``token_changed``: the old link stops working)."""
+
+    settings: dict[str, Any]
+    token_changed: bool = False

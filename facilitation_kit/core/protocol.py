@@ -109,6 +109,18 @@ async def _state(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"state": w.snapshot()}
 
 
+async def _screen(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    return {"screen": await w.set_screen(f["view"], f["participant"], f["contribution"])}
+
+
+async def _screen_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    action = f["action"] or "get"
+    if action not in ("get", "new", "revoke"):
+        raise BadCommand("bad_message", "action must be get, new or revoke")
+    token = await (w.ensure_screen_token() if action == "get" else w.new_screen_token())
+    return {"token": token, "path": f"/screen#token={token}"}
+
+
 _ACTIVITY = Field("activity", (str,))
 _CONTRIBUTION = (Field("contribution", (str,)), Field("participant", (str,)))
 
@@ -141,6 +153,10 @@ _LIST = [
     Command("contributions", _contributions, (Field("activity", (str, _NONE), required=False),),
             ("unknown_activity",)),
     Command("state", _state),
+    Command("screen", _screen, (Field("view", (str,)), Field("participant", (str, _NONE), required=False),
+                                Field("contribution", (str, _NONE), required=False)),
+            ("no_activity", "unknown_contribution", "not_visible")),
+    Command("screen_token", _screen_token, (Field("action", (str, _NONE), required=False),)),
 ]
 
 

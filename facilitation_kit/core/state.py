@@ -107,6 +107,12 @@ class WorkshopState:
     def current_id(self) -> str | None:
         return self.session.get("current")
 
+    @property
+    def screen_settings(self) -> dict[str, Any]:
+        """What the facilitator chose for the room's screen, and its token (stored in the
+        session table under ``screen``, so both survive ``--resume``)."""
+        return self.tables["session"].get("screen") or {}
+
     def session_view(self) -> dict[str, Any]:
         return {"id": self.session_id, "title": self.agenda.title, "roles": list(self.agenda.roles)}
 
@@ -225,14 +231,15 @@ class WorkshopState:
         """Everything a copy of this state in another process needs, as stored
         (participants without their token hashes), plus who is connected."""
         participants = {pid: public_participant(doc) for pid, doc in self.tables["participants"].items()}
-        return {"session": self.session, "activities": self.tables["activities"],
+        return {"session": self.session, "screen": self.screen_settings, "activities": self.tables["activities"],
                 "participants": participants,
                 "contributions": list(self.tables["contributions"].values()),
                 "connected": [pid for pid in participants if self.is_connected(pid)]}
 
     @staticmethod
     def tables_from_snapshot(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {"session": {"session": state["session"]}, "activities": dict(state["activities"]),
+        session = {"session": state["session"], **({"screen": state["screen"]} if state.get("screen") else {})}
+        return {"session": session, "activities": dict(state["activities"]),
                 "participants": dict(state["participants"]),
                 "contributions": {contribution_key(c["participant"], c["id"]): c
                                   for c in state["contributions"]}}

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
+from ..core import events as ev
 from ..core.agenda import Agenda, AgendaError, agenda_from_dict, load_agenda
 from ..core.caller import TRACEBACKS
 from ..core.engine import Workshop
@@ -229,6 +230,13 @@ class Host(HostSettings):
             await host.close()
 
     @property
+    def screen_url(self) -> str | None:
+        """The room's screen link (read-only; docs/screen.md). It stays the same across
+        ``--resume`` until the facilitator makes a new one."""
+        token = self.workshop.screen_settings.get("token") if self.workshop is not None else None
+        return f"{self.base_url}/screen#token={token}" if token else None
+
+    @property
     def data_file(self) -> Path:
         return self.paths["checkpoint"]
 
@@ -239,7 +247,8 @@ class Host(HostSettings):
 
     def info(self) -> dict[str, Any]:
         return {"url": self.url, "room": self.room, "facilitator_token": self.facilitator_token,
-                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port}
+                "session_id": self.session_id, "data_file": str(self.data_file), "port": self.port,
+                "screen_url": self.screen_url}
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -276,12 +285,15 @@ class Host(HostSettings):
             self.workshop.caller.log_file = self.log_file
             self.workshop.caller.log_extra = {"fk_session": session_id}
             await self._call_startup()
+            await self.workshop.ensure_screen_token()
+            self.workshop.subscribe(self._screen_token_changed)
             self.channel = LocalChannel(self.workshop)
             self.server = ProtocolServer(self.workshop, host=self.bind_host, port=self.port,
                                          facilitator_token=self.facilitator_token,
                                          allowed_origins=self.allowed_origins, limits=self.limits,
                                          allowed_hosts=self._served_names(),
-                                         trusted_addresses=self.trusted_addresses, ssl_context=context)
+                                         trusted_addresses=self.trusted_addresses, ssl_context=context,
+                                         join_url=lambda: self.url)
             try:
                 await self.server.start()
             except OSError as exc:
@@ -368,6 +380,13 @@ class Host(HostSettings):
             except Exception as exc:
                 log.warning("startup hook of plugin %s failed; going on without it: %s",
                             impl.plugin_name, exc)
+
+    def _screen_token_changed(self, event) -> None:
+        if isinstance(event, ev.ScreenChanged) and event.token_changed and self.info_file:
+            try:
+                self.write_info_file()  # the info file's screen_url is the new link
+            except OSError as exc:
+                log.warning("could not rewrite the info file %s: %s", self.info_file, exc)
 
     def write_info_file(self) -> None:
         """Write :meth:`info` (it holds the facilitator token) to ``info_file``, 0600,

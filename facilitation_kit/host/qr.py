@@ -27,3 +27,11 @@ def qr_text(data: str, border: int = 2, *, dark_terminal: bool = False) -> str:
         rows.append([dark_terminal] * len(rows[0]))
     return "\n".join("".join(_HALF[top, bottom] for top, bottom in zip(upper, lower))
                      for upper, lower in zip(rows[::2], rows[1::2]))
+
+
+def qr_svg_data_uri(data: str, border: int = 4) -> str:
+    """The QR code as an SVG ``data:`` URI (black on white, whatever the page's colours),
+    for the room's screen page to show as an image. Made by segno on the host: the page
+    needs no QR library."""
+    return segno.make(data, error="m").svg_data_uri(scale=10, border=border, dark="#000000",
+                                                     light="#ffffff", title="QR code")

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from typing import Callable
+
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -34,6 +36,7 @@ from ..core import events as ev
 from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError, hash_token
 from ..core.state import public_participant
 from ..core.protocol import BadCommand, Field, dispatch
+from .screen import ScreenFeed
 
 log = logging.getLogger("facilitation_kit.host.server")
 
@@ -233,7 +236,8 @@ class ProtocolServer:
                  facilitator_token: str, allowed_origins: Iterable[str] = (),
                  limits: Limits | None = None, web_dir: Path = WEB_DIR,
                  allowed_hosts: Iterable[str] = (), trusted_addresses: Iterable[str] = (),
-                 ssl_context: ssl.SSLContext | None = None):
+                 ssl_context: ssl.SSLContext | None = None,
+                 join_url: Callable[[], str] | None = None):
         self.workshop = workshop
         self.host, self.port = host, port
         self._facilitator_hash = hash_token(facilitator_token)
@@ -257,6 +261,10 @@ class ProtocolServer:
         self._unsubscribe = workshop.subscribe(self._on_event)
         self.open_connections = 0
         self.unjoined = 0
+
+        self.screen = ScreenFeed(workshop, join_url or (lambda: f"http://{self.host}:{self.port}/?room={workshop.room}"),
+                                 web_dir)
+        self._unsubscribe_screen = workshop.subscribe(self.screen.on_event)
 
     @staticmethod
     def _load_files(web_dir: Path) -> dict[str, tuple[bytes, str]]:
@@ -286,6 +294,8 @@ class ProtocolServer:
 
     async def stop(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_screen()
+        await self.screen.close()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
@@ -310,7 +320,7 @@ class ProtocolServer:
             return self._text(400, "Bad Host header\n")
         if not self._host_ok(hosts[0]):
             return self._text(421, "This host does not serve that name\n")
-        if path in ("/ws", "/ws/facilitator"):
+        if path in ("/ws", "/ws/facilitator", "/ws/screen"):
             origins = request.headers.get_all("Origin")
             if len(origins) > 1:
                 return self._text(400, "More than one Origin header\n")
@@ -338,6 +348,8 @@ class ProtocolServer:
                                     "anonymous": self.workshop.agenda.anonymous})
         if path == "/":
             return self._static("index.html")
+        if path == "/screen":
+            return self._static("screen.html")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):])
         return self._text(404, "Not found\n")
@@ -389,8 +401,11 @@ class ProtocolServer:
                 # handshakes that passed the check at once: over the limit after all
                 await ws.close(1013, "too many connections; try again later")
                 return
-            if urlsplit(ws.request.path).path == "/ws/facilitator":
+            path = urlsplit(ws.request.path).path
+            if path == "/ws/facilitator":
                 await self._facilitator(conn)
+            elif path == "/ws/screen":
+                await self._screen(conn)
             else:
                 await self._participant(conn)
         except ConnectionClosed:
@@ -408,6 +423,7 @@ class ProtocolServer:
             self.addresses.closed(key)
             self.participant_conns.discard(conn)
             self.facilitator_conns.discard(conn)
+            self.screen.discard(ws)
             if conn.participant is not None:
                 conns = self._by_participant.get(conn.participant)
                 if conns is not None:
@@ -579,19 +595,30 @@ class ProtocolServer:
                                 "mine": self.workshop.mine(conn.participant)})
 
     # facilitator channel ---------------------------------------------------------------
-    async def _facilitator(self, conn: _Conn) -> None:
-        conn.facilitator = True
+    async def _auth_token(self, conn: _Conn) -> str | None:
+        """The token of the first frame, ``{"type": "auth", "token": …}``; None (and the
+        connection closed with 4003) if it does not come in time or is not one."""
         try:
             first = await asyncio.wait_for(conn.ws.recv(), self.limits.auth_timeout)
         except asyncio.TimeoutError:
             await conn.ws.close(4003)
-            return
+            return None
         try:
             frame = self._parse(conn, first)
         except BadFrame:
             frame = None
         token = frame.get("token") if isinstance(frame, dict) and frame.get("type") == "auth" else None
-        if not isinstance(token, str) or not hmac.compare_digest(hash_token(token), self._facilitator_hash):
+        if not isinstance(token, str):
+            await conn.ws.close(4003)
+            return None
+        return token
+
+    async def _facilitator(self, conn: _Conn) -> None:
+        conn.facilitator = True
+        token = await self._auth_token(conn)
+        if token is None:
+            return
+        if not hmac.compare_digest(hash_token(token), self._facilitator_hash):
             await conn.ws.close(4003)
             return
         self._joined(conn)
@@ -607,6 +634,23 @@ class ProtocolServer:
                 await self._error(conn, exc.code, exc.message, frame)
             else:
                 await self._send(conn, {"type": "ok", **_reply_key(frame, True), **payload})
+
+    # screen channel (extension; docs/screen.md) ------------------------------------------
+    async def _screen(self, conn: _Conn) -> None:
+        conn.facilitator = True  # replies carry "ref", as on the facilitator channel
+        token = await self._auth_token(conn)
+        if token is None:
+            return
+        expected = self.workshop.screen_settings.get("token")
+        if not expected or not hmac.compare_digest(hash_token(token), hash_token(expected)):
+            await conn.ws.close(4003)
+            return
+        await self.screen.welcome(conn.ws)
+        async for frame in self._frames(conn):
+            if frame["type"] == "sync":
+                await self.screen.resend(conn.ws)
+            else:
+                await self._error(conn, "unknown_type", "a screen only sends sync", frame)
 
     # events --------------------------------------------------------------------------
     def _facilitators(self, frame: dict[str, Any]) -> None:
@@ -655,6 +699,9 @@ class ProtocolServer:
             self._facilitators({"type": "plugin_slow" if event.kind == "slow" else "plugin_error",
                                 "activity": event.activity, "plugin": event.plugin,
                                 "message": event.message})
+        elif isinstance(event, ev.ScreenChanged):
+            self._facilitators({"type": "screen", "screen": event.settings,
+                                "token_changed": event.token_changed})
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})

@@ -10,6 +10,7 @@ has its own colour *and* its own pattern or marker shape, and the legend names i
 - :func:`importance_support_map`: the value-mapping map with the "important but badly
   supported" corner shaded.
 - :func:`dumbbell`: today vs desired per row (the ethical compass), grouped if wanted.
+- :func:`word_cloud`: the frequent words of open answers, sized by count (the screen).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import unicodedata
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-__all__ = ["esc", "clean", "stacked_bars", "importance_support_map", "dumbbell", "PALETTE",
+__all__ = ["esc", "clean", "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "PALETTE",
            "PATTERNS", "SHAPES"]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -315,5 +316,58 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
         if desired is not None:
             out.append(f'<rect x="{px(desired) - 5:.1f}" y="{y - 5:g}" width="10" height="10" fill="#D55E00"/>')
         out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def word_cloud(title: str, words: Sequence[tuple[str, int]], *, width: int = 960,
+               height: int = 520) -> str:
+    """A word cloud: the words of ``(word, count)`` (e.g. from
+    :func:`facilitation_kit.report.words.word_counts`) laid out in centred rows, the
+    most frequent first and largest. Size and weight carry the frequency (no colour
+    needed); the description lists every word with its count. Words that do not fit are
+    left out of the drawing (never out of the description)."""
+    uid = _uid("cloud", title, tuple(words))
+    desc = "; ".join(f"{clean(w)}: {n}" for w, n in words) or "No words yet."
+    out = _open(width, height, title, desc, uid)
+    if not words:
+        out.append(f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" font-size="28" '
+                   f'fill="#444">{esc("No words yet.")}</text></svg>')
+        return "".join(out)
+    top, low = max(n for _, n in words), min(n for _, n in words)
+    small, big = 30.0, 110.0
+    rows: list[list[tuple[str, float, float]]] = [[]]
+    row_w, pad = 0.0, 14.0
+    for word, count in words:
+        text = _short(word, 30)
+        size = 56.0 if top == low else small + (big - small) * math.sqrt((count - low) / (top - low))
+        w = 0.58 * size * len(text) + pad
+        if row_w + w > width - 2 * pad and rows[-1]:
+            rows.append([])
+            row_w = 0.0
+        rows[-1].append((text, size, w))
+        row_w += w
+    # the largest words in the middle rows: order rows by their biggest word, centre-out
+    order = sorted(range(len(rows)), key=lambda i: -max(s for _, s, _ in rows[i]))
+    arranged: list[int] = []
+    for k, i in enumerate(order):
+        if k % 2:
+            arranged.insert(0, i)
+        else:
+            arranged.append(i)
+    heights = [max(s for _, s, _ in rows[i]) * 1.25 for i in arranged]
+    while sum(heights) > height - 2 * pad and len(arranged) > 1:  # drop the smallest rows
+        k = min(range(len(arranged)), key=lambda j: heights[j])
+        del arranged[k], heights[k]
+    y = (height - sum(heights)) / 2
+    for i, h in zip(arranged, heights):
+        row = rows[i]
+        x = (width - sum(w for _, _, w in row)) / 2
+        for text, size, w in row:
+            weight = "bold" if size >= (small + big) / 2 else "normal"
+            out.append(f'<text x="{x + pad / 2:.1f}" y="{y + h * 0.8:.1f}" font-size="{size:.0f}" '
+                       f'font-weight="{weight}" fill="#111">{esc(text)}</text>')
+            x += w
+        y += h
     out.append("</svg>")
     return "".join(out)

@@ -35,7 +35,6 @@ from .messages import EraseRequested, ExportFinished, WorkshopCommand
 from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .screens.projector import ProjectorScreen
 from ..host.store import StoreError
 from .widgets.safe import one_line
 
@@ -151,8 +150,6 @@ class FacilitatorApp(App[int]):
         try:
             with self.batch_update():
                 self.main.apply(events)
-                if isinstance(self.screen, ProjectorScreen):
-                    self.screen.apply(events)
         except NoMatches:  # the screens are being torn down (the app is closing)
             pass
 
@@ -175,8 +172,6 @@ class FacilitatorApp(App[int]):
         try:
             if self.main is not None and self.main.is_attached and not self._exit_started:
                 self.main.tick()
-            if isinstance(self.screen, ProjectorScreen):
-                self.screen.tick()
         except NoMatches:  # the screens are being torn down (the app is closing)
             pass
 
@@ -333,15 +328,46 @@ class FacilitatorApp(App[int]):
                 if self.workshop_host.info_file:
                     self.workshop_host.write_info_file()
                 self.main.show_join(self.workshop_host)
-                if isinstance(self.screen, ProjectorScreen):
-                    self.screen.show_join()
                 self.notify(f"Join link: {self.workshop_host.url}", markup=False)
 
         self.push_screen(HostPickerScreen(addresses, self.workshop_host.join_host), chosen)
 
-    def action_projector(self) -> None:
-        if not isinstance(self.screen, ProjectorScreen):
-            self.push_screen(ProjectorScreen(self.workshop_host))
+    # -- the room's screen (docs/screen.md) --------------------------------------------
+    def action_blank_screen(self) -> None:
+        self.run_command("screen", view="toggle_blank", done=lambda ok: (
+            "Screen blanked (b again shows it)" if ok["screen"].get("view") == "blank" else "Screen shows the room again"))
+
+    def action_reveal_results(self) -> None:
+        w = self.workshop_host.workshop
+        if self._current() is None:
+            return
+        shown = w.screen_settings.get("view") == "results" and w.screen_settings.get("activity") == w.current_id
+        self.run_command("screen", view="live" if shown else "results",
+                         done="Screen follows the activity again" if shown else
+                         "Results on the screen (once the room may see them)")
+
+    def action_screen_link(self) -> None:
+        url = self.workshop_host.screen_url
+        if not url:
+            self.notify("The screen link is not known yet.", severity="warning")
+            return
+        self.copy_to_clipboard(url)
+        self.notify(f"Open on the projector or TV (copied to the clipboard): {url}", title="Room screen link",
+                    timeout=30, markup=False)
+
+    def action_new_screen_link(self) -> None:
+        def renewed(_token) -> str:
+            if self.workshop_host.info_file:  # the child host rewrites its own; ours names the link too
+                self.workshop_host.write_info_file()
+            return f"New screen link: {self.workshop_host.screen_url} (the old one stopped working)"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_command("screen_token", action="new", done=renewed)
+
+        self.push_screen(ConfirmScreen(
+            "Make a new screen link?", "Screens open with the old link go dark and must open the new one "
+            "(K shows it).", yes="New link", danger=True), answered)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -250,6 +250,11 @@ class RemoteHost(HostSettings):
         return Path(self._child_info.get("data_file", ""))
 
     @property
+    def screen_url(self) -> str | None:
+        token = self.workshop.screen_settings.get("token") if self.workshop is not None else None
+        return f"{self.base_url}/screen#token={token}" if token else self._child_info.get("screen_url")
+
+    @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 

@@ -126,6 +126,24 @@ class DotVote(ActivityType):
         return blocks
 
 
+    def screen(self, activity, contributions):
+        """The room's screen (only once the vote may be seen): dots per item, ranked."""
+        from facilitation_kit import NO_ROLE, Chart, Paragraph, stacked_bars
+
+        results = self.summarise(activity, contributions)
+        if not results["voters"]:
+            return [Paragraph("No votes yet.")]
+        items = results["items"][:10]
+        roles = results["roles"]
+        if roles == [NO_ROLE]:  # roles not shown on the screen: one series
+            rows, roles = [(i["label"], {"Dots": i["dots"]}) for i in items], ["Dots"]
+        else:
+            rows = [(i["label"], i["by_role"]) for i in items]
+        return [Chart(stacked_bars("Dots per item", rows, roles, unit="dots"),
+                      alt="; ".join(f"{i['rank']}. {i['label']}: {i['dots']} dots" for i in items)),
+                Paragraph(f"{results['voters']} people voted.")]
+
+
 @hookimpl
 def register_activities(register):
     register(DotVote())

@@ -189,6 +189,27 @@ class EthicalCompass(ActivityType):
         return blocks
 
 
+    def screen(self, activity, contributions):
+        """The room's screen: today and as we want it, per parameter (by role only where
+        the screen may show roles)."""
+        from facilitation_kit import NO_ROLE, Chart, Paragraph, dumbbell
+
+        results = self.summarise(activity, contributions)
+        if not results["count"]:
+            return [Paragraph("No ratings yet.")]
+        scale = results["scale"]
+        roles = [r for r in results["roles"] if r != NO_ROLE]
+        rows = []
+        for p in results["parameters"]:
+            rows.append((p["label"], "Everyone", p["today"], p["desired"]))
+            rows += [(p["label"], r, p["by_role"][r]["today"], p["by_role"][r]["desired"]) for r in roles]
+        return [Chart(dumbbell("Today and as we want it", rows, low=scale["min"], high=scale["max"],
+                               low_label=scale["min_label"], high_label=scale["max_label"]),
+                      alt="; ".join(f"{p['label']}: today {p['today']}, desired {p['desired']}"
+                                    for p in results["parameters"]),
+                      caption="Circle: today; square: as we want it.")]
+
+
 @hookimpl
 def register_activities(register):
     register(EthicalCompass())

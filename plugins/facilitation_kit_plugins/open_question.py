@@ -54,6 +54,19 @@ class OpenQuestion(ActivityType):
         return blocks
 
 
+    def screen(self, activity, contributions):
+        """The room's screen: while open, a wall of the newest approved answers; once
+        closed, a word cloud of all of them (stop words of the eight languages removed)."""
+        from facilitation_kit import Chart, Quote, word_cloud, word_counts
+
+        answers = [c["data"]["answer"] for c in contributions]
+        if activity.state != "closed":
+            return [Quote(c["data"]["answer"], c["role"]) for c in contributions[-12:][::-1]]
+        words = word_counts(answers, top=40)
+        return [Chart(word_cloud(activity.title, words),
+                      alt="; ".join(f"{w}: {n}" for w, n in words[:15]) or "No words yet.")]
+
+
 @hookimpl
 def register_activities(register):
     register(OpenQuestion())

@@ -163,6 +163,17 @@ class RoleRedefinition(ActivityType):
         return blocks
 
 
+    def screen(self, activity, contributions):
+        """The room's screen: the newest proposed shifts, one quote each."""
+        from facilitation_kit import Paragraph, Quote
+
+        if not contributions:
+            return [Paragraph("No shifts proposed yet.")]
+        return [Paragraph(f"{len(contributions)} shifts proposed.")] + [
+            Quote(f"{s['role']}: {s['from']} → {s['to']}", c["role"])
+            for c in contributions[-8:][::-1] for s in [self._shift(c)]]
+
+
 @hookimpl
 def register_activities(register):
     register(RoleRedefinition())

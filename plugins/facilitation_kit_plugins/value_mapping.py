@@ -219,6 +219,24 @@ class ValueMapping(ActivityType):
         return blocks
 
 
+    def screen(self, activity, contributions):
+        """The room's screen: cards by kind, and a wall of the newest cards."""
+        from facilitation_kit import NO_ROLE, Chart, Paragraph, Quote, stacked_bars
+
+        results = self.summarise(activity, contributions)
+        if not results["count"]:
+            return [Paragraph("No value cards yet.")]
+        roles = results["roles"]
+        if roles == [NO_ROLE]:
+            rows, roles = [(k["label"], {"Cards": k["count"]}) for k in results["kinds"]], ["Cards"]
+        else:
+            rows = [(k["label"], k["by_role"]) for k in results["kinds"]]
+        blocks = [Chart(stacked_bars("Value cards by kind", rows, roles, unit="cards"),
+                        alt="; ".join(f"{k['label']}: {k['count']}" for k in results["kinds"]))]
+        blocks += [Quote(c["data"]["text"], c["role"]) for c in contributions[-6:][::-1]]
+        return blocks
+
+
 @hookimpl
 def register_activities(register):
     register(ValueMapping())

@@ -27,8 +27,9 @@ def test_python_dash_m_and_help():
 async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
     served = Served(tmp_path)
     info = served.info
-    assert set(info) == {"url", "room", "facilitator_token", "session_id", "data_file", "port"}
+    assert set(info) == {"url", "room", "facilitator_token", "session_id", "data_file", "port", "screen_url"}
     assert info["url"] == f"http://127.0.0.1:{info['port']}/?room={info['room']}"
+    assert info["screen_url"].startswith(f"http://127.0.0.1:{info['port']}/screen#token=")
     assert Path(info["data_file"]).exists()
     facilitator = await Facilitator.connect(served.ws, info["facilitator_token"])
     phone = await Phone.connect(served.ws + "/ws", info["room"])

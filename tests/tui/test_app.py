@@ -12,7 +12,6 @@ from textual.widgets import TabbedContent
 from facilitation_kit.tui.app import make_app
 from facilitation_kit.tui.screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
 from facilitation_kit.tui.screens.help import HelpScreen
-from facilitation_kit.tui.screens.projector import ProjectorScreen
 from facilitation_kit.testing import Facilitator, Phone
 from facilitation_kit.tui.widgets.activity import ContributionTable
 from facilitation_kit.tui.widgets.qr import QRCode
@@ -166,10 +165,34 @@ async def test_timer_start_pause_add_minute_and_auto_close(agenda_path, tmp_path
         await wait_text(pilot, "closed")
 
 
-async def test_hidden_contributions_never_reach_the_projector(agenda_path, tmp_path):
+class RoomScreen:
+    """The room's screen channel (/ws/screen), as the screen page speaks it."""
+
+    def __init__(self, ws):
+        self.ws, self.last = ws, None
+
+    @classmethod
+    async def connect(cls, host) -> "RoomScreen":
+        from websockets.asyncio.client import connect
+
+        ws = await connect(f"ws://127.0.0.1:{host.port}/ws/screen", max_size=None)
+        await ws.send(json.dumps({"type": "auth", "token": host.screen_url.split("#token=")[1]}))
+        screen = cls(ws)
+        await screen.until(lambda f: True)
+        return screen
+
+    async def until(self, predicate, timeout: float = 15) -> dict:
+        async with asyncio.timeout(timeout):
+            while self.last is None or not predicate(self.last):
+                self.last = json.loads(await self.ws.recv())
+        return self.last
+
+
+async def test_hidden_contributions_never_reach_the_screen_and_keys_drive_it(agenda_path, tmp_path):
     app = new_app(agenda_path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         host = await started(pilot)
+        screen = await RoomScreen.connect(host)
         ana = await phone(host, role="Service user")
         await pilot.press("o")
         await ana.expect("activity")
@@ -182,15 +205,37 @@ async def test_hidden_contributions_never_reach_the_projector(agenda_path, tmp_p
         table.move_cursor(row=1)
         await pilot.press("h")
         await wait_text(pilot, "1 hidden")
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProjectorScreen))
-        text = await wait_text(pilot, "Keep this")
-        assert "Rude remark" not in text and "Read out two answers" not in text
+        frame = await screen.until(lambda f: "Keep this" in json.dumps(f) and "Rude remark" not in json.dumps(f))
+        assert "Read out two answers" not in json.dumps(frame)  # never the facilitator's notes
         await ana.submit({"answer": "Later one"})
-        text = await wait_text(pilot, "Later one")
-        assert "Rude remark" not in text
+        frame = await screen.until(lambda f: "Later one" in json.dumps(f))
+        assert "Rude remark" not in json.dumps(frame)
+        # s: the selected (shown) contribution large on the screen; b: blank and back
+        table.move_cursor(row=0)
+        await pilot.press("s")
+        frame = await screen.until(lambda f: f["view"] == "highlight")
+        assert frame["highlight"]["text"] == "Keep this"
+        await pilot.press("b")
+        await screen.until(lambda f: f["view"] == "blank")
+        await pilot.press("b")
+        await screen.until(lambda f: f["view"] == "highlight")
         await pilot.press("v")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ProjectorScreen))
+        await screen.until(lambda f: f["view"] == "results")
+        await pilot.press("v")
+        await screen.until(lambda f: f["view"] == "activity")
+        await pilot.press("k")
+        await wait_text(pilot, "Room screen link")
+        assert app.clipboard == host.screen_url
+        # K: a new link after confirmation; the screen on the old one is closed
+        old = host.screen_url
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_text(pilot, "New screen link")
+        assert host.screen_url != old
+        with pytest.raises(Exception):
+            await screen.until(lambda f: False, timeout=10)
+        assert screen.ws.close_code == 4003
         # the report for the room leaves it out, the JSON record keeps it marked
         hidden = [c for c in host.workshop.export()["contributions"] if c.get("hidden")]
         assert [c["data"]["answer"] for c in hidden] == ["Rude remark"]
@@ -210,18 +255,16 @@ async def test_approve_before_showing(agenda_path, tmp_path):
         text = await wait_text(pilot, "awaiting approval")
         assert "Ana Author" not in text
         assert (await host.channel.request("results", activity="opening"))["results"]["count"] == 0
-        await pilot.press("v")
-        text = await wait_text(pilot, "Nothing yet.")
-        assert "Needs a look" not in text
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ProjectorScreen))
+        screen = await RoomScreen.connect(host)
+        frame = await screen.until(lambda f: f["view"] == "activity")
+        assert "Needs a look" not in json.dumps(frame)
         app.main.query_one(ContributionTable).focus()
         await pilot.press("a")
         await wait_for(pilot, lambda: not host.workshop.is_held(ana.id, ack["id"]), what="approval")
         assert (await host.channel.request("results", activity="opening"))["results"]["count"] == 1
-        await pilot.press("v")
-        text = await wait_text(pilot, "Needs a look")
-        assert "Ana Author" not in text
+        frame = await screen.until(lambda f: "Needs a look" in json.dumps(f))
+        assert "Ana Author" not in json.dumps(frame)
+        await screen.ws.close()
 
 
 async def test_results_view_draws_report_blocks_and_split_by_role(agenda_path, tmp_path):

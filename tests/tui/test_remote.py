@@ -31,7 +31,7 @@ def child_mode(monkeypatch):
 
 SMOKE = ["test_participants_arrive_in_the_lobby", "test_contributions_appear_live_tagged_and_filtered_by_role",
          "test_a_facilitator_channel_command_moves_the_tui", "test_keys_drive_the_engine_and_the_phones",
-         "test_hidden_contributions_never_reach_the_projector", "test_approve_before_showing",
+         "test_hidden_contributions_never_reach_the_screen_and_keys_drive_it", "test_approve_before_showing",
          "test_erase_a_participant_after_confirmation", "test_quit_asks_while_participants_are_connected",
          "test_quit_without_participants_and_resume", "test_a_port_in_use_is_one_clear_line"]
 

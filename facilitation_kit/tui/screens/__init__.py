@@ -1,2 +1,2 @@
-"""Screens of the facilitator's terminal app: the main cockpit, the projector view and
-the dialogs (help, confirm, timer, export, join address)."""
+"""Screens of the facilitator's terminal app: the main cockpit and the dialogs (help,
+confirm, timer, export, join address). The room sees the screen page (docs/screen.md)."""

@@ -19,7 +19,7 @@ from ..widgets.status import StatusBar
 
 __all__ = ["MainScreen", "WORKSHOP_BINDINGS"]
 
-#: The workshop's commands: the same keys on the cockpit and the projector view.
+#: The workshop's commands (b, v, k and K drive the room's screen page: docs/screen.md).
 WORKSHOP_BINDINGS = [
     Binding("question_mark,f1", "app.help", "Help", key_display="?"),
     Binding("q", "app.quit", "Quit"),
@@ -33,6 +33,10 @@ WORKSHOP_BINDINGS = [
     Binding("e", "app.export", "Export"),
     Binding("l", "app.lock", "Lock", show=False),
     Binding("i", "app.pick_host", "Address", show=False),
+    Binding("b", "app.blank_screen", "Blank screen"),
+    Binding("v", "app.reveal_results", "Reveal"),
+    Binding("k", "app.screen_link", "Screen link", show=False),
+    Binding("K", "app.new_screen_link", "New screen link", show=False),
 ]
 
 TABS = ["lobby", "agenda", "activity", "results", "people"]
@@ -41,7 +45,6 @@ TABS = ["lobby", "agenda", "activity", "results", "people"]
 class MainScreen(Screen):
     BINDINGS = [
         *[Binding(str(n), f"show_tab('{tab}')", tab.title(), show=False) for n, tab in enumerate(TABS, start=1)],
-        Binding("v", "app.projector", "Projector"),
         *WORKSHOP_BINDINGS,
     ]
 

@@ -43,6 +43,7 @@ class ActivityPane(Vertical):
         Binding("A", "approve_all", "Approve all", show=False),
         Binding("m", "toggle_moderation", "Approve first"),
         Binding("r", "cycle_role", "Role filter"),
+        Binding("s", "highlight", "On screen"),
     ]
 
     DEFAULT_CSS = """
@@ -229,6 +230,15 @@ class ActivityPane(Vertical):
             return
         pid, cid = split_key(key)
         self.post_message(WorkshopCommand("unhide", {"participant": pid, "contribution": cid}, done="Approved"))
+
+    def action_highlight(self) -> None:
+        key = self._selected()
+        if key is None or self._status.get(key) in ("held", "hidden"):
+            self.notify("Select a shown contribution first (approve it if it waits).", severity="warning")
+            return
+        pid, cid = split_key(key)
+        self.post_message(WorkshopCommand("screen", {"view": "highlight", "participant": pid, "contribution": cid},
+                                          done="On the room's screen"))
 
     def action_approve_all(self) -> None:
         held = [k for k, s in self._status.items() if s == "held" and self._passes(k)]

@@ -1,0 +1,304 @@
+/* The room's screen (docs/screen.md): a read-only view of the workshop for a projector,
+ * a second display or a smart TV.
+ *
+ * The link carries the screen token in its fragment (/screen#token=…), so it never goes
+ * to the server in a request line. The page opens /ws/screen, authenticates with the
+ * token, and draws every "screen" frame the host sends (a whole picture each time, so a
+ * frame lost in a reconnect costs nothing). After a drop it reconnects by itself with
+ * backoff; a closed link (4003) is said in words and not retried.
+ *
+ * Everything from the host is shown with textContent; a plugin's SVG chart only as an
+ * <img> (an image cannot run script or fetch anything). No library, no other origin.
+ */
+(function () {
+  "use strict";
+
+  var strings = {};
+  var state = null;
+  var clockOffset = 0;  // host time minus our time, ms
+  var ws = null;
+  var attempts = 0;
+  var retryTimer = null;
+  var watchdog = null;
+  var lastFrame = 0;
+  var stopped = false;
+  var token = tokenFromLink();
+
+  var FALLBACK = {  // before the host sent the words: English
+    connecting: "Connecting to the workshop…",
+    reconnecting: "Connection lost. Reconnecting…",
+    revoked: "This screen link no longer works. Ask the facilitator for the new screen link.",
+    bad_link: "This address has no screen key. Open the screen link from the facilitator's app."
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function t(key, vars) {
+    var text = strings[key] || FALLBACK[key] || key;
+    if (vars) {
+      Object.keys(vars).forEach(function (name) { text = text.split("{" + name + "}").join(String(vars[name])); });
+    }
+    return text;
+  }
+
+  function setText(id, text) { $(id).textContent = text == null ? "" : String(text); }
+
+  function tokenFromLink() {
+    var m = /(?:^#|&)token=([A-Za-z0-9_-]{16,200})/.exec(window.location.hash || "");
+    return m ? m[1] : null;
+  }
+
+  // -- connection ---------------------------------------------------------------------
+  function wsUrl() {
+    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/ws/screen";
+  }
+
+  function status(text) {
+    setText("conn", text || "");
+    $("conn").hidden = !text;
+  }
+
+  function connect() {
+    retryTimer = null;
+    if (stopped) { return; }
+    try { ws = new WebSocket(wsUrl()); } catch (e) { retry(); return; }
+    var sock = ws;
+    sock.onopen = function () { sock.send(JSON.stringify({ type: "auth", token: token })); };
+    sock.onmessage = function (ev) {
+      var frame;
+      try { frame = JSON.parse(ev.data); } catch (e) { return; }
+      if (frame && frame.type === "screen") {
+        attempts = 0;
+        lastFrame = Date.now();
+        status("");
+        if (frame.strings) { strings = frame.strings; }
+        clockOffset = (typeof frame.now === "number") ? frame.now - Date.now() : 0;
+        state = frame;
+        render();
+      }
+    };
+    sock.onclose = function (ev) {
+      if (ws !== sock) { return; }
+      ws = null;
+      if (ev.code === 4003) {
+        stopped = true;
+        state = null;
+        showMessage(t("revoked"));
+        status("");
+        return;
+      }
+      status(t("reconnecting"));
+      retry();
+    };
+  }
+
+  function retry() {
+    if (retryTimer || stopped) { return; }
+    attempts += 1;
+    var delay = Math.min(10000, 500 * Math.pow(2, Math.min(attempts - 1, 5)));
+    retryTimer = window.setTimeout(connect, delay * (0.6 + Math.random() * 0.4));
+  }
+
+  // A network drop can leave a socket that looks open: ask for the picture again every
+  // 15 s and start over if nothing came back within 10 s.
+  function checkAlive() {
+    if (!ws || ws.readyState !== 1) { return; }
+    var asked = Date.now();
+    try { ws.send(JSON.stringify({ type: "sync" })); } catch (e) { return; }
+    window.setTimeout(function () {
+      if (ws && lastFrame < asked) {
+        var dead = ws;
+        ws = null;
+        try { dead.close(); } catch (e) { /* already closing */ }
+        status(t("reconnecting"));
+        retry();
+      }
+    }, 10000);
+  }
+
+  // -- drawing ------------------------------------------------------------------------
+  var VIEWS = ["connecting", "lobby", "activity", "highlight", "blank"];
+
+  function show(view) {
+    VIEWS.forEach(function (v) { $("v-" + v).hidden = v !== view; });
+    $("main").setAttribute("data-view", view);
+  }
+
+  function showMessage(text) {
+    setText("connecting-h", text);
+    show("connecting");
+    $("corner").hidden = true;
+  }
+
+  function render() {
+    var s = state;
+    document.documentElement.lang = s.language || "en";
+    document.documentElement.dir = strings._dir === "rtl" ? "rtl" : "ltr";
+    document.title = t("page_title") + " · " + (s.title || "");
+    var join = s.join || {};
+    $("lobby-qr").src = join.qr || "";
+    $("corner-qr").src = join.qr || "";
+    $("lobby-qr").alt = t("qr_alt");
+    $("corner-qr").alt = t("qr_alt");
+    setText("corner-code-label", t("room_code"));
+    setText("corner-code", s.room);
+    $("corner").setAttribute("aria-label", t("join_on_phone"));
+    $("corner").hidden = s.view === "lobby";
+    if (s.view === "lobby") { renderLobby(s, join); }
+    else if (s.view === "blank") { setText("blank-h", t("paused")); show("blank"); }
+    else if (s.view === "highlight") { renderHighlight(s); }
+    else { renderActivity(s); }
+    tick();
+  }
+
+  function renderLobby(s, join) {
+    setText("lobby-title", s.title);
+    setText("lobby-join", t("join_on_phone"));
+    setText("lobby-scan", t("scan_or_open"));
+    setText("lobby-url", join.url);
+    setText("lobby-code-label", t("room_code"));
+    setText("lobby-code", s.room);
+    setText("lobby-joined-label", t("joined"));
+    setText("lobby-joined", s.joined);
+    var next = s.activity;
+    $("lobby-next").hidden = !next;
+    if (next) {
+      setText("lobby-next-label", t("coming_up"));
+      setText("lobby-next-title", next.title);
+    }
+    show("lobby");
+  }
+
+  function renderActivity(s) {
+    var a = s.activity || {};
+    var results = s.view === "results";
+    $("v-activity").classList.toggle("results", results);
+    setText("act-title", results ? t("results_of", { title: a.title }) : a.title);
+    setText("act-prompt", a.prompt);
+    $("act-prompt").hidden = results;
+    setText("act-state", a.state === "open" ? t("answer_on_phone") : t("answers_closed"));
+    setText("act-answered-label", t("answered"));
+    setText("act-answered", a.answered);
+    var note = "";
+    if (s.results === "hidden") { note = t("results_later"); }
+    else if (results && s.results === "none") { note = t("no_results_view"); }
+    else if (s.results === "shown" && (!s.blocks || !s.blocks.length)) { note = t("nothing_yet"); }
+    setText("act-note", note);
+    $("act-note").hidden = !note;
+    drawBlocks($("act-blocks"), s.results === "shown" ? (s.blocks || []) : []);
+    show("activity");
+  }
+
+  function renderHighlight(s) {
+    setText("hl-title", (s.activity || {}).title);
+    var h = s.highlight || {};
+    setText("hl-text", h.text);
+    $("hl-role").hidden = !h.role;
+    setText("hl-role", h.role ? t("role", { role: h.role }) : "");
+    show("highlight");
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text != null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function quote(block) {
+    var fig = el("figure", "card");
+    fig.appendChild(el("blockquote", null, block.text));
+    if (block.role) { fig.appendChild(el("figcaption", null, t("role", { role: block.role }))); }
+    return fig;
+  }
+
+  function drawBlocks(root, blocks) {
+    var out = document.createDocumentFragment();
+    var wall = null;
+    blocks.forEach(function (b) {
+      if (b.block === "quote") {
+        if (!wall) { wall = el("ul", "wall"); out.appendChild(wall); }
+        var li = el("li");
+        li.appendChild(quote(b));
+        wall.appendChild(li);
+        return;
+      }
+      wall = null;
+      if (b.block === "heading") { out.appendChild(el("h2", null, b.text)); }
+      else if (b.block === "paragraph") { out.appendChild(el("p", "para", b.text)); }
+      else if (b.block === "bulletlist") {
+        var ul = el("ul", "bullets");
+        (b.items || []).forEach(function (i) { ul.appendChild(el("li", null, i)); });
+        out.appendChild(ul);
+      } else if (b.block === "table") {
+        var table = el("table");
+        if (b.caption) { table.appendChild(el("caption", null, b.caption)); }
+        var head = el("tr");
+        (b.columns || []).forEach(function (c) {
+          var th = el("th", null, c);
+          th.setAttribute("scope", "col");
+          head.appendChild(th);
+        });
+        var thead = el("thead");
+        thead.appendChild(head);
+        table.appendChild(thead);
+        var tbody = el("tbody");
+        (b.rows || []).forEach(function (row) {
+          var tr = el("tr");
+          row.forEach(function (v) { tr.appendChild(el("td", null, v)); });
+          tbody.appendChild(tr);
+        });
+        table.appendChild(tbody);
+        out.appendChild(table);
+      } else if (b.block === "chart") {
+        var fig = el("figure", "chart");
+        var img = el("img");
+        img.alt = b.alt || "";
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(b.svg || "");
+        fig.appendChild(img);
+        if (b.caption) { fig.appendChild(el("figcaption", null, b.caption)); }
+        out.appendChild(fig);
+      }
+    });
+    while (root.firstChild) { root.removeChild(root.firstChild); }  // no replaceChildren on older TVs
+    root.appendChild(out);
+  }
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.ceil(seconds));
+    var m = Math.floor(seconds / 60);
+    var s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function tick() {
+    var a = state && state.activity;
+    var wrap = $("act-timer-wrap");
+    if (!a || a.state !== "open" || (a.ends_at == null && a.paused_remaining == null)) {
+      wrap.hidden = true;
+      return;
+    }
+    wrap.hidden = false;
+    if (a.paused_remaining != null) {
+      setText("act-timer-label", t("timer_paused"));
+      setText("act-timer", clock(a.paused_remaining));
+      return;
+    }
+    var left = (a.ends_at - (Date.now() + clockOffset)) / 1000;
+    setText("act-timer-label", left > 0 ? t("time_left") : t("time_up"));
+    setText("act-timer", clock(left));
+  }
+
+  function start() {
+    if (!token) { showMessage(t("bad_link")); return; }
+    showMessage(t("connecting"));
+    connect();
+    window.setInterval(tick, 250);
+    watchdog = window.setInterval(checkAlive, 15000);
+    window.addEventListener("online", function () {
+      if (!ws && !stopped) { window.clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect(); }
+    });
+  }
+
+  start();
+}());

@@ -1,0 +1,72 @@
+"""Static checks of the screen page's files and headers (no browser needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from facilitation_kit.host.assembly import Host
+
+WEB = Path(__file__).resolve().parents[2] / "facilitation_kit" / "web"
+I18N = WEB / "screen-i18n"
+LANGUAGES = {"en", "fi", "sv", "nl", "es", "pl", "it", "de"}
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+def test_every_language_has_every_word_with_the_same_placeholders():
+    assert {p.stem for p in I18N.glob("*.json")} == LANGUAGES
+    en = json.loads((I18N / "en.json").read_text("utf-8"))
+    for code in LANGUAGES:
+        other = json.loads((I18N / f"{code}.json").read_text("utf-8"))
+        assert set(other) == set(en), code
+        for key, text in en.items():
+            assert other[key].strip(), (code, key)
+            assert _placeholders(other[key]) == _placeholders(text), (code, key)
+
+
+def test_every_word_the_page_uses_is_translated():
+    en = json.loads((I18N / "en.json").read_text("utf-8"))
+    used = set(re.findall(r'\bt\("(\w+)"', (WEB / "screen.js").read_text("utf-8")))
+    assert len(used) > 15
+    assert used - set(en) == set()
+
+
+def test_host_text_never_goes_through_html_parsing():
+    js = (WEB / "screen.js").read_text("utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "setAttribute(\"on", ".style."):
+        assert sink not in js, sink
+    html = (WEB / "screen.html").read_text("utf-8")
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/screen.js" defer>']
+    assert "<style" not in html and " style=" not in html and not re.search(r"\son\w+=", html)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    css = (WEB / "screen.css").read_text("utf-8")
+    assert "@import" not in css and "url(" not in css
+
+
+def test_page_weight_under_150_kb():
+    files = [WEB / "screen.html", WEB / "screen.js", WEB / "screen.css", *I18N.glob("*.json")]
+    assert sum(p.stat().st_size for p in files) < 150 * 1024
+
+
+@pytest.mark.parametrize("path", ["/screen", "/screen?x=1"])
+async def test_screen_page_is_served_with_a_strict_csp(tmp_path, path):
+    async with Host.start(None, data_dir=tmp_path, host="127.0.0.1", port=0) as host:
+        import asyncio
+
+        def get():
+            with urllib.request.urlopen(f"http://127.0.0.1:{host.port}{path}", timeout=10) as r:
+                return r.status, dict(r.headers), r.read().decode()
+
+        status, headers, body = await asyncio.to_thread(get)
+    assert status == 200 and "/static/screen.js" in body
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
