@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 from .blocks import Block
 from .forms import Form
+from . import i18n
 
 __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item"]
 
@@ -46,7 +47,10 @@ class Option:
 
     ``kind`` is one of ``string``, ``integer``, ``number``, ``boolean``, ``strings``
     (a list of strings), ``table`` or ``tables`` (a list of tables). ``choices`` limits a
-    ``string`` (or every entry of ``strings``) to the listed values.
+    ``string`` (or every entry of ``strings``) to the listed values. ``translatable``
+    lets a ``string`` (or each entry of ``strings``) also be a table by language
+    (``label = { en = "Your idea", fi = "Ideasi" }``); the plugin resolves it for a phone
+    with :meth:`ActivityInfo.text`.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Option:
     choices: Sequence[str] | None = None
     min: float | None = None
     max: float | None = None
+    translatable: bool = False
 
     def __post_init__(self):
         if self.kind not in _KINDS:
@@ -76,6 +81,16 @@ class Option:
     def check(self, value: Any) -> Any:
         """Return ``value`` if it fits this option, else raise :class:`OptionError`."""
         types = _KINDS[self.kind]
+        if self.translatable and self.kind == "string" and isinstance(value, dict):
+            if not i18n.is_text(value):
+                raise OptionError(self.name, "must be text, or a table of texts by language")
+            return value
+        if self.translatable and self.kind == "strings" and isinstance(value, list):
+            if not all(i18n.is_text(v) for v in value):
+                raise OptionError(self.name, "must be a list of texts (each may be a table by language)")
+            if self.min is not None and len(value) < self.min:
+                raise OptionError(self.name, f"needs at least {self.min:g} entries")
+            return value
         bad_bool = isinstance(value, bool) and self.kind in ("integer", "number")
         if bad_bool or not isinstance(value, types):
             raise OptionError(self.name, f"must be {_kind_words(self.kind)}, not {_type_words(value)}")
@@ -141,6 +156,11 @@ class ActivityInfo:
     ``options`` holds every declared option, defaults filled in. ``items`` are the
     items of the activity named in ``from`` (empty without ``from``). ``roles`` are the
     participant roles the session offers.
+
+    ``lang`` is the language to build texts in: the phone's language when the host builds
+    a participant's form (``form``, ``extras``, ``validate``), else the agenda's
+    ``language`` (results and the report). ``title``, ``prompt`` and ``notes`` are already
+    in that language; a translatable option is resolved with :meth:`text`.
     """
 
     id: str
@@ -154,6 +174,17 @@ class ActivityInfo:
     notes: str = ""
     language: str = "en"
     state: str = "pending"
+    lang: str = ""
+    min_group: int = 3
+
+    def __post_init__(self):
+        if not self.lang:
+            object.__setattr__(self, "lang", i18n.base(self.language) or "en")
+
+    def text(self, value: Any) -> str:
+        """A string, or a table by language resolved for :attr:`lang` (then the agenda's
+        language, then English)."""
+        return i18n.text(value, self.lang, self.language)
 
 
 class ActivityType:

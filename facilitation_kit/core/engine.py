@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from . import events as ev
+from . import i18n
 from .activity import ActivityInfo, ActivityType, Item
 from .agenda import Agenda, AgendaActivity
 from .forms import Form, Invalid, clean_text
@@ -190,7 +191,7 @@ class Workshop:
         self._by_activity: dict[str, dict[str, dict]] = {}
         self._by_participant: dict[str, set[str]] = {}
         self._inflight: dict[str, asyncio.Future] = {}
-        self._views: dict[str, tuple[int, dict, Form | None]] = {}
+        self._views = i18n.ViewCache()  # per activity, version and phone language
         self._infos: dict[str, tuple[int, ActivityInfo]] = {}
         self._versions: dict[str, int] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -252,8 +253,19 @@ class Workshop:
     def locked(self) -> bool:
         return bool(self.session.get("locked"))
 
-    def session_view(self) -> dict[str, Any]:
-        return {"id": self.session_id, "title": self.agenda.title, "roles": list(self.agenda.roles)}
+    def session_view(self, lang: str | None = None) -> dict[str, Any]:
+        lang = self.lang_of(lang)
+        return {"id": self.session_id, "title": i18n.text(self.agenda.texts.get("title", self.agenda.title),
+                                                          lang, self.agenda.language),
+                "roles": list(self.agenda.roles), "role_labels": self.agenda.role_labels(lang)}
+
+    def lang_of(self, lang: str | None) -> str:
+        """The language a phone's tag is served in (see :func:`i18n.normalise`)."""
+        return i18n.normalise(lang, self.agenda.language, (self.agenda.language,))
+
+    def participant_lang(self, participant_id: str | None) -> str:
+        doc = self.tables["participants"].get(participant_id or "") or {}
+        return self.lang_of(doc.get("lang"))
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         """Call ``fn(event)`` for every event; returns a function that unsubscribes."""
@@ -341,10 +353,10 @@ class Workshop:
                 errors["role"] = "must be text"
             elif role == "":
                 out["role"] = None
-            elif role not in self.agenda.roles:
+            elif self.agenda.role_named(role) is None:
                 errors["role"] = "not one of the roles: " + ", ".join(self.agenda.roles)
             else:
-                out["role"] = role
+                out["role"] = self.agenda.role_named(role)
         if lang is not None:
             if not isinstance(lang, str) or len(lang) > 35 or not all(c.isalnum() or c == "-" for c in lang):
                 errors["lang"] = "must be a language tag such as 'fi' or 'en-GB'"
@@ -521,12 +533,13 @@ class Workshop:
                                 if state == "pending" else "submissions are closed for this activity")
         act = self.agenda.activity(current)
         registered = self.plugins.activity_type(act.plugin)
-        view, form = await self.activity_view_and_form(current)
+        lang = self.participant_lang(pid)
+        view, form = await self.activity_view_and_form(current, lang)
         if form is None:
             raise WorkshopError("plugin_error", view.get("error") or "this activity is not available")
         try:
             cleaned = form.validate(data)
-            info = await self._cached_info(current)
+            info = await self._cached_info(current, lang)
             replaced = await self.caller.call(registered.activity_type, "validate", info, cleaned)
         except Invalid as exc:
             raise WorkshopError("invalid", "the answer does not fit the form: "
@@ -610,16 +623,17 @@ class Workshop:
                         "contributions": len(self.contributions(act.id))})
         return out
 
-    async def activity_info(self, activity_id: str) -> ActivityInfo:
+    async def activity_info(self, activity_id: str, lang: str | None = None) -> ActivityInfo:
         act = self.agenda.activity(activity_id)
         items: tuple[Item, ...] = ()
         if act.source:
             items = tuple(await self._items_of(act.source))
-        return ActivityInfo(
+        info = ActivityInfo(
             id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,
             options=dict(act.options), roles=tuple(self.agenda.roles), items=items,
             source=act.source, notes=act.notes, language=self.agenda.language,
-            state=self.tables["activities"][act.id]["state"])
+            state=self.tables["activities"][act.id]["state"], min_group=self.agenda.min_group)
+        return i18n.in_language(info, act, self.agenda, lang) if lang else info
 
     async def _items_of(self, activity_id: str) -> list[Item]:
         act = self.agenda.activity(activity_id)
@@ -636,23 +650,30 @@ class Workshop:
             return []
         return items
 
-    async def activity_view(self, activity_id: str | None = None) -> dict[str, Any] | None:
-        """The protocol ACTIVITY object for an activity (default: the current one)."""
+    async def activity_view(self, activity_id: str | None = None, lang: str | None = None
+                            ) -> dict[str, Any] | None:
+        """The protocol ACTIVITY object for an activity (default: the current one), in a
+        phone's language (default: the agenda's)."""
         activity_id = activity_id or self.current_id
         if activity_id is None:
             return None
-        view, _ = await self.activity_view_and_form(activity_id)
+        view, _ = await self.activity_view_and_form(activity_id, lang)
         return view
 
-    async def activity_view_and_form(self, activity_id: str) -> tuple[dict[str, Any], Form | None]:
+    async def activity_view_and_form(self, activity_id: str, lang: str | None = None
+                                     ) -> tuple[dict[str, Any], Form | None]:
+        """The ACTIVITY object and the form for a phone in ``lang`` (default: the
+        agenda's language), cached per activity version and language."""
+        lang = self.lang_of(lang)
         version = self._versions.get(activity_id, 0)
-        cached = self._views.get(activity_id)
-        if cached is not None and cached[0] == version:
-            return cached[1], cached[2]
+        cached = self._views.get(activity_id, version, lang)
+        if cached is not None:
+            return cached
         act = self.agenda.activity(activity_id)
         st = self.tables["activities"][activity_id]
-        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin, "title": act.title,
-                                "prompt": act.prompt, "state": st["state"],
+        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin,
+                                "title": act.text("title", lang, self.agenda.language),
+                                "prompt": act.text("prompt", lang, self.agenda.language), "state": st["state"],
                                 "ends_at": utc_iso(st["ends_at"]) if st.get("ends_at") else None,
                                 "form": {"fields": []}}
         form: Form | None = None
@@ -660,7 +681,7 @@ class Workshop:
         try:
             if registered is None:
                 raise PluginFailure(f"the plugin {act.plugin!r} is not loaded")
-            info = await self._cached_info(activity_id)
+            info = await self._cached_info(activity_id, lang)
             form = await self.caller.call(registered.activity_type, "form", info)
             if not isinstance(form, Form):
                 raise PluginFailure(f"{act.plugin}.form returned {type(form).__name__}, not a Form")
@@ -679,20 +700,21 @@ class Workshop:
             # do not cache a failure: the next call tries again
             return view, None
         if self._versions.get(activity_id, 0) == version:
-            self._views[activity_id] = (version, view, form)
+            self._views.put(activity_id, version, lang, view, form)
         return view, form
 
-    async def _cached_info(self, activity_id: str) -> ActivityInfo:
+    async def _cached_info(self, activity_id: str, lang: str | None = None) -> ActivityInfo:
         """:meth:`activity_info`, cached until the activity's state or its source changes
         (taking items from a source activity calls a plugin: not once per submission)."""
         version = self._versions.get(activity_id, 0)
         cached = self._infos.get(activity_id)
         if cached is not None and cached[0] == version:
-            return cached[1]
+            return (i18n.in_language(cached[1], self.agenda.activity(activity_id), self.agenda, lang)
+                    if lang else cached[1])
         info = await self.activity_info(activity_id)
         if self._versions.get(activity_id, 0) == version:
             self._infos[activity_id] = (version, info)
-        return info
+        return i18n.in_language(info, self.agenda.activity(activity_id), self.agenda, lang) if lang else info
 
     def _invalidate(self, activity_id: str) -> None:
         self._versions[activity_id] = self._versions.get(activity_id, 0) + 1
@@ -707,7 +729,12 @@ class Workshop:
                     await self._broadcast_activity()
 
     async def _broadcast_activity(self) -> None:
-        self._emit(ev.ActivityChanged(await self.activity_view()))
+        view = await self.activity_view()
+        views = {}
+        if view is not None:  # one view per language of a connected phone
+            for lang in i18n.languages_in_use(self):
+                views[lang] = await self.activity_view(lang=lang)
+        self._emit(ev.ActivityChanged(view, views))
 
     def _plugin_failed(self, activity_id: str, plugin: str, message: str) -> None:
         log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
