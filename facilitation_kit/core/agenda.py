@@ -311,8 +311,10 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                  activity=label, index=index, field="plugin")
         catalogue = getattr(atype, "catalogue", None)
         for key in ("title", "prompt"):  # the plugin's own title and default prompt, translated
-            if not common[key].strip() and catalogue is not None and catalogue.has("en", "default_" + key):
-                texts[key] = {code: catalogue.t(code, "default_" + key) for code in catalogue.languages()}
+            names = [f"{plugin_name}.default_{key}", f"default_{key}"]
+            name = next((n for n in names if catalogue is not None and catalogue.has("en", n)), None)
+            if not common[key].strip() and name is not None:
+                texts[key] = {code: catalogue.t(code, name) for code in catalogue.languages()}
                 common[key] = i18n.text(texts[key], language, language)
         activities.append(AgendaActivity(
             id=act_id, plugin=plugin_name,
