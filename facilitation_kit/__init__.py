@@ -26,7 +26,10 @@ from .core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Ta
 from .core.forms import (  # noqa: E402
     ChoiceField, Field, Form, Invalid, MatrixField, ScaleField, TextField, VoteField,
 )
-from .core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: E402
+from .core.i18n import LANGUAGES, Catalogue, text  # noqa: E402
+from .core.roles import (  # noqa: E402
+    NO_ROLE, OTHER_ROLES, RoleGroups, dont_know, latest_per_participant, mean, role_groups, role_of, role_order,
+)
 from .report.charts import dumbbell, importance_support_map, stacked_bars, word_cloud  # noqa: E402
 from .report.words import word_counts  # noqa: E402
 
@@ -37,5 +40,6 @@ __all__ = [
     "Invalid",
     "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote",
     "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "word_counts",
-    "NO_ROLE", "role_of", "role_order", "mean", "latest_per_participant",
+    "Catalogue", "LANGUAGES", "text",
+    "NO_ROLE", "OTHER_ROLES", "RoleGroups", "role_groups", "role_of", "role_order", "mean", "dont_know", "latest_per_participant",
 ]

@@ -18,6 +18,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from .blocks import Block
 from .forms import Form
+from . import i18n
 
 __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RESERVED_OPTION_NAMES",
            "resolve_options", "option_problems"]
@@ -52,7 +53,10 @@ class Option:
 
     ``kind`` is one of ``string``, ``integer``, ``number``, ``boolean``, ``strings``
     (a list of strings), ``table`` or ``tables`` (a list of tables). ``choices`` limits a
-    ``string`` (or every entry of ``strings``) to the listed values.
+    ``string`` (or every entry of ``strings``) to the listed values. ``translatable``
+    lets a ``string`` (or each entry of ``strings``) also be a table by language
+    (``label = { en = "Your idea", fi = "Ideasi" }``); the plugin resolves it for a phone
+    with :meth:`ActivityInfo.text`.
 
     ``default`` is the value used when the agenda does not set the option, or a function
     of the other options (``default=lambda options: min(3, options["dots"])``) when the
@@ -68,6 +72,7 @@ class Option:
     choices: Sequence[str] | None = None
     min: float | None = None
     max: float | None = None
+    translatable: bool = False
 
     def __post_init__(self):
         if self.kind not in _KINDS:
@@ -94,6 +99,16 @@ class Option:
     def check(self, value: Any) -> Any:
         """Return ``value`` if it fits this option, else raise :class:`OptionError`."""
         types = _KINDS[self.kind]
+        if self.translatable and self.kind == "string" and isinstance(value, dict):
+            if not i18n.is_text(value):
+                raise OptionError(self.name, "must be text, or a table of texts by language")
+            return value
+        if self.translatable and self.kind == "strings" and isinstance(value, list):
+            if not all(i18n.is_text(v) for v in value):
+                raise OptionError(self.name, "must be a list of texts (each may be a table by language)")
+            if self.min is not None and len(value) < self.min:
+                raise OptionError(self.name, f"needs at least {self.min:g} entries")
+            return value
         bad_bool = isinstance(value, bool) and self.kind in ("integer", "number")
         if bad_bool or not isinstance(value, types):
             raise OptionError(self.name, f"must be {_kind_words(self.kind)}, not {_type_words(value)}")
@@ -215,6 +230,11 @@ class ActivityInfo:
     ``options`` holds every declared option, defaults filled in. ``items`` are the
     items of the activity named in ``from`` (empty without ``from``). ``roles`` are the
     participant roles the session offers.
+
+    ``lang`` is the language to build texts in: the phone's language when the host builds
+    a participant's form (``form``, ``extras``, ``validate``), else the agenda's
+    ``language`` (results and the report). ``title``, ``prompt`` and ``notes`` are already
+    in that language; a translatable option is resolved with :meth:`text`.
     """
 
     id: str
@@ -228,12 +248,24 @@ class ActivityInfo:
     notes: str = ""
     language: str = "en"
     state: str = "pending"
+    lang: str = ""
+    min_group: int = 3
+
+    def __post_init__(self):
+        if not self.lang:
+            object.__setattr__(self, "lang", i18n.base(self.language) or "en")
+
+    def text(self, value: Any) -> str:
+        """A string, or a table by language resolved for :attr:`lang` (then the agenda's
+        language, then English)."""
+        return i18n.text(value, self.lang, self.language)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
                 "options": dict(self.options), "roles": list(self.roles),
                 "items": [i.to_json() for i in self.items], "source": self.source,
-                "notes": self.notes, "language": self.language, "state": self.state}
+                "notes": self.notes, "language": self.language, "state": self.state,
+                "min_group": self.min_group, "lang": self.lang}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "ActivityInfo":
@@ -241,7 +273,8 @@ class ActivityInfo:
                    options=dict(data.get("options") or {}), roles=tuple(data.get("roles") or ()),
                    items=tuple(Item(i["id"], i["label"], i.get("detail", "")) for i in data.get("items") or ()),
                    source=data.get("source"), notes=data.get("notes") or "",
-                   language=data.get("language") or "en", state=data.get("state") or "pending")
+                   language=data.get("language") or "en", state=data.get("state") or "pending",
+                   min_group=data.get("min_group", 3), lang=data.get("lang") or "")
 
 
 class ActivityType:
@@ -320,5 +353,5 @@ class ActivityType:
         answered). Called only while :meth:`results_visible` is true. ``contributions``
         are the approved, visible ones; their ``role`` is ``None`` unless the agenda lets
         the screen show roles (``screen_roles``) and enough people share that role
-        (``screen_min_group``). See docs/screen.md."""
+        (the agenda's ``min_group``). See docs/screen.md."""
         return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import i18n
 from .activity import RESERVED_OPTION_NAMES, ActivityType, OptionError, resolve_options
 from .caller import PluginCaller, PluginFailure
 from .plugins import PluginHost
@@ -26,7 +27,7 @@ __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agen
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
-                "activity", "screen_roles", "screen_min_group"}
+                "min_group", "activity", "screen_roles"}
 COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 #: Seconds a plugin's ``check_options`` may take while an agenda is checked.
 CHECK_TIMEOUT = 10.0
@@ -68,12 +69,20 @@ class AgendaActivity:
     notes: str = ""
     source: str | None = None
     max_contributions: int | None = None  # per participant; None: the plugin's or the host's
+    #: ``title``, ``prompt`` and ``notes`` as given when given as a table by language.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+
+    def text(self, key: str, lang: str | None, fallback: str = "en") -> str:
+        """``title``, ``prompt`` or ``notes`` in ``lang`` (see :func:`i18n.text`)."""
+        return i18n.text(self.texts.get(key, getattr(self, key)), lang, fallback)
 
     def to_json(self) -> dict[str, Any]:
         out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
                "timebox": self.timebox, "auto_open": self.auto_open,
                "close_at_end": self.close_at_end, "notes": self.notes, "from": self.source}
         out["options"] = dict(self.options)
+        if self.texts:
+            out["texts"] = {k: dict(v) for k, v in self.texts.items()}
         return out
 
 
@@ -87,11 +96,33 @@ class Agenda:
     participant_cap: int = 1000
     description: str = ""
     #: The room's screen shows roles only when this is on, and then only for roles that
-    #: at least ``screen_min_group`` participants contributed from (docs/screen.md).
+    #: at least ``min_group`` participants contributed from (docs/screen.md).
     screen_roles: bool = False
-    screen_min_group: int = 3
     path: str | None = None
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    min_group: int = 3
+    #: Each role's label by language (from a table in ``roles``, or the kit's plain
+    #: words for the default role names); the role itself is its name in ``language``.
+    role_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    #: ``title`` and ``description`` as given when given as a table by language.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+
+    def role_label(self, role: str, lang: str | None) -> str:
+        """How a phone in ``lang`` shows a role."""
+        table = self.role_texts.get(role)
+        return i18n.text(table, lang, self.language) if table else role
+
+    def role_labels(self, lang: str | None) -> list[str]:
+        return [self.role_label(r, lang) for r in self.roles]
+
+    def role_named(self, value: str) -> str | None:
+        """The role a phone means by ``value``: a role's name or any of its labels."""
+        if value in self.roles:
+            return value
+        for role, table in self.role_texts.items():
+            if value in table.values():
+                return role
+        return None
 
     def activity(self, activity_id: str) -> AgendaActivity | None:
         return next((a for a in self.activities if a.id == activity_id), None)
@@ -102,7 +133,8 @@ class Agenda:
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "description": self.description, "language": self.language,
                 "roles": list(self.roles), "anonymous": self.anonymous,
-                "participant_cap": self.participant_cap, "path": self.path,
+                "participant_cap": self.participant_cap, "min_group": self.min_group,
+                "path": self.path,
                 "activities": [a.to_json() for a in self.activities]}
 
 
@@ -157,18 +189,33 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     for key in data:
         if key not in SESSION_KEYS:
             fail(f"unknown setting; allowed: {', '.join(sorted(SESSION_KEYS))}", field=key)
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        fail("the workshop needs a title (text)", field="title")
     language = data.get("language", "en")
     if not isinstance(language, str) or not _LANG.match(language):
         fail('must be a language code such as "en" or "fi"', field="language")
-    roles = data.get("roles", list(DEFAULT_ROLES))
-    if (not isinstance(roles, list) or not roles
-            or not all(isinstance(r, str) and r.strip() and len(r) <= 60 for r in roles)):
-        fail("must be a list of role names (text, at most 60 characters each)", field="roles")
+    session_texts = {k: dict(data[k]) for k in ("title", "description")
+                     if isinstance(data.get(k), dict) and i18n.is_text(data[k])}
+    title = i18n.text(data.get("title"), language, language) if i18n.is_text(data.get("title")) else None
+    if not isinstance(title, str) or not title.strip():
+        fail("the workshop needs a title (text, or a table of texts by language)", field="title")
+    raw_roles = data.get("roles", list(DEFAULT_ROLES))
+    if (not isinstance(raw_roles, list) or not raw_roles or not all(i18n.is_text(r) for r in raw_roles)
+            or not all(i18n.text(r, language, language).strip() and len(i18n.text(r, language, language)) <= 60
+                       for r in raw_roles)):
+        fail("must be a list of role names (text, or a table of texts by language; at most 60 "
+             "characters each)", field="roles")
+    roles = [i18n.text(r, language, language) for r in raw_roles]
     if len(set(roles)) != len(roles):
         fail("a role is listed twice", field="roles")
+    role_texts: dict[str, dict[str, str]] = {}
+    for raw, role in zip(raw_roles, roles):
+        if isinstance(raw, dict):
+            role_texts[role] = dict(raw)
+        elif role in DEFAULT_ROLES:
+            role_texts[role] = {code: i18n.KIT.t(code, "role." + role) for code in i18n.LANGUAGES}
+    min_group = data.get("min_group", 3)
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 50:
+        fail("must be a whole number from 1 to 50 (1 shows every role group, however small)",
+             field="min_group")
     anonymous = data.get("anonymous", True)
     if not isinstance(anonymous, bool):
         fail("must be true or false", field="anonymous")
@@ -176,14 +223,12 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 100_000:
         fail("must be a whole number from 1 to 100000", field="participant_cap")
     description = data.get("description", "")
-    if not isinstance(description, str):
+    if not i18n.is_text(description) and description != "":
         fail("must be text", field="description")
     screen_roles = data.get("screen_roles", False)
     if not isinstance(screen_roles, bool):
         fail("must be true or false", field="screen_roles")
-    min_group = data.get("screen_min_group", 3)
-    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
-        fail("must be a whole number from 1 to 1000", field="screen_min_group")
+    description = i18n.text(description, language, language)
     raw_activities = data.get("activity")
     if not isinstance(raw_activities, list) or not raw_activities:
         fail("the agenda needs at least one [[activity]]", field="activity")
@@ -239,11 +284,15 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             fail(f"{plugin_name}: option {exc.option!r}: {exc} (a bug in the plugin's option "
                  "default, not in the agenda)", activity=label, index=index, field="plugin")
         common = {}
-        for key, kind in (("title", str), ("prompt", str), ("notes", str)):
+        texts = {}
+        for key in ("title", "prompt", "notes"):
             value = raw.get(key, "")
-            if not isinstance(value, kind):
-                fail("must be text", activity=label, index=index, field=key)
-            common[key] = value
+            if not i18n.is_text(value) and value != "":
+                fail("must be text, or a table of texts by language (e.g. { en = \"...\", fi = \"...\" })",
+                     activity=label, index=index, field=key)
+            if isinstance(value, dict):
+                texts[key] = {k: v.strip() for k, v in value.items()}
+            common[key] = i18n.text(value, language, language)
         for key in ("auto_open", "close_at_end"):
             value = raw.get(key, False)
             if not isinstance(value, bool):
@@ -280,18 +329,26 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             why = f"{type(error).__name__}: {error}" if error is not None else str(exc)
             fail(f"{plugin_name} could not check its options: {why}",
                  activity=label, index=index, field="plugin")
+        catalogue = getattr(atype, "catalogue", None)
+        for key in ("title", "prompt"):  # the plugin's own title and default prompt, translated
+            names = [f"{plugin_name}.default_{key}", f"default_{key}"]
+            name = next((n for n in names if catalogue is not None and catalogue.has("en", n)), None)
+            if not common[key].strip() and name is not None:
+                texts[key] = {code: catalogue.t(code, name) for code in catalogue.languages()}
+                common[key] = i18n.text(texts[key], language, language)
         activities.append(AgendaActivity(
             id=act_id, plugin=plugin_name,
             title=common["title"].strip() or atype.title or plugin_name,
             prompt=common["prompt"].strip() or atype.default_prompt,
             options=options, timebox=timebox, auto_open=common["auto_open"],
             close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source,
-            max_contributions=max_contributions))
+            max_contributions=max_contributions, texts=texts))
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),
                   language=language, anonymous=anonymous, participant_cap=cap,
                   description=description.strip(), path=path, source=dict(data),
-                  screen_roles=screen_roles, screen_min_group=min_group)
+                  screen_roles=screen_roles, min_group=min_group, role_texts=role_texts,
+                  texts=session_texts)
 
 
 class _LineFinder:

@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from . import events as ev
+from . import i18n
 from .activity import ActivityInfo, ActivityType
 from .blocks import Block
 from .agenda import Agenda, AgendaActivity
@@ -185,10 +186,10 @@ class Workshop(WorkshopState, ev.Publisher):
                 errors["role"] = "must be text"
             elif role == "":
                 out["role"] = None
-            elif role not in self.agenda.roles:
+            elif self.agenda.role_named(role) is None:
                 errors["role"] = "not one of the roles: " + ", ".join(self.agenda.roles)
             else:
-                out["role"] = role
+                out["role"] = self.agenda.role_named(role)
         if lang is not None:
             if not isinstance(lang, str) or len(lang) > 35 or not all(c.isalnum() or c == "-" for c in lang):
                 errors["lang"] = "must be a language tag such as 'fi' or 'en-GB'"
@@ -331,12 +332,13 @@ class Workshop(WorkshopState, ev.Publisher):
         cap = self.contribution_cap(current)
         if self._count_of(pid, current) >= cap:
             raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
-        view, form = await self.views.view_and_form(current)
+        lang = self.participant_lang(pid)
+        view, form = await self.views.view_and_form(current, lang)
         if form is None:
             raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
         try:
             cleaned = form.validate(data)
-            info = await self.views.cached_info(current)
+            info = await self.views.cached_info(current, lang)
             replaced = await self.caller.call(registered.activity_type, "validate", info, cleaned)
         except Invalid as exc:
             raise WorkshopError("invalid", "the answer does not fit the form: "
@@ -416,15 +418,17 @@ class Workshop(WorkshopState, ev.Publisher):
             return self.contribution_view(doc)
 
     # -- activities ------------------------------------------------------------------
-    async def activity_info(self, activity_id: str) -> ActivityInfo:
-        return await self.views.info(activity_id)
+    async def activity_info(self, activity_id: str, lang: str | None = None) -> ActivityInfo:
+        return await self.views.info(activity_id, lang)
 
-    async def activity_view(self, activity_id: str | None = None) -> dict[str, Any] | None:
-        """The protocol ACTIVITY object for an activity (default: the current one)."""
+    async def activity_view(self, activity_id: str | None = None, lang: str | None = None
+                            ) -> dict[str, Any] | None:
+        """The protocol ACTIVITY object for an activity (default: the current one), in a
+        phone's language (default: the agenda's)."""
         activity_id = activity_id or self.current_id
         if activity_id is None:
             return None
-        view, _ = await self.views.view_and_form(activity_id)
+        view, _ = await self.views.view_and_form(activity_id, lang)
         return view
 
     async def _source_changed(self, activity_id: str) -> None:
@@ -435,7 +439,12 @@ class Workshop(WorkshopState, ev.Publisher):
                 await self._broadcast_activity()
 
     async def _broadcast_activity(self) -> None:
-        self._emit(ev.ActivityChanged(await self.activity_view()))
+        view = await self.activity_view()
+        views = {}
+        if view is not None:  # one view per language of a connected phone
+            for lang in i18n.languages_in_use(self):
+                views[lang] = await self.activity_view(lang=lang)
+        self._emit(ev.ActivityChanged(view, views))
 
     async def _set_state(self, activity_id: str, **changes: Any) -> None:
         """Store an activity's new state; every state change is an event."""

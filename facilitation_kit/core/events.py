@@ -8,7 +8,7 @@ loop right after the change is stored; they must not block.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 log = logging.getLogger("facilitation_kit.core.events")
@@ -92,9 +92,11 @@ class ContributionHidden(Event):
 @dataclass(frozen=True)
 class ActivityChanged(Event):
     """The current activity, its state, timer or form changed. ``activity`` is the
-    protocol ACTIVITY object (or None)."""
+    protocol ACTIVITY object (or None) in the agenda's language; ``by_lang`` holds it
+    in each language of a connected phone (``{"fi": {...}}``)."""
 
     activity: dict[str, Any] | None
+    by_lang: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

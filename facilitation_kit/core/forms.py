@@ -217,15 +217,23 @@ class ChoiceField(Field):
 
 @dataclass(frozen=True)
 class ScaleField(Field):
+    """A rating from ``min`` to ``max``. With ``skip`` (the label of a "don't know"
+    choice, e.g. ``"I don't know"``) the answer may also be ``null``: it counts as an
+    answer ("don't know"), also for a required field, and is never averaged."""
+
     kind: ClassVar[str] = "scale"
     min: int = 1
     max: int = 5
     min_label: str = ""
     max_label: str = ""
+    skip: str | None = None
 
     def _extra_json(self):
-        return {"min": self.min, "max": self.max, "min_label": self.min_label,
-                "max_label": self.max_label}
+        out = {"min": self.min, "max": self.max, "min_label": self.min_label,
+               "max_label": self.max_label}
+        if self.skip:
+            out["skip"] = {"label": self.skip}
+        return out
 
     def clean(self, value):
         if not _is_int(value):
@@ -331,6 +339,9 @@ class Form:
                 errors[str(key)] = "not a field of this form"
         for f in self.fields:
             value = data.get(f.name)
+            if value is None and f.name in data and getattr(f, "skip", None):
+                cleaned[f.name] = None  # "don't know": an answer, never a number
+                continue
             if f.is_empty(value):
                 if f.required:
                     errors[f.name] = "required"
@@ -357,8 +368,10 @@ def field_from_json(spec: Mapping[str, Any]) -> Field:
         return ChoiceField(**common, options=[(o["value"], o["label"]) for o in spec["options"]],
                            multiple=spec["multiple"])
     if kind == "scale":
+        skip = spec.get("skip")
         return ScaleField(**common, min=spec["min"], max=spec["max"],
-                          min_label=spec["min_label"], max_label=spec["max_label"])
+                          min_label=spec["min_label"], max_label=spec["max_label"],
+                          skip=skip.get("label") if isinstance(skip, Mapping) else None)
     if kind == "vote":
         return VoteField(**common, items=[(i["id"], i["label"]) for i in spec["items"]],
                          dots=spec["dots"], max_per_item=spec["max_per_item"])

@@ -10,7 +10,7 @@ room may see live here, in one place:
   (a silent vote: only once closed);
 - names never (contributions carry none, and no view includes one); roles only when the
   agenda sets ``screen_roles = true``, and then only for roles that at least
-  ``screen_min_group`` participants of this activity share.
+  ``min_group`` participants (the agenda's one small-group rule) of this activity share.
 
 The host adds the join link, its QR code and the page's words (``host/screen.py``).
 """
@@ -49,7 +49,7 @@ def screen_contributions(w: Workshop, activity_id: str) -> list[dict[str, Any]]:
     for c in visible:
         if c.get("role"):
             people.setdefault(c["role"], set()).add(c["participant"])
-    allowed = {r for r, ps in people.items() if len(ps) >= getattr(agenda, "screen_min_group", 3)}
+    allowed = {r for r, ps in people.items() if len(ps) >= agenda.min_group}
     return [{**c, "role": c["role"] if c.get("role") in allowed else None} for c in visible]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable
 
+from . import i18n
 from .agenda import Agenda
 from .ops import TABLES, Op, apply_ops
 from .record import build_export
@@ -113,8 +114,19 @@ class WorkshopState:
         session table under ``screen``, so both survive ``--resume``)."""
         return self.tables["session"].get("screen") or {}
 
-    def session_view(self) -> dict[str, Any]:
-        return {"id": self.session_id, "title": self.agenda.title, "roles": list(self.agenda.roles)}
+    def session_view(self, lang: str | None = None) -> dict[str, Any]:
+        lang = self.lang_of(lang)
+        return {"id": self.session_id, "title": i18n.text(self.agenda.texts.get("title", self.agenda.title),
+                                                          lang, self.agenda.language),
+                "roles": list(self.agenda.roles), "role_labels": self.agenda.role_labels(lang)}
+
+    def lang_of(self, lang: str | None) -> str:
+        """The language a phone's tag is served in (see :func:`i18n.normalise`)."""
+        return i18n.normalise(lang, self.agenda.language, (self.agenda.language,))
+
+    def participant_lang(self, participant_id: str | None) -> str:
+        doc = self.tables["participants"].get(participant_id or "") or {}
+        return self.lang_of(doc.get("lang"))
 
     # -- participants -------------------------------------------------------------------
     def participant(self, participant_id: str) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
+from . import i18n
 from .activity import ActivityInfo, Item
 from .caller import PluginFailure
 from .forms import Form
@@ -40,7 +41,7 @@ class ActivityViews:
         self.plugins = plugins
         self.caller = caller
         self._failed = failed
-        self._views: dict[str, tuple[int, dict, Form | None]] = {}
+        self._views = i18n.ViewCache()  # per activity, version and phone language
         self._infos: dict[str, tuple[int, ActivityInfo]] = {}
         self._versions: dict[str, int] = {}
 
@@ -48,29 +49,32 @@ class ActivityViews:
         self._versions[activity_id] = self._versions.get(activity_id, 0) + 1
         self._views.pop(activity_id, None)
 
-    async def info(self, activity_id: str) -> ActivityInfo:
-        """The activity as its plugin sees it (not cached)."""
+    async def info(self, activity_id: str, lang: str | None = None) -> ActivityInfo:
+        """The activity as its plugin sees it, for a phone in ``lang`` (not cached)."""
         agenda = self.state.agenda
         act = agenda.activity(activity_id)
         items: tuple[Item, ...] = ()
         if act.source:
             items = tuple(await self._items_of(act.source))
-        return ActivityInfo(
+        info = ActivityInfo(
             id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,
             options=dict(act.options), roles=tuple(agenda.roles), items=items,
             source=act.source, notes=act.notes, language=agenda.language,
-            state=self.state.tables["activities"][act.id]["state"])
+            state=self.state.tables["activities"][act.id]["state"], min_group=agenda.min_group)
+        return i18n.in_language(info, act, agenda, lang) if lang else info
 
-    async def cached_info(self, activity_id: str) -> ActivityInfo:
+    async def cached_info(self, activity_id: str, lang: str | None = None) -> ActivityInfo:
         """:meth:`info`, cached until the activity's state or its source changes."""
         version = self._versions.get(activity_id, 0)
         cached = self._infos.get(activity_id)
         if cached is not None and cached[0] == version:
-            return cached[1]
-        info = await self.info(activity_id)
-        if self._versions.get(activity_id, 0) == version:
-            self._infos[activity_id] = (version, info)
-        return info
+            info = cached[1]
+        else:
+            info = await self.info(activity_id)
+            if self._versions.get(activity_id, 0) == version:
+                self._infos[activity_id] = (version, info)
+        agenda = self.state.agenda
+        return i18n.in_language(info, agenda.activity(activity_id), agenda, lang) if lang else info
 
     async def _items_of(self, activity_id: str) -> list[Item]:
         act = self.state.agenda.activity(activity_id)
@@ -87,15 +91,21 @@ class ActivityViews:
             return []
         return items
 
-    async def view_and_form(self, activity_id: str) -> tuple[dict[str, Any], Form | None]:
+    async def view_and_form(self, activity_id: str, lang: str | None = None
+                            ) -> tuple[dict[str, Any], Form | None]:
+        """The ACTIVITY object and the form for a phone in ``lang`` (default: the
+        agenda's language), cached per activity version and language."""
+        agenda = self.state.agenda
+        lang = self.state.lang_of(lang)
         version = self._versions.get(activity_id, 0)
-        cached = self._views.get(activity_id)
-        if cached is not None and cached[0] == version:
-            return cached[1], cached[2]
-        act = self.state.agenda.activity(activity_id)
+        cached = self._views.get(activity_id, version, lang)
+        if cached is not None:
+            return cached
+        act = agenda.activity(activity_id)
         st = self.state.tables["activities"][activity_id]
-        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin, "title": act.title,
-                                "prompt": act.prompt, "state": st["state"],
+        view: dict[str, Any] = {"id": act.id, "plugin": act.plugin,
+                                "title": act.text("title", lang, agenda.language),
+                                "prompt": act.text("prompt", lang, agenda.language), "state": st["state"],
                                 "ends_at": utc_iso(st["ends_at"]) if st.get("ends_at") else None,
                                 "form": {"fields": []}}
         form: Form | None = None
@@ -103,7 +113,7 @@ class ActivityViews:
         try:
             if registered is None:
                 raise PluginFailure(f"the plugin {act.plugin!r} is not loaded")
-            info = await self.cached_info(activity_id)
+            info = await self.cached_info(activity_id, lang)
             form = await self.caller.call(registered.activity_type, "form", info)
             if not isinstance(form, Form):
                 raise PluginFailure(f"{act.plugin}.form returned {type(form).__name__}, not a Form")
@@ -121,5 +131,5 @@ class ActivityViews:
             # do not cache a failure: the next call tries again
             return view, None
         if self._versions.get(activity_id, 0) == version:
-            self._views[activity_id] = (version, view, form)
+            self._views.put(activity_id, version, lang, view, form)
         return view, form

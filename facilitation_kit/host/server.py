@@ -33,6 +33,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..core import events as ev
+from ..core import i18n
 from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError, hash_token
 from ..core.state import public_participant
 from ..core.protocol import BadCommand, Field, dispatch
@@ -191,6 +192,7 @@ class _Conn:
     address: str = ""            # address_key of the peer
     trusted: bool = False        # exempt from the per-address limits
     joined: bool = False         # welcomed (participant) or authed (facilitator)
+    lang: str = "en"  # the language this phone's frames are built in
 
 
 class BadFrame(Exception):
@@ -258,6 +260,7 @@ class ProtocolServer:
         self.facilitator_conns: set[_Conn] = set()
         self._by_participant: dict[str, set[_Conn]] = {}
         self._files = self._load_files(web_dir)
+        self._frames_cache = i18n.FrameCache()
         self._unsubscribe = workshop.subscribe(self._on_event)
         self.open_connections = 0
         self.unjoined = 0
@@ -344,6 +347,8 @@ class ProtocolServer:
         if path == "/api/session":
             return self._json(200, {"protocol": PROTOCOL_VERSION, "title": self.workshop.agenda.title,
                                     "roles": list(self.workshop.agenda.roles),
+                                    "role_labels": {code: self.workshop.agenda.role_labels(code)
+                                                    for code in i18n.LANGUAGES},
                                     "language": self.workshop.agenda.language,
                                     "anonymous": self.workshop.agenda.anonymous})
         if path == "/":
@@ -553,6 +558,7 @@ class ProtocolServer:
             return
         self._joined(conn)
         conn.participant = pid
+        conn.lang = self.workshop.lang_of(doc.get("lang"))
         old = self._by_participant.get(pid, set())
         self._by_participant[pid] = {conn}
         self.participant_conns.add(conn)
@@ -565,8 +571,8 @@ class ProtocolServer:
         await self._send(conn, {
             "type": "welcome", "protocol": PROTOCOL_VERSION,
             "participant": self.workshop.participant_view(doc), "token": token,
-            "session": self.workshop.session_view(),
-            "activity": await self.workshop.activity_view(), "mine": self.workshop.mine(pid)})
+            "session": self.workshop.session_view(conn.lang),
+            "activity": await self.workshop.activity_view(lang=conn.lang), "mine": self.workshop.mine(pid)})
 
     async def _p_submit(self, conn: _Conn, frame: dict) -> None:
         client_id = self._client_id(frame)
@@ -588,10 +594,15 @@ class ProtocolServer:
     async def _p_profile(self, conn: _Conn, frame: dict) -> None:
         kw = {k: self._field(frame, k, (str, type(None)), required=False) for k in ("name", "role", "lang")}
         doc = await self.workshop.set_profile(conn.participant, **kw)
-        await self._send(conn, {"type": "profile", "participant": self.workshop.participant_view(doc)})
+        before, conn.lang = conn.lang, self.workshop.lang_of(doc.get("lang"))
+        await self._send(conn, {"type": "profile", "participant": self.workshop.participant_view(doc),
+                                "session": self.workshop.session_view(conn.lang)})
+        if conn.lang != before:  # the forms again, in the new language
+            await self._send(conn, {"type": "activity",
+                                    "activity": await self.workshop.activity_view(lang=conn.lang)})
 
     async def _p_sync(self, conn: _Conn, frame: dict) -> None:
-        await self._send(conn, {"type": "sync", "activity": await self.workshop.activity_view(),
+        await self._send(conn, {"type": "sync", "activity": await self.workshop.activity_view(lang=conn.lang),
                                 "mine": self.workshop.mine(conn.participant)})
 
     # facilitator channel ---------------------------------------------------------------
@@ -665,8 +676,13 @@ class ProtocolServer:
             self._activity_state(event.activity)
         elif isinstance(event, ev.ActivityChanged):
             self._activity_state((event.activity or {}).get("id"))
-            frame = json.dumps({"type": "activity", "activity": event.activity}, ensure_ascii=False)
-            broadcast([c.ws for c in self.participant_conns], frame)
+            frame = self._frames_cache.encoded(event.activity, "")
+            by_lang: dict[str, list] = {}
+            for c in self.participant_conns:
+                by_lang.setdefault(c.lang, []).append(c.ws)
+            for lang, sockets in by_lang.items():  # one encoded frame per language, not per phone
+                view = event.by_lang.get(lang)
+                broadcast(sockets, frame if view is None else self._frames_cache.encoded(view, lang))
             broadcast([c.ws for c in self.facilitator_conns], frame)
         elif isinstance(event, ev.ParticipantJoined):
             self._facilitators({"type": "joined", "participant": event.participant, "resumed": event.resumed})

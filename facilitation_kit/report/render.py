@@ -19,12 +19,13 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
 from typing import Any, Mapping, Sequence
 
 from ..core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table
 from .charts import clean
 from ..core.forms import ChoiceField, Field, Form, MatrixField, VoteField
+from ..core.activity import ActivityInfo
+from ..core.roles import role_groups
 from .results import NO_ROLE, _call, PluginCallError, contributions_for, session_results
 
 __all__ = ["render_report", "report_blocks", "to_html", "to_markdown"]
@@ -71,12 +72,13 @@ def report_blocks(export: Mapping[str, Any], plugins, *, anonymise: bool = True)
         for n, spec in enumerate(agenda.get("activities") or [], start=1)]))
 
     blocks.append(Heading("Participants", level=2))
-    by_role = Counter(p.get("role") or NO_ROLE for p in participants)
-    roles = [r for r in (session.get("roles") or agenda.get("roles") or []) if by_role[r]]
-    roles += sorted(r for r in by_role if r not in roles and r != NO_ROLE)
-    roles += [NO_ROLE] if by_role[NO_ROLE] else []
+    # role groups smaller than min_group are counted together (core.roles.role_groups)
+    everyone = ActivityInfo(id="", plugin="", title="", prompt="", options={},
+                            roles=tuple(session.get("roles") or agenda.get("roles") or ()),
+                            min_group=int(agenda.get("min_group") or 3))
+    groups = role_groups(everyone, [{"participant": p.get("id"), "role": p.get("role")} for p in participants])
     blocks.append(Paragraph(f"{len(participants)} participants took part."))
-    blocks.append(Table(["Role", "Participants"], [[r, by_role[r]] for r in roles]))
+    blocks.append(Table(["Role", "Participants"], [[r, groups.sizes[r]] for r in groups.order]))
 
     for spec in agenda.get("activities") or []:
         blocks += _activity_section(export, plugins, spec, results[spec["id"]], names, anonymise)
@@ -130,8 +132,10 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
     columns = ["Role"] + ([] if anonymise else ["Name"])
     columns += [f.label for f in fields] if fields else ["Contribution"]
     rows = []
+    groups = role_groups(entry["info"], contributions) if "info" in entry else None
     for c in contributions:
-        row = [c.get("role") or NO_ROLE] + ([] if anonymise else [names.get(c.get("participant")) or "(no name)"])
+        role = (groups.of(c) if groups is not None else c.get("role") or NO_ROLE) or "–"
+        row = [role] + ([] if anonymise else [names.get(c.get("participant")) or "(no name)"])
         data = c.get("data") if isinstance(c.get("data"), dict) else {}
         if fields:
             row += [_value(f, data.get(f.name)) for f in fields]

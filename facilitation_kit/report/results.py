@@ -36,7 +36,7 @@ class PluginCallError(Exception):
 
 def activity_info(agenda_activity_json: Mapping[str, Any], *, roles: Sequence[str],
                   items: Iterable[Item] = (), state: str = "closed",
-                  language: str = "en") -> ActivityInfo:
+                  language: str = "en", min_group: int = 3) -> ActivityInfo:
     """The :class:`ActivityInfo` of one agenda activity in its JSON form
     (``Agenda.to_json()["activities"][i]``, as found in an export)."""
     a = agenda_activity_json
@@ -44,7 +44,7 @@ def activity_info(agenda_activity_json: Mapping[str, Any], *, roles: Sequence[st
         id=str(a["id"]), plugin=str(a["plugin"]), title=str(a.get("title") or a["id"]),
         prompt=str(a.get("prompt") or ""), options=dict(a.get("options") or {}),
         roles=tuple(roles), items=tuple(items), source=a.get("from"),
-        notes=str(a.get("notes") or ""), language=language, state=state)
+        notes=str(a.get("notes") or ""), language=language, state=state, min_group=min_group)
 
 
 def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[str, Any]]:
@@ -100,7 +100,8 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             continue
         spec = {**spec, "options": options}
         info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
-                             state=entry["state"], language=language)
+                             state=entry["state"], language=language,
+                             min_group=int(agenda.get("min_group") or 3))
         entry["info"] = info
         try:
             contributions, skipped = _fitting(atype, info, contributions_for(export, act_id), caller)

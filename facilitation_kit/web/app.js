@@ -359,6 +359,7 @@
   function sendHello() {
     sendFrame({ type: "hello", room: app.room, name: app.profile.name || null,
       role: app.profile.role || null, lang: i18n.lang, token: app.token });
+    app.helloLang = i18n.lang;
   }
 
   function checkAlive() {
@@ -483,7 +484,7 @@
     conn.attempt = 0;
     if (typeof msg.token === "string") app.token = msg.token;
     app.participant = isObj(msg.participant) ? msg.participant : null;
-    if (isObj(msg.session)) app.session = msg.session;
+    if (isObj(msg.session)) { app.session = msg.session; app.session.labelsLang = app.helloLang; }
     var joinedNow = app.screen !== "main";
     if (app.participant) {
       app.profile.lang = i18n.lang;
@@ -529,6 +530,7 @@
   }
 
   function onProfile(msg) {
+    if (isObj(msg.session)) { app.session = msg.session; app.session.labelsLang = app.profile.lang || i18n.lang; }
     if (isObj(msg.participant)) {
       app.participant = msg.participant;
       app.profile.name = msg.participant.name || "";
@@ -778,7 +780,7 @@
 
   function renderRoles(container, name, selected, keepIfSame) {
     var roles = (app.session && Array.isArray(app.session.roles)) ? app.session.roles : [];
-    var signature = i18n.lang + "|" + roles.join("\u0000");
+    var signature = i18n.lang + "|" + roles.join("\u0000") + "|" + roles.map(roleLabel).join("\u0000");
     if (container.getAttribute("data-sig") === signature) {
       var inputs = container.querySelectorAll("input");
       if (!keepIfSame) {
@@ -794,9 +796,21 @@
       var id = name + "-" + i;
       container.appendChild(el("label", { className: "choice", "for": id }, [
         el("input", { type: "radio", id: id, name: name, value: value, checked: (selected || "") === value }),
-        el("span", { className: "choice-text", text: value === "" ? t("role_none") : value })
+        el("span", { className: "choice-text", text: value === "" ? t("role_none") : roleLabel(value, i) })
       ]));
     }
+  }
+
+  // A role is sent as its name; it is shown in the phone's language when the host gives
+  // labels (welcome/profile session.role_labels, /api/session role_labels by language).
+  function roleLabel(value, i) {
+    var by = app.roleLabels && app.roleLabels[i18n.lang];
+    if (Array.isArray(by) && typeof by[i] === "string") return by[i];
+    var s = app.session;
+    if (s && s.labelsLang === i18n.lang && Array.isArray(s.role_labels) && typeof s.role_labels[i] === "string") {
+      return s.role_labels[i];
+    }
+    return value;
   }
 
   // --- activity
@@ -1012,8 +1026,14 @@
         row.appendChild(node);
       })(v);
     }
+    // Protocol extension: "skip": {"label": "I don't know"} allows a null answer.
+    var skip = isObj(f.skip) && typeof f.skip.label === "string" && f.skip.label
+      ? el("div", { className: "choices scale-skip" }, [
+        choiceRow("radio", base, base + "-skip", "skip", f.skip.label, app.draft[f.name] === SKIP,
+          function () { setDraft(f.name, SKIP); })])
+      : null;
     return el("fieldset", { className: "field", id: base, "aria-describedby": describedBy(base, f) },
-      [fieldLabel(f, null, "legend"), helpNode(base, f), ends, row, errNode(base)]);
+      [fieldLabel(f, null, "legend"), helpNode(base, f), ends, row, skip, errNode(base)]);
   }
 
   function renderVote(f, base) {
@@ -1103,7 +1123,11 @@
   }
 
   // --- submitting
+  // A "don't know" answer in the draft (sent as null; null itself means "not answered").
+  var SKIP = "\u0000skip";
+
   function isEmpty(f, v) {
+    if (f.kind === "scale" && v === SKIP) return !isObj(f.skip);
     if (v === undefined || v === null) return true;
     if (f.kind === "text") return typeof v !== "string" || !v.trim();
     if (f.kind === "choice" && f.multiple) return !Array.isArray(v) || v.length === 0;
@@ -1139,7 +1163,7 @@
         var missing = f.rows.some(function (row) { return !v[String(isObj(row) ? row.id : row)]; });
         if (missing) { errors[f.name] = "@err_matrix_rows"; continue; }
       }
-      data[f.name] = v;
+      data[f.name] = f.kind === "scale" && v === SKIP ? null : v;
     }
     app.fieldErrors = errors;
     if (Object.keys(errors).length) {
@@ -1187,6 +1211,7 @@
         : labelFor(f.options, "value", v);
     }
     if (f.kind === "scale") {
+      if (v === null) return isObj(f.skip) && f.skip.label ? String(f.skip.label) : "–";
       var end = v === f.min && f.min_label ? " (" + f.min_label + ")" : v === f.max && f.max_label ? " (" + f.max_label + ")" : "";
       return String(v) + " / " + f.max + end;
     }
@@ -1365,6 +1390,7 @@
         // The header has whole seconds: only correct clocks that are clearly off.
         if (!isNaN(offset) && Math.abs(offset) > 2500) app.clockOffset = offset;
       }
+      if (isObj(data) && isObj(data.role_labels)) app.roleLabels = data.role_labels;
       if (isObj(data) && !app.session) {
         app.session = { title: typeof data.title === "string" ? data.title : "",
           roles: Array.isArray(data.roles) ? data.roles.filter(function (r) { return typeof r === "string"; }) : [] };

@@ -1,10 +1,15 @@
 """Dot vote: prioritise items with a few dots each.
 
 The items come from an earlier activity (``from = "<activity id>"``, e.g. the value
-cards or the role shifts), from the ``items`` option, or both. Each participant places
-``dots`` dots, at most ``max_per_item`` on one item. Voting is silent: by default the
-results stay hidden until the vote is closed. A participant may vote again; only their
-last vote counts. The results show the dots per item, ranked, coloured by role.
+cards or the role shifts; ``top = N`` takes only the top N of a ranked source), from the
+``items`` option, or both. Each participant places ``dots`` dots, at most
+``max_per_item`` on one item. Voting is silent: by default the results stay hidden until
+the vote is closed. A participant may vote again; only their last vote counts.
+
+So that the biggest group does not win by numbers alone, the results show each role's
+top 3 side by side and a sentence naming where roles put different items first; with
+``weighting = "equal_per_role"`` the ranking itself gives every role group the same
+weight. Role groups smaller than the agenda's ``min_group`` are counted together.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import hashlib
 from collections import Counter
 
 from facilitation_kit import (
-    hookimpl, ActivityType, Chart, Form, Item, Option, OptionError, Paragraph, Table,
-    VoteField, latest_per_participant, role_of, role_order, stacked_bars,
+    hookimpl, ActivityType, Catalogue, Chart, Form, Heading, Item, Option, OptionError,
+    Paragraph, Table, VoteField, latest_per_participant, role_groups, stacked_bars,
 )
+
+T = Catalogue(__package__)
+TOP = 3
 
 
 def item_id(text: str) -> str:
@@ -26,40 +34,47 @@ def item_id(text: str) -> str:
 class DotVote(ActivityType):
     name = "dot_vote"
     title = "Dot vote"
+    catalogue = T
     description = ("Prioritise items from an earlier activity (or listed in the agenda) with a few "
-                   "dots each; results ranked and coloured by role, hidden until the vote closes.")
-    default_prompt = "Which of these should we take to management first? Place your dots."
+                   "dots each; each role's top 3 side by side, optionally every role weighted "
+                   "equally; hidden until the vote closes.")
+    default_prompt = "Which of these matter most? Give your dots to them."
     accepts_items = True
     options = (
-        Option("items", "strings", default=[],
-               help='Items to vote on, besides any taken from an earlier activity with "from".'),
+        Option("items", "strings", default=[], translatable=True,
+               help='Items to vote on, besides any taken from an earlier activity with "from" '
+                    "(each may be a table by language)."),
         Option("dots", "integer", default=5, min=1, max=20, help="Dots each participant places."),
         Option("max_per_item", "integer", default=lambda options: min(3, options["dots"]), min=1, max=20,
                help="The most dots one participant may put on one item (default: 3, or dots if fewer)."),
         Option("hide_results_until_closed", "boolean", default=True,
                help="Keep the results off the projector until the vote is closed (silent voting)."),
+        Option("weighting", "string", default="dots", choices=["dots", "equal_per_role"],
+               help='"dots": rank by all dots; "equal_per_role": every role group weighs the same.'),
     )
 
     def check_options(self, options, roles, source=None):
         if options["max_per_item"] > options["dots"]:
             raise OptionError("max_per_item", f"must be at most dots ({options['dots']}), "
                                               f"not {options['max_per_item']}")
-        items = options["items"]
-        if len(set(items)) != len(items):
+        keys = [_item_key(i) for i in options["items"]]
+        if len(set(keys)) != len(keys):
             raise OptionError("items", "lists the same item twice")
-        if any(not i.strip() or len(i) > 200 for i in items):
+        if any(not k.strip() or len(k) > 200 for k in keys):
             raise OptionError("items", "each item needs a text of 1 to 200 characters")
-        if source is None and not items:
+        if source is None and not keys:
             raise OptionError("items", 'a vote needs something to vote on: take the items of an '
                                        'earlier activity with from = "<its id>", or list items = [...]')
 
     def _items(self, activity) -> list[tuple[str, str]]:
         carried = [(i.id, i.label) for i in activity.items]
-        return carried + [(item_id(text), text) for text in activity.options["items"]]
+        return carried + [(item_id(_item_key(i, activity.language)), activity.text(i))
+                          for i in activity.options["items"]]
 
     def form(self, activity):
-        o = activity.options
-        return Form([VoteField("dots", label=f"Place your {o['dots']} dots (at most {o['max_per_item']} on one)",
+        o, lang = activity.options, activity.lang
+        return Form([VoteField("dots", label=T.t(lang, "dot_vote.label", count=o["dots"]),
+                               help=T.t(lang, "dot_vote.help", count=o["max_per_item"]),
                                items=self._items(activity), dots=o["dots"], max_per_item=o["max_per_item"])])
 
     def extras(self, activity):
@@ -70,59 +85,113 @@ class DotVote(ActivityType):
 
     def summarise(self, activity, contributions):
         votes = latest_per_participant(contributions)
-        roles = role_order(activity, votes)
+        groups = role_groups(activity, votes)
+        roles = groups.order
         items = self._items(activity)
         totals = Counter()
         by_role: dict[str, Counter] = {i: Counter() for i, _ in items}
+        role_dots = Counter()
         for vote in votes:
+            group = groups.of(vote)
             for iid, dots in vote["data"]["dots"].items():
                 if iid in by_role:
                     totals[iid] += dots
-                    by_role[iid][role_of(vote)] += dots
-        order = sorted(range(len(items)), key=lambda k: (-totals[items[k][0]], k))
+                    if group is not None:
+                        by_role[iid][group] += dots
+                        role_dots[group] += dots
+        weighted = activity.options["weighting"] == "equal_per_role"
+        # equal_per_role: each shown group's dots count as shares of 100 points
+        score = {iid: (round(sum(100 * by_role[iid][r] / role_dots[r] for r in roles if role_dots[r])
+                             / max(1, sum(1 for r in roles if role_dots[r])), 1)
+                       if weighted else totals[iid]) for iid, _ in items}
+        order = sorted(range(len(items)), key=lambda k: (-score[items[k][0]], -totals[items[k][0]], k))
         ranked, rank, previous = [], 0, None
         for position, k in enumerate(order, start=1):
             iid, label = items[k]
-            if totals[iid] != previous:
-                rank, previous = position, totals[iid]
-            ranked.append({"id": iid, "label": label, "dots": totals[iid], "rank": rank,
+            if score[iid] != previous:
+                rank, previous = position, score[iid]
+            ranked.append({"id": iid, "label": label, "dots": totals[iid], "score": score[iid], "rank": rank,
                            "by_role": {r: by_role[iid][r] for r in roles if by_role[iid][r]}})
-        voters = Counter(role_of(v) for v in votes)
+        top_by_role = {}
+        for r in roles:
+            mine = sorted((i for i in ranked if i["by_role"].get(r)), key=lambda i: (-i["by_role"][r], i["rank"]))
+            top_by_role[r] = [{"id": i["id"], "label": i["label"], "dots": i["by_role"][r]} for i in mine[:TOP]]
+        firsts = {r: top[0]["id"] for r, top in top_by_role.items() if top}
+        voters = Counter(groups.of(v) for v in votes)
         return {
             "voters": len(votes),
             "submissions": len(contributions),
             "roles": roles,
             "voters_by_role": {r: voters[r] for r in roles},
             "dots_cast": sum(totals.values()),
-            "dots_by_role": {r: sum(by_role[i][r] for i in by_role) for r in roles},
+            "dots_by_role": {r: role_dots[r] for r in roles},
             "dots_each": activity.options["dots"],
             "max_per_item": activity.options["max_per_item"],
+            "weighting": activity.options["weighting"],
             "items": ranked,
+            "top_by_role": top_by_role,
+            "roles_agree": len(set(firsts.values())) <= 1,
         }
 
     def items(self, activity, contributions):
         results = self.summarise(activity, contributions)
-        return [Item(id=i["id"], label=i["label"], detail=f"{i['dots']} dots, rank {i['rank']}")
+        return [Item(id=i["id"], label=i["label"],
+                     detail=T.t(activity.language, "dot_vote.detail", count=i["dots"], rank=i["rank"]))
                 for i in results["items"]]
 
+    def divergence(self, lang, results) -> str | None:
+        """A sentence naming where role groups put different items first (or that they agree)."""
+        tops = [(r, t[0]) for r, t in results["top_by_role"].items() if t]
+        if len(tops) < 2:
+            return None
+        if results["roles_agree"]:
+            return T.t(lang, "dot_vote.agree", item=tops[0][1]["label"])
+        parts = [T.t(lang, "dot_vote.first", role=r, item=top["label"]) for r, top in tops]
+        sentence = T.t(lang, "dot_vote.differ", parts="; ".join(parts))
+        overall = results["items"][0] if results["items"] else None
+        missing = [r for r, _ in tops if overall and not overall["by_role"].get(r)]
+        if missing:
+            sentence += " " + T.t(lang, "dot_vote.none_from", item=overall["label"], roles=", ".join(missing))
+        return sentence
+
     def report(self, activity, results, contributions):
+        lang = activity.lang
         if not results["items"]:
-            return [Paragraph('Nothing to vote on: give the vote items with "from" or the "items" option.')]
+            return [Paragraph(T.t(lang, "dot_vote.nothing"))]
         roles = results["roles"]
-        blocks = [Paragraph(
-            f"{results['voters']} participants placed {results['dots_cast']} dots "
-            f"({results['dots_each']} each, at most {results['max_per_item']} on one item)."
-            + (" Only each participant's last vote counts." if results["submissions"] > results["voters"] else ""))]
+        text = (T.t(lang, "dot_vote.voters", count=results["voters"]) + " "
+                + T.t(lang, "dot_vote.dots_cast", count=results["dots_cast"], each=results["dots_each"],
+                      max=results["max_per_item"]))
+        if results["submissions"] > results["voters"]:
+            text += " " + T.t(lang, "dot_vote.last_vote")
+        if results["weighting"] == "equal_per_role":
+            text += " " + T.t(lang, "dot_vote.weighted")
+        blocks = [Paragraph(text)]
+        sentence = self.divergence(lang, results)
+        if sentence:
+            blocks.append(Paragraph(sentence))
+        dots_word = T.t(lang, "dot_vote.dots_unit")
         if results["voters"]:
             blocks.append(Chart(
-                stacked_bars("Dots per item, coloured by role",
-                             [(i["label"], i["by_role"]) for i in results["items"]], roles, unit="dots"),
-                alt="; ".join(f"{i['rank']}. {i['label']}: {i['dots']} dots" for i in results["items"]),
-                caption="Items in ranked order; each bar's parts show the roles of who placed the dots."))
-        blocks.append(Table(["Rank", "Item", "Dots"] + roles,
-                            [[i["rank"], i["label"], i["dots"]] + [i["by_role"].get(r, 0) for r in roles]
-                             for i in results["items"]],
-                            caption="Dots per item, by the role of who placed them"))
+                stacked_bars(T.t(lang, "dot_vote.chart_title"),
+                             [(i["label"], i["by_role"]) for i in results["items"]], roles, unit=dots_word),
+                alt="; ".join(T.t(lang, "dot_vote.alt_item", rank=i["rank"], item=i["label"], count=i["dots"])
+                              for i in results["items"]),
+                caption=T.t(lang, "dot_vote.chart_caption")))
+        if results["voters"] and len(roles) > 1:
+            blocks.append(Heading(T.t(lang, "dot_vote.top_heading"), level=4))
+            width = max(len(t) for t in results["top_by_role"].values())
+            blocks.append(Table(
+                [T.t(lang, "dot_vote.place")] + roles,
+                [[n + 1] + [(f"{t[n]['label']} ({t[n]['dots']})" if n < len(t) else "–")
+                            for t in (results["top_by_role"][r] for r in roles)] for n in range(width)],
+                caption=T.t(lang, "dot_vote.top_caption")))
+        score = results["weighting"] == "equal_per_role"
+        blocks.append(Table([T.t(lang, "dot_vote.rank"), T.t(lang, "dot_vote.item"), T.t(lang, "dot_vote.dots")]
+                            + ([T.t(lang, "dot_vote.score")] if score else []) + roles,
+                            [[i["rank"], i["label"], i["dots"]] + ([i["score"]] if score else [])
+                             + [i["by_role"].get(r, 0) for r in roles] for i in results["items"]],
+                            caption=T.t(lang, "dot_vote.table_caption")))
         return blocks
 
 
@@ -142,6 +211,14 @@ class DotVote(ActivityType):
         return [Chart(stacked_bars("Dots per item", rows, roles, unit="dots"),
                       alt="; ".join(f"{i['rank']}. {i['label']}: {i['dots']} dots" for i in items)),
                 Paragraph(f"{results['voters']} people voted.")]
+
+
+def _item_key(value, language: str = "en") -> str:
+    """The text an agenda item's id is made from: the item itself, or from a table by
+    language its text in the agenda's language (the same id on every phone)."""
+    from facilitation_kit import text
+
+    return text(value, language, language)
 
 
 @hookimpl

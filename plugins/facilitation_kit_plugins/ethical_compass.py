@@ -14,24 +14,27 @@ form asks which one is being rated (the service as a whole can stay a choice too
 from __future__ import annotations
 
 from facilitation_kit import (
-    hookimpl, ActivityType, BulletList, Chart, ChoiceField, Form, Heading, Option,
-    OptionError, Paragraph, ScaleField, Table, TextField, dumbbell, mean, role_of,
-    role_order,
+    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Option,
+    OptionError, Paragraph, ScaleField, Table, TextField, dont_know, dumbbell, mean,
+    role_groups,
 )
 
-PARAMETERS = {
-    "significance": ("Significance", "What is at stake for each?"),
-    "responsibilities": ("Responsibilities", "What is each expected to carry?"),
-    "resources": ("Resources", "What is each expected to bring, or given? Are all seen as capable?"),
-    "participation": ("Participation and influence", "How much choice does each have, given dependencies and power?"),
-}
+T = Catalogue(__package__)
+
+#: The four parameters; their names and plain questions are in the catalogue
+#: (``ethical_compass.<parameter>`` and ``ethical_compass.<parameter>_q``).
+PARAMETERS = ("significance", "responsibilities", "resources", "participation")
 WHOLE_SERVICE = "service"
-WHOLE_SERVICE_LABEL = "The service as a whole"
+
+
+def parameter_label(lang: str, p: str) -> str:
+    return T.t(lang, f"ethical_compass.{p}")
 
 
 class EthicalCompass(ActivityType):
     name = "ethical_compass"
     title = "Ethical compass check"
+    catalogue = T
     description = ("Rate the four relational parameters (significance, responsibilities, resources, "
                    "participation and influence) today and as wanted, for the whole service or for "
                    "each idea carried over; shows the gaps by role and flags the largest imbalances.")
@@ -43,10 +46,10 @@ class EthicalCompass(ActivityType):
                help="Which parameters to rate: significance, responsibilities, resources, participation."),
         Option("points", "integer", default=5, min=3, max=9,
                help="Points on each scale; odd, so that the middle point means balanced."),
-        Option("professional_label", "string", default="Held by the professional",
-               help="The label of the scale's low end."),
-        Option("user_label", "string", default="Held by the service user",
-               help="The label of the scale's high end."),
+        Option("professional_label", "string", default="", translatable=True,
+               help='The label of the scale\'s low end (default: "Mostly the professional", translated).'),
+        Option("user_label", "string", default="", translatable=True,
+               help='The label of the scale\'s high end (default: "Mostly the person", translated).'),
         Option("include_service", "boolean", default=True,
                help='With "from": also offer "the service as a whole" as something to rate.'),
         Option("flag_imbalance", "number", default=1.0, min=0,
@@ -62,48 +65,67 @@ class EthicalCompass(ActivityType):
         if options["flag_imbalance"] > half:
             raise OptionError("flag_imbalance", f"must be at most {half:g} on a {options['points']}-point "
                                                 "scale, or nothing can be flagged")
+        from facilitation_kit import text
+
         for name in ("professional_label", "user_label"):
-            if not options[name].strip() or len(options[name]) > 60:
+            value = options[name]
+            if value == "":
+                continue
+            if not text(value, "en", "en").strip() or len(text(value, "en", "en")) > 60:
                 raise OptionError(name, "needs a label of 1 to 60 characters")
 
-    def _subjects(self, activity) -> list[tuple[str, str]]:
+    def _ends(self, activity, lang=None) -> tuple[str, str]:
+        lang = lang or activity.lang
+        o = activity.options
+        low = (activity.text(o["professional_label"]) if o["professional_label"]
+               else T.t(lang, "ethical_compass.low"))
+        high = activity.text(o["user_label"]) if o["user_label"] else T.t(lang, "ethical_compass.high")
+        return low, high
+
+    def _subjects(self, activity, lang=None) -> list[tuple[str, str]]:
         subjects = [(i.id, i.label) for i in activity.items]
         if activity.options["include_service"]:
-            subjects.append((WHOLE_SERVICE, WHOLE_SERVICE_LABEL))
+            subjects.append((WHOLE_SERVICE, T.t(lang or activity.lang, "ethical_compass.whole_service")))
         return subjects
 
     def form(self, activity):
-        o = activity.options
+        o, lang = activity.options, activity.lang
+        k = "ethical_compass."
+        low, high = self._ends(activity)
         fields = []
         if activity.source:
-            fields.append(ChoiceField("item", label="Which idea are you rating?", options=self._subjects(activity)))
+            fields.append(ChoiceField("item", label=T.t(lang, k + "item_label"), options=self._subjects(activity)))
         for p in o["parameters"]:
-            label, question = PARAMETERS[p]
-            for when, words in (("today", "today"), ("desired", "as we want it")):
-                fields.append(ScaleField(f"{p}_{when}", label=f"{label} {words}", help=question,
-                                         min=1, max=o["points"], min_label=o["professional_label"],
-                                         max_label=o["user_label"]))
-        fields.append(TextField("concern", label="Is this what we want? How could it be improved?",
+            question = T.t(lang, k + p + "_q")
+            for when in ("today", "desired"):
+                fields.append(ScaleField(f"{p}_{when}", label=T.t(lang, k + when + "_label", question=question),
+                                         help=T.t(lang, k + p + "_help"), min=1, max=o["points"],
+                                         min_label=low, max_label=high, skip=T.t(lang, "dont_know")))
+        fields.append(TextField("concern", label=T.t(lang, k + "concern_label"),
                                 required=False, max_length=1000, multiline=True))
         return Form(fields)
 
     def summarise(self, activity, contributions):
         o = activity.options
+        lang = activity.lang
         mid = (1 + o["points"]) / 2
-        roles = role_order(activity, contributions)
+        groups = role_groups(activity, contributions)
+        roles = groups.order
         params = list(o["parameters"])
+        low, high = self._ends(activity)
 
         def stats(subset, p):
             today = mean(c["data"][f"{p}_today"] for c in subset)
             desired = mean(c["data"][f"{p}_desired"] for c in subset)
             return {"count": len(subset), "today": today, "desired": desired,
-                    "gap": None if today is None else round(desired - today, 2),
+                    "dont_know": dont_know(c["data"][f"{p}_{w}"] for c in subset for w in ("today", "desired")),
+                    "gap": None if today is None or desired is None else round(desired - today, 2),
                     "imbalance": None if today is None else round(abs(today - mid), 2),
                     "leans": None if today is None else
                     ("balanced" if today == mid else "professional" if today < mid else "service user")}
 
-        parameters = [{"parameter": p, "label": PARAMETERS[p][0], **stats(contributions, p),
-                       "by_role": {r: stats([c for c in contributions if role_of(c) == r], p) for r in roles}}
+        parameters = [{"parameter": p, "label": parameter_label(lang, p), **stats(contributions, p),
+                       "by_role": {r: stats([c for c in contributions if groups.of(c) == r], p) for r in roles}}
                       for p in params]
         subjects = []
         if activity.source:
@@ -111,11 +133,11 @@ class EthicalCompass(ActivityType):
             for sid in dict.fromkeys(c["data"]["item"] for c in contributions):
                 mine = [c for c in contributions if c["data"]["item"] == sid]
                 subjects.append({"id": sid, "label": labels.get(sid, sid), "count": len(mine),
-                                 "parameters": [{"parameter": p, "label": PARAMETERS[p][0], **stats(mine, p)}
+                                 "parameters": [{"parameter": p, "label": parameter_label(lang, p), **stats(mine, p)}
                                                 for p in params]})
         candidates = ([(s["id"], s["label"], p) for s in subjects for p in s["parameters"]] if subjects
                       else [(None, None, p) for p in parameters])
-        candidates = [c for c in candidates if c[2]["count"]]
+        candidates = [c for c in candidates if c[2]["count"] and c[2]["imbalance"] is not None]
         largest = max((p["imbalance"] for *_, p in candidates), default=0)
         flagged = [{"subject": sid, "subject_label": label, "parameter": p["parameter"], "label": p["label"],
                     "today": p["today"], "desired": p["desired"], "imbalance": p["imbalance"],
@@ -127,64 +149,80 @@ class EthicalCompass(ActivityType):
         return {
             "count": len(contributions),
             "roles": roles,
-            "by_role": {r: sum(role_of(c) == r for c in contributions) for r in roles},
-            "scale": {"min": 1, "max": o["points"], "balanced": mid,
-                      "min_label": o["professional_label"], "max_label": o["user_label"]},
+            "by_role": {r: sum(groups.of(c) == r for c in contributions) for r in roles},
+            "scale": {"min": 1, "max": o["points"], "balanced": mid, "min_label": low, "max_label": high},
             "parameters": parameters,
             "subjects": subjects,
             "flagged": flagged,
-            "concerns": [{"text": c["data"]["concern"], "role": role_of(c),
+            "concerns": [{"text": c["data"]["concern"], "role": groups.of(c),
                           "subject": labels.get(c["data"]["item"], c["data"]["item"]) if activity.source else None}
                          for c in contributions if c["data"].get("concern")],
         }
 
     def report(self, activity, results, contributions):
+        lang = activity.lang
+        k = "ethical_compass."
         if not results["count"]:
-            return [Paragraph("No ratings yet.")]
+            return [Paragraph(T.t(lang, k + "none"))]
         scale = results["scale"]
-        blocks = [Paragraph(
-            f"{results['count']} ratings. Scale {scale['min']} ({scale['min_label']}) to {scale['max']} "
-            f"({scale['max_label']}); {scale['balanced']:g} is balanced. The gap is desired minus today: "
-            f"positive moves towards the service user.")]
+        everyone = T.t(lang, "everyone")
+        blocks = [Paragraph(T.t(lang, k + "summary", count=results["count"], min=scale["min"],
+                                low=scale["min_label"], max=scale["max"], high=scale["max_label"],
+                                mid=f"{scale['balanced']:g}"))]
+        dk = sum(p["dont_know"] for p in results["parameters"])
+        if dk:
+            blocks.append(Paragraph(T.t(lang, k + "dont_know", count=dk)))
         rows = []
         for p in results["parameters"]:
-            rows.append((p["label"], "Everyone", p["today"], p["desired"]))
+            rows.append((p["label"], everyone, p["today"], p["desired"]))
             if len(results["roles"]) > 1:
                 rows += [(p["label"], r, s["today"], s["desired"]) for r, s in p["by_role"].items()]
-        blocks.append(Chart(
-            dumbbell("Today and as we want it, by role", rows, low=scale["min"], high=scale["max"],
-                     low_label=scale["min_label"], high_label=scale["max_label"]),
-            alt="; ".join(f"{p['label']}: today {p['today']}, desired {p['desired']}" for p in results["parameters"]),
-            caption="Circle: today; square: as we want it. The dashed line is the balanced middle."))
-        blocks.append(Table(
-            ["Parameter", "Role", "Ratings", "Today", "Desired", "Gap"],
-            [[p["label"], "Everyone", p["count"], p["today"], p["desired"], p["gap"]] for p in results["parameters"]]
-            + [[p["label"], r, s["count"], s["today"], s["desired"], s["gap"]]
-               for p in results["parameters"] for r, s in p["by_role"].items()],
-            caption="Means per parameter"))
-        if results["subjects"]:
-            blocks.append(Heading("Per idea", level=4))
+        rows = [r for r in rows if r[2] is not None and r[3] is not None]
+        today_w, wanted_w = T.t(lang, k + "today_col"), T.t(lang, k + "desired_col")
+        if rows:
             blocks.append(Chart(
-                dumbbell("Today and as we want it, per idea",
-                         [(s["label"], p["label"], p["today"], p["desired"])
-                          for s in results["subjects"] for p in s["parameters"]],
-                         low=scale["min"], high=scale["max"], low_label=scale["min_label"],
-                         high_label=scale["max_label"]),
-                alt="; ".join(f"{s['label']}: {s['count']} ratings" for s in results["subjects"])))
-            blocks.append(Table(["Idea", "Parameter", "Ratings", "Today", "Desired", "Gap"],
-                                [[s["label"], p["label"], p["count"], p["today"], p["desired"], p["gap"]]
-                                 for s in results["subjects"] for p in s["parameters"]]))
+                dumbbell(T.t(lang, k + "chart_title"), rows, low=scale["min"], high=scale["max"],
+                         low_label=scale["min_label"], high_label=scale["max_label"]),
+                alt="; ".join(f"{p['label']}: {today_w} {p['today']}, {wanted_w} {p['desired']}"
+                              for p in results["parameters"]),
+                caption=T.t(lang, k + "chart_caption")))
+        head = [T.t(lang, k + "parameter_col"), T.t(lang, "role"), T.t(lang, k + "ratings_col"), today_w, wanted_w,
+                T.t(lang, k + "gap_col"), T.t(lang, "dont_know")]
+        blocks.append(Table(
+            head,
+            [[p["label"], everyone, p["count"], p["today"], p["desired"], p["gap"], p["dont_know"]]
+             for p in results["parameters"]]
+            + [[p["label"], r, s["count"], s["today"], s["desired"], s["gap"], s["dont_know"]]
+               for p in results["parameters"] for r, s in p["by_role"].items()],
+            caption=T.t(lang, k + "table_caption")))
+        if results["subjects"]:
+            blocks.append(Heading(T.t(lang, k + "per_idea"), level=4))
+            idea_rows = [(s["label"], p["label"], p["today"], p["desired"])
+                         for s in results["subjects"] for p in s["parameters"]
+                         if p["today"] is not None and p["desired"] is not None]
+            if idea_rows:
+                blocks.append(Chart(
+                    dumbbell(T.t(lang, k + "chart_idea_title"), idea_rows,
+                             low=scale["min"], high=scale["max"], low_label=scale["min_label"],
+                             high_label=scale["max_label"]),
+                    alt="; ".join(f"{s['label']}: {T.t(lang, k + 'ratings', count=s['count'])}"
+                                  for s in results["subjects"])))
+            blocks.append(Table([T.t(lang, k + "idea_col")] + head[:1] + head[2:],
+                                [[s["label"], p["label"], p["count"], p["today"], p["desired"], p["gap"],
+                                  p["dont_know"]] for s in results["subjects"] for p in s["parameters"]]))
         if results["flagged"]:
-            blocks.append(Heading("Largest imbalances", level=4))
+            blocks.append(Heading(T.t(lang, k + "flagged_heading"), level=4))
             blocks.append(BulletList([
                 (f"{f['subject_label']}: " if f["subject_label"] else "")
-                + f"{f['label']} leans to the {f['leans']} today (mean {f['today']}, "
-                  f"{f['imbalance']:g} from balanced; desired {f['desired']})"
-                + (" — the largest" if f["largest"] else "") for f in results["flagged"]]))
+                + T.t(lang, k + "leans." + ("balanced" if f["leans"] == "balanced" else
+                                           "professional" if f["leans"] == "professional" else "person"),
+                      label=f["label"], today=f["today"], far=f"{f['imbalance']:g}", desired=f["desired"])
+                + (" " + T.t(lang, k + "largest") if f["largest"] else "") for f in results["flagged"]]))
         if results["concerns"]:
-            blocks.append(Heading("Is this what we want? How could it be improved?", level=4))
-            blocks.append(Table(["Concern", "Role"] + (["Idea"] if activity.source else []),
-                                [[c["text"], c["role"]] + ([c["subject"]] if activity.source else [])
+            blocks.append(Heading(T.t(lang, k + "concern_label"), level=4))
+            blocks.append(Table([T.t(lang, k + "concern_col"), T.t(lang, "role")]
+                                + ([T.t(lang, k + "idea_col")] if activity.source else []),
+                                [[c["text"], c["role"] or "–"] + ([c["subject"]] if activity.source else [])
                                  for c in results["concerns"]]))
         return blocks
 

@@ -1,43 +1,53 @@
 """Open question: everyone answers one question in their own words.
 
-Used for the CoSIE reflection rounds ("What would a relational approach imply for how
-this service is provided and managed?") and any opening or closing question.
+Used for the opening and closing rounds ("A time this service really helped you, or let
+you down: what made the difference?") and any other question. Answers are counted by
+role in the session's role order; role groups smaller than the agenda's ``min_group``
+are counted together.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
 from facilitation_kit import (
-    hookimpl, ActivityType, Form, Heading, Item, Option, Paragraph, Quote, Table, TextField,
+    hookimpl, ActivityType, Catalogue, Form, Heading, Item, Option, Paragraph, Quote, Table,
+    TextField, role_groups,
 )
+
+T = Catalogue(__package__)
 
 
 class OpenQuestion(ActivityType):
     name = "open_question"
     title = "Open question"
+    catalogue = T
     description = "Everyone answers one question in their own words; answers can be split by role."
     default_prompt = "What matters most to you here?"
     options = (
         Option("max_length", "integer", default=500, min=1, max=5000,
                help="Longest answer, in characters."),
         Option("multiline", "boolean", default=True, help="Allow line breaks in answers."),
-        Option("label", "string", default="Your answer", help="Label of the answer box on phones."),
+        Option("label", "string", default="", translatable=True,
+               help='Label of the answer box on phones (default: "Your answer" in the phone\'s language).'),
     )
 
     def form(self, activity):
+        label = activity.text(activity.options["label"]) or T.t(activity.lang, "open_question.label")
         return Form([
-            TextField("answer", label=activity.options["label"],
-                      max_length=activity.options["max_length"],
+            TextField("answer", label=label, max_length=activity.options["max_length"],
                       multiline=activity.options["multiline"]),
         ])
 
     def summarise(self, activity, contributions):
-        by_role = Counter(c["role"] or "no role given" for c in contributions)
+        groups = role_groups(activity, contributions)
+        counts = {r: 0 for r in groups.order}
+        for c in contributions:
+            if groups.of(c) is not None:
+                counts[groups.of(c)] += 1
         return {
             "count": len(contributions),
-            "by_role": dict(sorted(by_role.items())),
-            "answers": [{"text": c["data"]["answer"], "role": c["role"]} for c in contributions],
+            "participants": len({c["participant"] for c in contributions}),
+            "by_role": counts,
+            "answers": [{"text": c["data"]["answer"], "role": groups.of(c)} for c in contributions],
         }
 
     def items(self, activity, contributions):
@@ -45,11 +55,13 @@ class OpenQuestion(ActivityType):
                 for c in contributions]
 
     def report(self, activity, results, contributions):
-        blocks = [Paragraph(f"{results['count']} answers.")]
+        lang = activity.lang
+        blocks = [Paragraph(T.t(lang, "open_question.count", count=results["count"]))]
         if results["by_role"]:
-            blocks.append(Table(["Role", "Answers"], [[r, n] for r, n in results["by_role"].items()],
-                                caption="Answers by role"))
-        blocks.append(Heading("Answers", level=4))
+            blocks.append(Table([T.t(lang, "role"), T.t(lang, "open_question.answers")],
+                                [[r, n] for r, n in results["by_role"].items()],
+                                caption=T.t(lang, "open_question.by_role")))
+        blocks.append(Heading(T.t(lang, "open_question.answers"), level=4))
         blocks.extend(Quote(a["text"], a["role"]) for a in results["answers"])
         return blocks
 

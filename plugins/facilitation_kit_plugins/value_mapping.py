@@ -1,10 +1,13 @@
 """Value mapping: participants post value cards about the service under redesign.
 
-Each card says what kind of value it is (an output we count today, an outcome that
-matters to the person, value missed or destroyed, an opportunity), optionally which
-stakeholder it concerns, and optionally how important it is and how well the service
-supports it today (1-5). A card rated important (4 or 5) but badly supported (1 or 2)
-is "important but badly supported": a redesign opportunity, flagged in the results.
+Each card says, if the writer knows, what kind of value it is (value created today,
+something the service counts or checks, an outcome that matters to the person, value
+missed, value destroyed, an idea; the kinds are configurable and the question can be
+skipped), optionally who it matters to most (the session's roles, in plain words), and
+optionally how important it is and how well the service supports it today (1-5, or
+"don't know"). A card rated important (4 or 5) but badly supported (1 or 2) is flagged as
+"important but badly supported". Role groups smaller than ``min_group`` are counted
+together.
 """
 
 from __future__ import annotations
@@ -12,19 +15,17 @@ from __future__ import annotations
 from collections import Counter
 
 from facilitation_kit import (
-    hookimpl, ActivityType, BulletList, Chart, ChoiceField, Form, Heading, Invalid, Item,
-    Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
-    mean, role_of, role_order, stacked_bars,
+    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Invalid,
+    Item, Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
+    mean, role_groups, stacked_bars,
 )
 
-KINDS = {
-    "output": "Output we count today",
-    "outcome": "Outcome that matters to the person",
-    "missed": "Value missed or destroyed",
-    "opportunity": "Opportunity",
-}
-STAKEHOLDERS = ("Service user", "Informal network", "Front-line professional", "Manager",
-                "Third sector", "Community")
+T = Catalogue(__package__)
+
+KINDS = ("created", "output", "outcome", "missed", "destroyed", "idea")
+NOT_SAID = "not_said"
+#: Roles whose plain name as a stakeholder comes from the catalogue.
+NAMED_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager")
 NO_STAKEHOLDER = "Not said"
 #: "Important but badly supported": importance at least this …
 IMPORTANT_AT_LEAST = 4
@@ -38,18 +39,26 @@ def is_gap(importance: int | None, support: int | None) -> bool:
             and importance >= IMPORTANT_AT_LEAST and support <= SUPPORTED_AT_MOST)
 
 
+def kind_label(lang: str, kind: str) -> str:
+    return T.t(lang, "value_mapping.kind." + kind)
+
+
 class ValueMapping(ActivityType):
     name = "value_mapping"
     title = "Value mapping"
-    description = ("Participants post value cards: outputs counted today, outcomes that matter "
-                   "to the person, value missed, opportunities; optionally rated for importance "
-                   "and support. Shows where important things are badly supported, by role.")
-    default_prompt = "What value does this service create, count, miss or destroy, and for whom?"
+    catalogue = T
+    description = ("Participants post value cards: value created today, what the service counts, "
+                   "outcomes that matter to the person, value missed, value destroyed, ideas; "
+                   "optionally rated for importance and support, with \"don't know\".")
+    default_prompt = "What does this service give people? What does it count? What goes wrong?"
     options = (
         Option("kinds", "strings", default=list(KINDS), choices=list(KINDS), min=1,
-               help="Which kinds of card participants can post: output, outcome, missed, opportunity."),
-        Option("stakeholders", "strings", default=list(STAKEHOLDERS),
-               help="Who a card can concern; an empty list leaves the question out."),
+               help="Which kinds of card participants can choose: " + ", ".join(KINDS) + "."),
+        Option("ask_kind", "boolean", default=True,
+               help="Ask what kind of value a card is (participants may skip it)."),
+        Option("stakeholders", "strings", default=[], translatable=True,
+               help="Who a card can matter to. Empty: the session's roles (without \"Other\")."),
+        Option("ask_stakeholder", "boolean", default=True, help="Ask who a card matters to most."),
         Option("ratings", "boolean", default=True,
                help="Ask how important each card is and how well the service supports it today (1-5)."),
         Option("max_length", "integer", default=280, min=20, max=2000,
@@ -57,47 +66,74 @@ class ValueMapping(ActivityType):
     )
 
     def check_options(self, options, roles):
-        for name in ("kinds", "stakeholders"):
-            values = options[name]
-            if len(set(values)) != len(values):
-                raise OptionError(name, "lists the same entry twice")
-        for s in options["stakeholders"]:
+        if len(set(options["kinds"])) != len(options["kinds"]):
+            raise OptionError("kinds", "lists the same entry twice")
+        keys = [self._key(s) for s in options["stakeholders"]]
+        if len(set(keys)) != len(keys):
+            raise OptionError("stakeholders", "lists the same entry twice")
+        for s in keys:
             if not s.strip() or len(s) > 60:
                 raise OptionError("stakeholders", "each stakeholder needs a name of 1 to 60 characters")
 
+    @staticmethod
+    def _key(value) -> str:
+        from facilitation_kit import text
+
+        return value if isinstance(value, str) else text(value, "en", "en")
+
+    def _stakeholders(self, activity, lang=None) -> list[tuple[str, str]]:
+        lang = lang or activity.lang
+        given = activity.options["stakeholders"]
+        if given:
+            return [(self._key(s), activity.text(s)) for s in given]
+        roles = [r for r in activity.roles if r.strip().lower() != "other"]
+        return [(r, T.t(lang, "value_mapping.stakeholder." + r) if r in NAMED_ROLES else r) for r in roles]
+
     def form(self, activity):
-        o = activity.options
-        fields = [
-            TextField("text", label="Your value card", max_length=o["max_length"], multiline=True,
-                      help="One value per card, in your own words."),
-            ChoiceField("kind", label="What kind of value is it?",
-                        options=[(k, KINDS[k]) for k in o["kinds"]]),
-        ]
-        if o["stakeholders"]:
-            fields.append(ChoiceField("stakeholder", label="Who does it concern most?", required=False,
-                                      options=[(s, s) for s in o["stakeholders"]]))
+        o, lang = activity.options, activity.lang
+        k = "value_mapping."
+        dont_know = T.t(lang, "dont_know")
+        fields = [TextField("text", label=T.t(lang, k + "text_label"), max_length=o["max_length"],
+                            multiline=True, help=T.t(lang, k + "text_help"))]
+        if o["ask_kind"]:
+            fields.append(ChoiceField("kind", label=T.t(lang, k + "kind_label"), required=False,
+                                      help=T.t(lang, k + "kind_help"),
+                                      options=[(kind, kind_label(lang, kind)) for kind in o["kinds"]]))
+        stakeholders = self._stakeholders(activity)
+        if o["ask_stakeholder"] and stakeholders:
+            fields.append(ChoiceField("stakeholder", label=T.t(lang, k + "stakeholder_label"), required=False,
+                                      options=stakeholders))
         if o["ratings"]:
             fields += [
-                ScaleField("importance", label="How important is it?", required=False,
-                           min=1, max=5, min_label="Not important", max_label="Very important"),
-                ScaleField("support", label="How well does the service support it today?",
-                           required=False, min=1, max=5, min_label="Not at all", max_label="Very well"),
+                ScaleField("importance", label=T.t(lang, k + "importance_label"), required=False,
+                           min=1, max=5, min_label=T.t(lang, k + "importance_min"),
+                           max_label=T.t(lang, k + "importance_max"), skip=dont_know),
+                ScaleField("support", label=T.t(lang, k + "support_label"), required=False, min=1, max=5,
+                           min_label=T.t(lang, k + "support_min"), max_label=T.t(lang, k + "support_max"),
+                           skip=dont_know),
             ]
         return Form(fields)
 
     def validate(self, activity, data):
         if ("importance" in data) != ("support" in data):
             missing = "support" if "importance" in data else "importance"
-            raise Invalid({missing: "rate both importance and support, or neither"})
+            raise Invalid({missing: T.t(activity.lang, "value_mapping.err_both")})
         return None
 
     def summarise(self, activity, contributions):
-        roles = role_order(activity, contributions)
+        lang = activity.lang
+        groups = role_groups(activity, contributions)
+        roles = groups.order
         kinds = [k for k in KINDS if k in activity.options["kinds"]]
-        cards = [self._card(c) for c in contributions]
-        stakeholders = list(activity.options["stakeholders"])
+        cards = [self._card(c, groups) for c in contributions]
+        if any(card["kind"] == NOT_SAID for card in cards):
+            kinds.append(NOT_SAID)
+        names = dict(self._stakeholders(activity, lang))
+        stakeholders = list(names)
+        stakeholders += sorted({card["stakeholder"] for card in cards} - set(stakeholders) - {NO_STAKEHOLDER})
         if any(card["stakeholder"] == NO_STAKEHOLDER for card in cards):
             stakeholders.append(NO_STAKEHOLDER)
+        names[NO_STAKEHOLDER] = T.t(lang, "value_mapping.not_said")
 
         def by_role(subset):
             counts = Counter(card["role"] for card in subset)
@@ -108,14 +144,16 @@ class ValueMapping(ActivityType):
             for stakeholder in stakeholders:
                 subset = [card for card in cards if card["kind"] == kind and card["stakeholder"] == stakeholder]
                 if subset:
-                    grouped.append({"kind": kind, "kind_label": KINDS[kind], "stakeholder": stakeholder,
+                    grouped.append({"kind": kind, "kind_label": kind_label(lang, kind), "stakeholder": stakeholder,
+                                    "stakeholder_label": names.get(stakeholder, stakeholder),
                                     "count": len(subset), "by_role": by_role(subset),
                                     "cards": [card["id"] for card in subset]})
-        rated = [card for card in cards if card["importance"] is not None]
-        points = Counter((card["importance"], card["support"], card["role"]) for card in rated)
+        rated = [card for card in cards if card["importance"] is not None and card["support"] is not None]
+        points = Counter((card["importance"], card["support"], card["role"]) for card in rated if card["role"])
         outputs_vs_outcomes = []
-        for role in roles + ["All"]:
-            mine = [card for card in cards if role == "All" or card["role"] == role]
+        everyone = T.t(lang, "everyone")
+        for role in roles + [everyone]:
+            mine = [card for card in cards if role == everyone or card["role"] == role]
             out_n = sum(card["kind"] == "output" for card in mine)
             outcome_n = sum(card["kind"] == "outcome" for card in mine)
             outputs_vs_outcomes.append({
@@ -126,13 +164,16 @@ class ValueMapping(ActivityType):
             "participants": len({c["participant"] for c in contributions}),
             "roles": roles,
             "by_role": by_role(cards),
-            "kinds": [{"kind": k, "label": KINDS[k], "count": sum(card["kind"] == k for card in cards),
+            "kinds": [{"kind": k, "label": kind_label(lang, k), "count": sum(card["kind"] == k for card in cards),
                        "by_role": by_role([card for card in cards if card["kind"] == k])} for k in kinds],
-            "stakeholders": [{"stakeholder": s, "count": sum(card["stakeholder"] == s for card in cards),
+            "stakeholders": [{"stakeholder": s, "label": names.get(s, s),
+                              "count": sum(card["stakeholder"] == s for card in cards),
                               "by_role": by_role([card for card in cards if card["stakeholder"] == s])}
                              for s in stakeholders],
             "grouped": grouped,
             "outputs_vs_outcomes": outputs_vs_outcomes,
+            "dont_know": {"importance": sum(c["importance_skipped"] for c in cards),
+                          "support": sum(c["support_skipped"] for c in cards)},
             "map": {
                 "rule": {"importance_at_least": IMPORTANT_AT_LEAST, "support_at_most": SUPPORTED_AT_MOST},
                 "rated": len(rated),
@@ -148,74 +189,83 @@ class ValueMapping(ActivityType):
         }
 
     @staticmethod
-    def _card(c):
+    def _card(c, groups=None):
         data = c["data"]
         importance, support = data.get("importance"), data.get("support")
-        return {"id": f"{c['participant']}:{c['id']}", "text": data["text"], "kind": data["kind"],
+        return {"id": f"{c['participant']}:{c['id']}", "text": data["text"], "kind": data.get("kind") or NOT_SAID,
                 "stakeholder": data.get("stakeholder") or NO_STAKEHOLDER,
                 "importance": importance, "support": support, "gap": is_gap(importance, support),
-                "role": role_of(c)}
+                "importance_skipped": "importance" in data and importance is None,
+                "support_skipped": "support" in data and support is None,
+                "role": groups.of(c) if groups is not None else c.get("role")}
 
     def items(self, activity, contributions):
+        lang = activity.language
+        names = dict(self._stakeholders(activity, lang))
         out = []
         for c in contributions:
             card = self._card(c)
-            detail = KINDS[card["kind"]]
+            detail = kind_label(lang, card["kind"])
             if card["stakeholder"] != NO_STAKEHOLDER:
-                detail += f" · {card['stakeholder']}"
+                detail += f" · {names.get(card['stakeholder'], card['stakeholder'])}"
             out.append(Item(id=card["id"], label=card["text"][:120], detail=detail))
         return out
 
     def report(self, activity, results, contributions):
+        lang = activity.lang
+        k = "value_mapping."
         if not results["count"]:
-            return [Paragraph("No value cards yet.")]
+            return [Paragraph(T.t(lang, k + "none"))]
         roles = results["roles"]
         cards = {card["id"]: card for card in results["cards"]}
+        unit = T.t(lang, k + "cards_unit")
         blocks = [
-            Paragraph(f"{results['count']} value cards from {results['participants']} participants."),
-            Chart(stacked_bars("Value cards by kind and role",
-                               [(k["label"], k["by_role"]) for k in results["kinds"]], roles, unit="cards"),
-                  alt="Cards by kind: " + "; ".join(f"{k['label']}: {k['count']}" for k in results["kinds"]),
-                  caption="Each bar is one kind of value; its parts show who posted the cards."),
-            Heading("Outputs we count vs outcomes that matter", level=4),
-            Table(["Role", "Outputs", "Outcomes", "Share of outcomes"],
+            Paragraph(T.t(lang, k + "summary", count=results["count"], people=results["participants"])),
+            Chart(stacked_bars(T.t(lang, k + "chart_title"),
+                               [(kd["label"], kd["by_role"]) for kd in results["kinds"]], roles, unit=unit),
+                  alt="; ".join(f"{kd['label']}: {kd['count']}" for kd in results["kinds"]),
+                  caption=T.t(lang, k + "chart_caption")),
+            Heading(T.t(lang, k + "outputs_heading"), level=4),
+            Table([T.t(lang, "role"), T.t(lang, k + "outputs_col"), T.t(lang, k + "outcomes_col"),
+                   T.t(lang, k + "share_col")],
                   [[row["role"], row["outputs"], row["outcomes"],
                     "–" if row["outcome_share"] is None else f"{round(row['outcome_share'] * 100)}%"]
                    for row in results["outputs_vs_outcomes"]],
-                  caption="How many cards name outputs the service counts and how many name outcomes "
-                          "that matter to the person, by the role of who wrote them."),
+                  caption=T.t(lang, k + "outputs_caption")),
         ]
         outputs = [card["text"] for card in results["cards"] if card["kind"] == "output"]
         outcomes = [card["text"] for card in results["cards"] if card["kind"] == "outcome"]
         if outputs or outcomes:
-            blocks.append(Table(["Outputs we count today", "Outcomes that matter to the person"],
+            blocks.append(Table([kind_label(lang, "output"), kind_label(lang, "outcome")],
                                 [[outputs[i] if i < len(outputs) else "", outcomes[i] if i < len(outcomes) else ""]
                                  for i in range(max(len(outputs), len(outcomes)))]))
-        blocks.append(Heading("Cards by kind and stakeholder", level=4))
-        blocks.append(Table(["Kind", "Stakeholder", "Card", "Posted by"],
-                            [[g["kind_label"], g["stakeholder"], cards[cid]["text"], cards[cid]["role"]]
+        blocks.append(Heading(T.t(lang, k + "cards_heading"), level=4))
+        blocks.append(Table([T.t(lang, k + "kind_col"), T.t(lang, k + "stakeholder_col"), T.t(lang, k + "card_col"),
+                             T.t(lang, k + "posted_by")],
+                            [[g["kind_label"], g["stakeholder_label"], cards[cid]["text"], cards[cid]["role"] or "–"]
                              for g in results["grouped"] for cid in g["cards"]]))
         m = results["map"]
         if m["rated"]:
-            blocks.append(Heading("Importance and support", level=4))
+            blocks.append(Heading(T.t(lang, k + "map_heading"), level=4))
             blocks.append(Chart(
-                importance_support_map("Importance and support of the value cards",
+                importance_support_map(T.t(lang, k + "map_title"),
                                        [(p["importance"], p["support"], p["role"], p["count"]) for p in m["points"]],
                                        roles, important_at_least=IMPORTANT_AT_LEAST,
                                        supported_at_most=SUPPORTED_AT_MOST),
-                alt=f"{m['rated']} rated cards; {len(m['gaps'])} important but badly supported.",
-                caption=f"Shaded corner: important (importance {IMPORTANT_AT_LEAST} or more) but badly "
-                        f"supported (support {SUPPORTED_AT_MOST} or less). Marker shape and colour: the "
-                        "role of who rated; the number: how many cards."))
-            blocks.append(Table(["Role", "Rated cards", "Mean importance", "Mean support",
-                                 "Important but badly supported"],
+                alt=T.t(lang, k + "map_alt", count=m["rated"], gaps=len(m["gaps"])),
+                caption=T.t(lang, k + "map_caption", imp=IMPORTANT_AT_LEAST, sup=SUPPORTED_AT_MOST)))
+            blocks.append(Table([T.t(lang, "role"), T.t(lang, k + "rated_col"), T.t(lang, k + "mean_importance"),
+                                 T.t(lang, k + "mean_support"), T.t(lang, k + "gap_col")],
                                 [[r, v["rated"], v["importance"], v["support"], v["gaps"]]
                                  for r, v in m["by_role"].items()]))
+            skipped = results["dont_know"]
+            if skipped["importance"] or skipped["support"]:
+                blocks.append(Paragraph(T.t(lang, k + "dont_know", imp=skipped["importance"], sup=skipped["support"])))
             if m["gaps"]:
-                blocks.append(Paragraph("Important but badly supported (redesign opportunities):"))
+                blocks.append(Paragraph(T.t(lang, k + "gaps_heading")))
                 blocks.append(BulletList([
-                    f"{cards[cid]['text']} (importance {cards[cid]['importance']}, support "
-                    f"{cards[cid]['support']}; {cards[cid]['role']})" for cid in m["gaps"]]))
+                    T.t(lang, k + "gap_item", text=cards[cid]["text"], imp=cards[cid]["importance"],
+                        sup=cards[cid]["support"], role=cards[cid]["role"] or "–") for cid in m["gaps"]]))
         return blocks
 
 

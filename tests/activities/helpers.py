@@ -20,10 +20,13 @@ def agenda(plugins, *activities: str, roles: list[str] | None = None):
 
 
 def info(plugins, snippet: str, *, items: tuple[Item, ...] = (), state: str = "closed",
-         roles: list[str] | None = None, before: tuple[str, ...] = ()) -> ActivityInfo:
-    """The ActivityInfo of the last activity of an agenda, options checked and filled in."""
+         roles: list[str] | None = None, before: tuple[str, ...] = (), min_group: int = 1,
+         language: str = "en") -> ActivityInfo:
+    """The ActivityInfo of the last activity of an agenda, options checked and filled in.
+    ``min_group`` is 1 here (every role group shown) unless a test checks the rule."""
     parsed = agenda(plugins, *before, snippet, roles=roles)
-    return activity_info(parsed.activities[-1].to_json(), roles=parsed.roles, items=items, state=state)
+    return activity_info(parsed.activities[-1].to_json(), roles=parsed.roles, items=items, state=state,
+                         min_group=min_group, language=language)
 
 
 class Room:

@@ -45,23 +45,23 @@ CONTRIBUTIONS = [
                             "importance": 5, "support": 2}),
     ("p3", "values", "v1", {"text": ANSI, "kind": "output", "stakeholder": "Front-line professional",
                             "importance": 3, "support": 4}),
-    ("p3", "values", "v2", {"text": "Peer support groups", "kind": "opportunity", "stakeholder": "Community"}),
+    ("p3", "values", "v2", {"text": "Peer support groups", "kind": "idea", "stakeholder": "Family or peer"}),
     ("p4", "values", "v1", {"text": "Trust lost when staff change", "kind": "missed",
                             "stakeholder": "Service user", "importance": 4, "support": 2}),
     ("p5", "values", "v1", {"text": "Cases closed on time", "kind": "output", "importance": 4, "support": 4}),
-    ("p6", "values", "v1", {"text": MARKDOWN, "kind": "outcome", "stakeholder": "Informal network",
+    ("p6", "values", "v1", {"text": MARKDOWN, "kind": "outcome", "stakeholder": "Family or peer",
                             "importance": 4, "support": 3}),
     ("p5", "values", "v2", {"text": "HIDDEN CARD", "kind": "output"}),  # hidden by the facilitator
     # Role redefinition
     ("p1", "roles", "r1", {"role": "Front-line professional", "from_text": "Eligibility gatekeeper",
-                           "to_text": "Enabler", "barriers": ["structural"], "note": "Workload"}),
+                           "to_text": "Enabler", "barriers": ["time"], "note": "Workload"}),
     ("p2", "roles", "r1", {"role": "Front-line professional", "from_text": "Problem fixer",
-                           "to_text": "Finds the person's assets", "barriers": ["cultural"]}),
+                           "to_text": "Finds the person's assets", "barriers": ["habits"]}),
     ("p3", "roles", "r1", {"role": "Front-line professional", "from_text": "Follows procedure",
                            "to_text": "Asks how can I make this possible?",
-                           "barriers": ["structural", "cultural"], "note": "Fragmented teams; habits"}),
+                           "barriers": ["staff_changes", "habits"], "note": "Fragmented teams; habits"}),
     ("p5", "roles", "r1", {"role": "Manager", "from_text": "The organisation's agenda",
-                           "to_text": "The citizen's agenda", "barriers": ["cultural"]}),
+                           "to_text": "The citizen's agenda", "barriers": ["habits"]}),
     ("p6", "roles", "r1", {"role": "Service user", "from_text": "Passive recipient",
                            "to_text": "Co-designer"}),
     # Ethical compass on the value cards
@@ -111,6 +111,8 @@ def export(plugins) -> dict:
         contributions.append(c)
     agenda_json = agenda.to_json()
     agenda_json["path"] = "sessions/relational-service.toml"
+    # one or two people per role: show every role group (min_group is tested on its own)
+    agenda_json["min_group"] = 1
     return {
         "format": "facilitation-kit/export", "version": 1, "exported_at": "2025-03-14T12:00:00+00:00",
         "session": {"id": "s-1", "title": agenda.title, "room": "ABCD", "created_at": start.isoformat(),

@@ -127,10 +127,10 @@ def test_items_are_ranked(room, dv):
 
 def test_report(room):
     blocks = room.report()
-    assert "placed 20 dots (5 each, at most 3 on one item). Only each participant's last vote counts." in blocks[0].text
+    assert "Dots given: 20. Each person had 5, at most 3 on one thing. Only each person's last vote counts." in blocks[0].text
     chart = next(b for b in blocks if isinstance(b, Chart))
-    assert chart.svg.count("<rect") > 8 and "Dots per item, coloured by role" in chart.svg
-    table = next(b for b in blocks if isinstance(b, Table))
+    assert chart.svg.count("<rect") > 8 and "Dots per item, by role" in chart.svg
+    table = next(b for b in blocks if isinstance(b, Table) and b.columns[0] == "Rank")
     assert table.columns == ["Rank", "Item", "Dots", "Service user", "Front-line professional", "Manager",
                              "No role given"]
     assert table.rows[0] == [1, "More time per person", 6, 2, 3, 1, 0]
@@ -143,3 +143,47 @@ def test_nothing_to_vote_on(plugins, dv):
     s = dv.summarise(a, [])
     assert s["items"] == [] and s["voters"] == 0
     assert "Nothing to vote on" in dv.report(a, s, [])[0].text
+
+
+def vote_room(plugins, dv, extra=""):
+    r = Room(dv, info(plugins, 'id = "v"\nplugin = "dot_vote"\nitems = ["Peer groups", "More time", "Forms online"]\n'
+                               "dots = 3\nmax_per_item = 3\n" + extra, min_group=3))
+    peers, time, forms = [i for i, _ in dv._items(r.activity)]
+    for n in range(6):   # six service users: all on peer groups
+        r.say(f"u{n}", "Service user", {"dots": {peers: 3}})
+    for n in range(3):   # three staff: all on forms online
+        r.say(f"f{n}", "Front-line professional", {"dots": {forms: 2, time: 1}})
+    r.say("m1", "Manager", {"dots": {time: 3}})   # a lone manager: never shown as a group
+    return r
+
+
+def test_each_roles_top_3_and_where_roles_diverge(plugins, dv):
+    r = vote_room(plugins, dv)
+    s = r.summary()
+    assert s["roles"] == ["Service user", "Front-line professional"]
+    assert [t["label"] for t in s["top_by_role"]["Service user"]] == ["Peer groups"]
+    assert [t["label"] for t in s["top_by_role"]["Front-line professional"]] == ["Forms online", "More time"]
+    assert s["roles_agree"] is False
+    text = " ".join(b.text for b in r.report() if hasattr(b, "text"))
+    assert "Roles put different things first. Service user: Peer groups; Front-line professional: Forms online." in text
+    assert "The top item, Peer groups, got no dots from: Front-line professional." in text
+    assert "Manager" not in json.dumps([b.to_json() for b in r.report()])
+    top = next(b for b in r.report() if isinstance(b, Table) and b.columns[0] == "Place")
+    assert top.rows[0] == [1, "Peer groups (18)", "Forms online (6)"]
+
+
+def test_equal_per_role_weighting(plugins, dv):
+    raw = vote_room(plugins, dv).summary()
+    assert raw["items"][0]["label"] == "Peer groups"          # 18 dots from the biggest group
+    weighted = vote_room(plugins, dv, 'weighting = "equal_per_role"').summary()
+    scores = {i["label"]: i["score"] for i in weighted["items"]}
+    assert scores == {"Peer groups": 50.0, "Forms online": 33.3, "More time": 16.7}
+    assert weighted["weighting"] == "equal_per_role"
+
+
+def test_plural_labels_and_a_polish_phone(plugins, dv):
+    one = info(plugins, f'id = "v"\nplugin = "dot_vote"\n{ITEMS}\ndots = 1\nmax_per_item = 1')
+    assert dv.form(one).fields[0].label == "You have 1 dot. Give it to what matters most."
+    for dots, words in ((2, "Masz 2 kropki."), (5, "Masz 5 kropek.")):
+        pl = info(plugins, f'id = "v"\nplugin = "dot_vote"\n{ITEMS}\ndots = {dots}\nmax_per_item = 1', language="pl")
+        assert dv.form(pl).fields[0].label.startswith(words)

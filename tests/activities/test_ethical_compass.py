@@ -37,7 +37,7 @@ def ec(plugins):
     ('parameters = ["resources", "resources"]', "parameters", "twice"),
     ("flag_imbalance = 2.5", "flag_imbalance", "at most 2 on a 5-point scale"),
     ("flag_imbalance = -1", "flag_imbalance", "at least 0"),
-    ('user_label = ""', "user_label", "1 to 60"),
+    ('user_label = "   "', "user_label", "1 to 60"),
     ('from = "nowhere"', "from", "earlier activity"),
 ])
 def test_bad_options_name_the_activity_and_field(plugins, snippet, field, words):
@@ -52,7 +52,7 @@ def test_whole_service_form_is_eight_scales_and_a_question(plugins, ec):
     assert [f["name"] for f in fields] == [f"{p}_{w}" for p in PARAMS for w in ("today", "desired")] + ["concern"]
     scale = fields[0]
     assert (scale["kind"], scale["min"], scale["max"]) == ("scale", 1, 5)
-    assert (scale["min_label"], scale["max_label"]) == ("Held by the professional", "Held by the service user")
+    assert (scale["min_label"], scale["max_label"]) == ("Mostly the professional", "Mostly the person")
     assert fields[-1]["required"] is False
 
 
@@ -102,10 +102,10 @@ def test_today_vs_desired_gap_and_imbalance_by_role(room):
                    "participation": (1.75, 3.5, 1.75, 1.25, "professional")}
     participation = s["parameters"][3]["by_role"]
     assert participation == {
-        "Service user": {"count": 2, "today": 1.0, "desired": 3.5, "gap": 2.5, "imbalance": 2.0, "leans": "professional"},
-        "Front-line professional": {"count": 1, "today": 2.0, "desired": 4.0, "gap": 2.0, "imbalance": 1.0,
+        "Service user": {"count": 2, "today": 1.0, "desired": 3.5, "dont_know": 0, "gap": 2.5, "imbalance": 2.0, "leans": "professional"},
+        "Front-line professional": {"count": 1, "today": 2.0, "desired": 4.0, "dont_know": 0, "gap": 2.0, "imbalance": 1.0,
                                     "leans": "professional"},
-        "Manager": {"count": 1, "today": 3.0, "desired": 3.0, "gap": 0.0, "imbalance": 0.0, "leans": "balanced"},
+        "Manager": {"count": 1, "today": 3.0, "desired": 3.0, "dont_know": 0, "gap": 0.0, "imbalance": 0.0, "leans": "balanced"},
     }
     assert s["parameters"][1]["by_role"]["Front-line professional"]["leans"] == "service user"
 
@@ -141,16 +141,16 @@ def test_per_item_results(plugins, ec):
     blocks = r.report()
     assert sum(isinstance(b, Chart) for b in blocks) == 2
     bullets = next(b for b in blocks if isinstance(b, BulletList)).items
-    assert bullets[0] == ("Being heard: Resources leans to the professional today (mean 1.0, 2 from balanced; "
-                          "desired 3.0) — the largest")
+    assert bullets[0] == ("Being heard: Whose skills count: today it is mostly with the professional "
+                          "(average 1.0, 2 from the middle; wanted 3.0). This is the furthest.")
 
 
 def test_report(room):
     blocks = room.report()
     chart = next(b for b in blocks if isinstance(b, Chart))
-    assert 'role="img"' in chart.svg and "Participation and influence" in chart.svg
-    means = next(b for b in blocks if isinstance(b, Table) and b.caption == "Means per parameter")
-    assert means.rows[3] == ["Participation and influence", "Everyone", 4, 1.75, 3.5, 1.75]
+    assert 'role="img"' in chart.svg and "Who decides" in chart.svg
+    means = next(b for b in blocks if isinstance(b, Table) and b.caption == "Averages per question")
+    assert means.rows[3] == ["Who decides", "Everyone", 4, 1.75, 3.5, 1.75, 0]
 
 
 def test_no_ratings_yet(plugins, ec):
@@ -158,3 +158,27 @@ def test_no_ratings_yet(plugins, ec):
     s = ec.summarise(a, [])
     assert s["flagged"] == [] and s["parameters"][0]["today"] is None
     assert ec.report(a, s, [])[0].text == "No ratings yet."
+
+
+def test_dont_know_on_every_scale_is_never_averaged(plugins, ec):
+    a = info(plugins, 'id = "c"\nplugin = "ethical_compass"')
+    assert all(f.skip == "I don't know" for f in ec.form(a).fields if f.kind == "scale")
+    r = Room(ec, a)
+    r.say("u1", "Service user", ratings((1, None, 1, 1), (3, None, 3, 3)))
+    r.say("u2", "Service user", ratings((3, 2, 1, 1), (3, 4, 3, None)))
+    s = r.summary()
+    resp = s["parameters"][1]
+    assert (resp["today"], resp["desired"], resp["dont_know"]) == (2.0, 4.0, 2)
+    part = s["parameters"][3]
+    assert (part["desired"], part["dont_know"]) == (3.0, 1)
+    assert any("was chosen 3 times" in b.text for b in r.report() if hasattr(b, "text"))
+
+
+def test_plain_questions_in_every_language(plugins, ec):
+    for lang, question in (("en", "Who gets to decide?"), ("fi", "Kuka saa päättää?"), ("sv", "Vem får bestämma?"),
+                           ("nl", "Wie mag beslissen?"), ("es", "¿Quién puede decidir?"),
+                           ("pl", "Kto może decydować?"), ("it", "Chi può decidere?"),
+                           ("de", "Wer darf entscheiden?")):
+        a = info(plugins, 'id = "c"\nplugin = "ethical_compass"', language=lang)
+        labels = [f.label for f in ec.form(a).fields]
+        assert any(label.startswith(question) for label in labels), lang

@@ -170,3 +170,16 @@ def test_markdown_line_starts_that_would_become_markup():
     assert md_text("- item") == "\\- item" and md_text("+ item") == "\\+ item"
     assert md_text("---") == "\\---" and md_text("===") == "\\==="
     assert md_text("-0.5") == "-0.5" and md_text("> quote") == "\\> quote"
+
+
+def test_small_role_groups_never_appear_in_the_report(workshop_export, plugins):
+    """min_group 3: one manager, two service users, two staff and one without a role are
+    counted together as "Other roles"; no role name appears next to what anyone wrote."""
+    workshop_export["agenda"]["min_group"] = 3
+    md = render_report(workshop_export, plugins, format="md")
+    assert "| Other roles | 6 |" in md
+    for role in ("Manager", "Service user", "Front-line professional", "No role given"):
+        assert f"| {role} |" not in md and f"— {role}" not in md, role
+    workshop_export["agenda"]["min_group"] = 7          # still too small together: left out
+    md = render_report(workshop_export, plugins, format="md")
+    assert "Other roles" not in md and "| Manager |" not in md

@@ -31,14 +31,16 @@ async def test_join_from_qr_link_with_role_and_name(host, phone, screens):
     await expect(page.locator("#room-field")).to_be_hidden()
     await expect(page.locator("#join-workshop")).to_have_text("Workshop: Browser test workshop")
     roles = await page.locator("#join-roles .choice-text").all_text_contents()
-    assert roles == ["Service user", "Family or peer", "Front-line professional", "Manager", "Other",
+    # the roles in plain words (the role's name stays "Service user" in the record)
+    assert roles == ["I use this service", "I'm family or a friend", "I work with people in this service",
+                     "I manage or plan the service", "Other",
                      "I'd rather not say"]
     await expect(page.locator("#privacy")).to_contain_text("take back anything you wrote")
     await screens(page, "01-join")
     await assert_accessible(page, "join")
 
     await page.fill("#join-name", "Aino")
-    await page.locator("#join-roles label", has_text="Service user").click()
+    await page.locator("#join-roles label", has_text="I use this service").click()
     await page.click("#join-btn")
     await connected(page)
     # A new session starts on its first activity, not open yet: the page says to wait.
@@ -75,7 +77,7 @@ async def test_anonymous_by_default_and_pending_activity(host, phone, screens):
 async def test_submit_every_field_kind(host, phone, screens):
     page = phone.page
     await open_activity(host, "everything")
-    await join(page, host.url, role="Front-line professional")
+    await join(page, host.url, role="I work with people")
     await activity_shown(page, "Every kind of question")
     await expect(page.locator("#fields .unsupported")).to_contain_text("Draw it")
     await expect(page.locator("#fields .unsupported")).to_contain_text("cannot be answered on this page")
@@ -224,7 +226,7 @@ async def test_take_back_with_confirmation(host, phone, screens):
 async def test_reload_resumes_the_same_participant_and_keeps_the_draft(host, phone):
     page = phone.page
     await open_activity(host, "opening")
-    await join(page, host.url, name="Bo", role="Manager")
+    await join(page, host.url, name="Bo", role="I manage or plan")
     await page.fill("#f0-input", "Sent before reload")
     await page.click("#send-btn")
     await saved_items(page, 1)
@@ -311,7 +313,7 @@ async def test_host_restart_mid_typing_loses_nothing(agenda_file, tmp_path, plug
     async with Host.start(agenda_file, data_dir=data_dir, host="127.0.0.1", port=0, plugins=plugins) as first:
         port, session_id, url, room = first.port, first.session_id, first.url, first.room
         await open_activity(first, "opening")
-        await join(page, url, role="Service user")
+        await join(page, url, role="I use this service")
         pid = first.workshop.participants()[0]["id"]
         await page.fill("#f0-input", "I was typing when")
     # The laptop's host is gone (crash, lid closed, restart); the person goes on typing.
@@ -424,7 +426,7 @@ async def test_settings_change_profile(host, phone, screens):
     await screens(page, "10-settings")
     await assert_accessible(page, "settings")
     await page.fill("#set-name", "Kim")
-    await page.locator("#set-roles label", has_text="Family or peer").click()
+    await page.locator("#set-roles label", has_text="family or a friend").click()
     await page.locator("#settings-form").get_by_role("button", name="Save").click()
     await expect(page.locator("#settings")).to_be_hidden(timeout=TIMEOUT)
     await expect(page.locator("#announce")).to_have_text("Your settings are saved.", timeout=TIMEOUT)

@@ -70,10 +70,13 @@ async def test_join_welcome_and_session(host):
     assert w["participant"] == {"id": phone.id, "name": "Ana", "role": "Service user"}
     assert len(w["token"]) >= 22  # >= 128 bits, url-safe base64
     assert w["session"]["roles"] == ["Service user", "Front-line professional", "Manager"]
+    # extension: the roles as this Finnish phone shows them
+    assert w["session"]["role_labels"] == ["Käytän tätä palvelua", "Työskentelen ihmisten kanssa tässä palvelussa",
+                                           "Johdan tai suunnittelen palvelua"]
     assert w["session"]["title"] == "Test workshop"
     assert w["activity"]["id"] == "q1" and w["activity"]["state"] == "pending"
     assert w["activity"]["form"]["fields"][0] == {
-        "name": "answer", "kind": "text", "label": "Your answer", "required": True,
+        "name": "answer", "kind": "text", "label": "Vastauksesi", "required": True,   # in the phone's language
         "max_length": 50, "multiline": True}
     assert w["mine"] == []
     joined = await host.facilitator.expect("joined")

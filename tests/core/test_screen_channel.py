@@ -149,7 +149,7 @@ async def test_silent_vote_held_contributions_and_names(workshop_host):
 
 async def test_roles_only_when_the_agenda_asks_and_the_group_is_big_enough(workshop_host):
     text = agenda_toml([{"id": "ideas", "plugin": "open_question", "title": "Ideas"}],
-                       roles=["Service user", "Manager"], screen_roles=True, screen_min_group=2)
+                       roles=["Service user", "Manager"], screen_roles=True, min_group=2)
     host = await workshop_host(text)
     screen = await Screen.connect(host)
     a, b = await host.phone(role="Manager"), await host.phone(role="Manager")
