@@ -13,8 +13,12 @@ from typing import Any, Callable, Iterable
 
 __all__ = ["Op", "put", "delete", "apply_ops", "StoreError", "TABLES"]
 
-#: The tables of a session.
-TABLES = ("session", "activities", "participants", "contributions")
+#: The tables of a session. Every table is journalled and checkpointed: a new kind of
+#: stored data gets its table here. ``themes``: the facilitator's groups of
+#: contributions (``{"id", "activity", "label", "contributions": [[participant, id], …],
+#: "confirmed"}``); ``notes``: the facilitator's note per activity (``{"activity", "text",
+#: "updated_at"}``).
+TABLES = ("session", "activities", "participants", "contributions", "themes", "notes")
 
 Op = tuple  # ("put", table, key, doc) | ("delete", table, key)
 
