@@ -246,6 +246,7 @@ class WorkshopState:
         return {"session": self.session, "screen": self.screen_settings, "activities": self.tables["activities"],
                 "participants": participants,
                 "contributions": list(self.tables["contributions"].values()),
+                "themes": self.tables["themes"], "notes": self.tables["notes"],
                 "connected": [pid for pid in participants if self.is_connected(pid)]}
 
     @staticmethod
@@ -254,6 +255,7 @@ class WorkshopState:
         return {"session": session, "activities": dict(state["activities"]),
                 "participants": dict(state["participants"]),
                 "contributions": {contribution_key(c["participant"], c["id"]): c
-                                  for c in state["contributions"]}}
+                                  for c in state["contributions"]},
+                "themes": dict(state.get("themes") or {}), "notes": dict(state.get("notes") or {})}
 
 
