@@ -63,6 +63,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def core_times(cores: set[int] | None) -> tuple[float, float]:
+    """(busy, total) seconds of these cores so far, from /proc/stat: busy counts user,
+    nice, system, irq and softirq time (loopback traffic is handled in softirq, which a
+    process's own CPU figure does not include)."""
+    busy = total = 0.0
+    with open("/proc/stat", encoding="ascii") as fh:
+        for line in fh:
+            name = line.split(" ", 1)[0]
+            if not name.startswith("cpu") or name == "cpu":
+                continue
+            if cores is not None and int(name[3:]) not in cores:
+                continue
+            f = [int(x) for x in line.split()[1:]]
+            busy += f[0] + f[1] + f[2] + f[5] + f[6]
+            total += sum(f[:8])
+    return busy / CLOCK_TICKS, total / CLOCK_TICKS
+
+
 # -- statistics ----------------------------------------------------------------------
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); NaN for no values."""
@@ -162,7 +180,8 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
     return Server(proc, int(info["port"]), info, log_path, time.monotonic() - started)
 
 
-def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float = 30.0) -> Server:
+def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float = 30.0,
+               env: dict | None = None) -> Server:
     """The bare websockets echo server (bench/echo_server.py) as a subprocess."""
     work_dir.mkdir(parents=True, exist_ok=True)
     port_file = work_dir / f"echo-{time.monotonic_ns()}.json"
@@ -171,9 +190,17 @@ def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float 
     started = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                preexec_fn=_preexec(cores))
+                                preexec_fn=_preexec(cores), env={**os.environ, **(env or {})})
     info = wait_for_file(port_file, proc, timeout, log_path)
     return Server(proc, int(info["port"]), info, log_path, time.monotonic() - started)
+
+
+def loop_name(requested: str | None = None) -> str:
+    """The event loop the servers will run on ("uvloop" or "asyncio"), as the host
+    chooses it (facilitation_kit.host.loop)."""
+    from facilitation_kit.host.loop import choice
+
+    return choice(requested)
 
 
 def reproduce_line(argv: Sequence[str]) -> str:

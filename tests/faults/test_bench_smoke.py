@@ -70,3 +70,19 @@ def test_profile_submit_quick():
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"400 submissions: CPU \d+ µs each", result.stdout)
     assert "reproduce: .venv/bin/python -m bench.profile_submit --submits 400 --top 5" in result.stdout
+
+
+@pytest.mark.slow
+def test_throughput_quick(tmp_path):
+    """The Node `ws` generator against the echo (one and two generator processes) and the
+    host: every figure printed, every ack stored, no error."""
+    out = _bench("throughput", "--quick", "--json", str(tmp_path / "t.json"), timeout=400)
+    for figure in ("generator check:", "durable acks/s / echo round trips/s", "p99 submit→ack at",
+                   "p99 under saturation", "errors: 0"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench throughput --quick" in out
+    res = json.loads((tmp_path / "t.json").read_text())
+    host = res["host"]
+    assert host["joined"] == res["echo1"]["joined"] == res["echo2"]["joined"] == 100
+    assert host["stored"] == host["acked"] > 0 and host["exit_code"] == 0
+    assert set(host["closed"]["outcome"]) == {"ack"} and not host["errors"]
