@@ -1,6 +1,7 @@
 """``python -m bench [phones|growth|all] [options]``: run the benchmarks and print figures.
 
     python -m bench throughput [--quick] [--loop asyncio|uvloop] durable acks vs a bare echo, Node ws generator
+    python -m bench profile [--seconds 6] [--loop …]         py-spy sampling profile of the host at saturation
     python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
     python -m bench all [--quick]                               both, one after the other (default)
@@ -22,7 +23,10 @@ def main(argv: list[str]) -> int:
         return 0
     command = argv[0] if argv and not argv[0].startswith("-") else "all"
     rest = argv[1:] if argv and not argv[0].startswith("-") else argv
-    if command == "throughput":
+    if command == "profile":
+        from bench import profile
+        profile.main(rest)
+    elif command == "throughput":
         from bench import throughput
         throughput.main(rest)
     elif command == "phones":

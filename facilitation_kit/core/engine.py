@@ -289,6 +289,13 @@ class Workshop:
                 if op[1] == "contributions" and old is not None:
                     self._unindex(op[2], old)
 
+    def _compact_store(self) -> None:
+        """After an erase or a withdrawal: ask the store to rewrite its files without the
+        removed text (soon, off the ack path; docs/architecture.md "Durability")."""
+        compact = getattr(self.store, "compact", None)
+        if compact is not None:
+            compact()
+
     def _index(self, key: str, doc: dict) -> None:
         self._by_activity.setdefault(doc["activity"], {})[key] = doc
         self._by_participant.setdefault(doc["participant"], set()).add(key)
@@ -437,6 +444,7 @@ class Workshop:
             ops = [delete("contributions", k) for k in keys]
             ops.append(put("participants", participant_id, {"id": participant_id, "erased": True}))
             await self._commit(ops)
+            self._compact_store()
             self._tokens.pop(doc.get("token_hash"), None)
             self._emit(ev.ParticipantErased(participant_id, counted))
             for aid in activities:
@@ -567,6 +575,7 @@ class Workshop:
             tomb = {"id": client_id, "participant": participant_id, "activity": doc["activity"],
                     "created_at": doc["created_at"], "withdrawn": True, "withdrawn_at": utc_iso()}
             await self._commit([put("contributions", key, tomb)])
+            self._compact_store()
             self._emit(ev.ContributionWithdrawn(client_id, participant_id, doc["activity"]))
             await self._source_changed(doc["activity"])
         return {"id": client_id, "withdrawn": True}
