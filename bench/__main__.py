@@ -1,6 +1,7 @@
 """``python -m bench [phones|growth|all] [options]``: run the benchmarks and print figures.
 
     python -m bench throughput [--quick] [--loop asyncio|uvloop] durable acks vs a bare echo, Node ws generator
+    python -m bench crowd [--quick] [--phones 5000]          5,000 phones: join, submit, activity change, page, RSS
     python -m bench profile [--seconds 6] [--loop …]         py-spy sampling profile of the host at saturation
     python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
@@ -23,7 +24,10 @@ def main(argv: list[str]) -> int:
         return 0
     command = argv[0] if argv and not argv[0].startswith("-") else "all"
     rest = argv[1:] if argv and not argv[0].startswith("-") else argv
-    if command == "profile":
+    if command == "crowd":
+        from bench import crowd
+        crowd.main(rest)
+    elif command == "profile":
         from bench import profile
         profile.main(rest)
     elif command == "throughput":

@@ -56,6 +56,22 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def peak_rss_bytes(pid: int) -> int:
+    """Peak resident set size of a process so far (VmHWM)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve_flags() -> str:
+    """``facilitation-kit serve --help``: which flags this version has."""
+    out = subprocess.run([sys.executable, "-m", "facilitation_kit", "serve", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    return out.stdout
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
@@ -159,7 +175,7 @@ def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float, log_path: 
 
 def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None = None,
                cores: set[int] | None = None, participant_cap: int | None = None,
-               timeout: float = 120.0, env: dict | None = None) -> Server:
+               timeout: float = 120.0, env: dict | None = None, extra: Sequence[str] = ()) -> Server:
     """``facilitation-kit serve --headless`` on 127.0.0.1, a free port, as a subprocess."""
     data_dir.mkdir(parents=True, exist_ok=True)
     info_file = data_dir / f"info-{time.monotonic_ns()}.json"
@@ -172,6 +188,7 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
         cmd.insert(4, str(agenda))
     if participant_cap:
         cmd += ["--participant-cap", str(participant_cap)]
+    cmd += list(extra)
     started = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,

@@ -42,6 +42,8 @@ def _serving(parser: argparse.ArgumentParser) -> None:
                         help="also accept websocket handshakes from this origin (repeatable)")
     parser.add_argument("--participant-cap", type=int, default=None,
                         help="most participants connected at once (default: the agenda's, or 1000)")
+    parser.add_argument("--max-connections", type=int, default=None, metavar="N",
+                        help="most open websocket connections at once (default 4000)")
     _common(parser)
 
 
@@ -131,9 +133,16 @@ def _host_kwargs(args) -> dict[str, Any]:
         raise CLIError(f"--port must be from 0 to 65535, not {args.port}")
     if args.resume and args.agenda:
         raise CLIError("give either an agenda file or --resume SESSION_ID (a resumed session keeps its agenda)")
-    return dict(data_dir=_data_dir(args), host=args.host, port=args.port, resume=args.resume,
-                allowed_origins=args.allow_origin, info_file=args.info_file,
-                public_host=args.public_host, participant_cap=args.participant_cap)
+    kw = dict(data_dir=_data_dir(args), host=args.host, port=args.port, resume=args.resume,
+              allowed_origins=args.allow_origin, info_file=args.info_file,
+              public_host=args.public_host, participant_cap=args.participant_cap)
+    if args.max_connections is not None:
+        if args.max_connections < 1:
+            raise CLIError(f"--max-connections must be at least 1, not {args.max_connections}")
+        from ..host.server import Limits
+
+        kw["limits"] = Limits(max_connections=args.max_connections)
+    return kw
 
 
 def cmd_serve(args) -> int:

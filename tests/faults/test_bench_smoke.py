@@ -86,3 +86,14 @@ def test_throughput_quick(tmp_path):
     assert host["joined"] == res["echo1"]["joined"] == res["echo2"]["joined"] == 100
     assert host["stored"] == host["acked"] > 0 and host["exit_code"] == 0
     assert set(host["closed"]["outcome"]) == {"ack"} and not host["errors"]
+
+
+@pytest.mark.slow
+def test_crowd_quick(tmp_path):
+    out = _bench("crowd", "--quick", "--json", str(tmp_path / "c.json"), timeout=400)
+    for figure in ("joined 300/300", "activity change reaches all", "participant page", "KiB per phone at peak"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench crowd --quick" in out
+    res = json.loads((tmp_path / "c.json").read_text())
+    assert res["joined"] == 300 and res["fanout_missing"] == 0 and res["page"]["ok"]
+    assert res["stored"] == res["acked"] == 300 and not res["errors"] and res["exit_code"] == 0
