@@ -169,7 +169,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--round-pause", type=float, default=0.7)
     parser.add_argument("--generators", type=int, default=2, help="Node generator processes (default 2)")
     parser.add_argument("--join-concurrency", type=int, default=200, help="joins in flight per process")
-    parser.add_argument("--loop", choices=["asyncio", "uvloop", "auto"], default="auto")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--json", type=Path, default=None)
     opts = parser.parse_args(argv)
     opts.phones = opts.phones or (300 if opts.quick else 5000)

@@ -66,7 +66,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench profile", description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=6.0, help="sampling time (default 6)")
-    parser.add_argument("--loop", choices=["asyncio", "uvloop", "auto"], default="auto")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--raw", type=Path, default=None, help="keep the collapsed stacks here")
     opts = parser.parse_args(argv)
