@@ -266,7 +266,9 @@ class FacilitatorApp(App[int]):
     @on(EraseRequested)
     def _erase_requested(self, message: EraseRequested) -> None:
         body = Text(f"Erase everything {message.label} wrote ({message.contributions} contributions) "
-                    "and their name and role? This cannot be undone; exports made earlier keep their copy.")
+                    "and their name and role? This cannot be undone. The kit's own files are cleaned of it "
+                    "within seconds; exports and reports written earlier are outside the kit: delete "
+                    "or edit those yourself.")
 
         def answered(yes: bool | None) -> None:
             if yes:

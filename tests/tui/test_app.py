@@ -302,6 +302,7 @@ async def test_erase_a_participant_after_confirmation(agenda_path, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         body = str(app.screen.body)
         assert "Ana (Service user)" in body and "(1 contributions)" in body
+        assert "exports and reports written earlier are outside the kit" in body
         await pilot.press("n")  # changed her mind: nothing erased
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert host.workshop.participant(ana.id) is not None
