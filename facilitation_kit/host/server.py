@@ -68,6 +68,7 @@ class Limits:
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 HELLO_TIMEOUT_CLOSE = 4008              # close code: no `hello` (or no join) within hello_timeout
+ERASED_CLOSE = 4009                     # close code: the participant was erased (their data is gone)
 
 
 def address_key(address: str) -> str:
@@ -646,7 +647,7 @@ class ProtocolServer:
                 self.participant_conns.discard(conn)
                 conn.participant = None
                 self.workshop.disconnect(event.participant_id)
-                asyncio.ensure_future(conn.ws.close(1000, "erased"))
+                asyncio.ensure_future(conn.ws.close(ERASED_CLOSE, "erased"))
         elif isinstance(event, ev.RoomLockChanged):
             self._facilitators({"type": "locked" if event.locked else "unlocked"})
         elif isinstance(event, ev.StorageProblem):

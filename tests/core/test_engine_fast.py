@@ -104,6 +104,23 @@ async def test_erase_removes_everything_and_revokes_the_token(plugins):
     assert info.value.code == "bad_token"
 
 
+async def test_a_submission_in_flight_never_outlives_the_erase_of_its_author(plugins):
+    for yields in range(12):  # the erase lands at each point of the submission's way
+        w, store, _ = await new_workshop(plugins)
+        doc, _, _ = await w.join(role="Service user")
+        await w.open()
+        pending = [asyncio.ensure_future(w.submit(doc["id"], f"c{n}", "ideas", {"answer": "x"}))
+                   for n in range(3)]
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        await w.erase_participant(doc["id"])
+        await asyncio.gather(*pending, return_exceptions=True)
+        assert not any(c["participant"] == doc["id"] for c in store.tables.get("contributions", {}).values())
+        with pytest.raises(WorkshopError) as info:
+            await w.submit(doc["id"], "late", "ideas", {"answer": "y"})
+        assert info.value.code == "not_joined"
+
+
 async def test_resume_keeps_what_was_stored(plugins):
     w, store, _ = await new_workshop(plugins)
     doc, token, _ = await w.join(role="Manager")
