@@ -364,10 +364,13 @@ class Workshop(WorkshopState, ev.Publisher):
             self._plugin_failed(current, act.plugin, str(exc))
             raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
         if replaced is not None:
-            if not isinstance(replaced, dict):
-                msg = f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict"
-                self._plugin_failed(current, act.plugin, msg)
-                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
+            try:  # checked before the commit: what the store cannot hold is the plugin's fault
+                if not isinstance(replaced, dict):
+                    raise PluginFailure(f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict")
+                require_json(replaced, f"{act.plugin}.validate")
+            except PluginFailure as exc:
+                self._plugin_failed(current, act.plugin, str(exc))
+                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
             cleaned = replaced
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
                "created_at": utc_iso()}

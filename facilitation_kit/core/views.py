@@ -24,10 +24,12 @@ log = logging.getLogger("facilitation_kit.core.views")
 
 
 def require_json(value: Any, what: str) -> None:
-    """Plugin data goes over the wire as JSON: refuse what would not (a set, NaN, …)."""
+    """Plugin data goes over the wire and into the journal as JSON: refuse what would
+    not get there (a set, NaN, a lone surrogate, nesting too deep), as the store would,
+    so that it is the plugin's failure and never a storage failure."""
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
         raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
 
 

@@ -189,6 +189,7 @@ class _Conn:
     address: str = ""            # address_key of the peer
     trusted: bool = False        # exempt from the per-address limits
     joined: bool = False         # welcomed (participant) or authed (facilitator)
+    backlog: list[str] | None = None  # facilitator events held until `authed` is sent
 
 
 class BadFrame(Exception):
@@ -596,9 +597,17 @@ class ProtocolServer:
             await conn.ws.close(4003)
             return
         self._joined(conn)
+        # `authed` is the first frame after `auth`: events meanwhile (a failing form()
+        # emits plugin_error while the view is built) wait in the backlog until it is sent
+        conn.backlog = []
         self.facilitator_conns.add(conn)
-        await self._send(conn, {"type": "authed", "session": self.workshop.session_view(),
-                                "activity": await self.workshop.activity_view()})
+        try:
+            await self._send(conn, {"type": "authed", "session": self.workshop.session_view(),
+                                    "activity": await self.workshop.activity_view()})
+            while conn.backlog:
+                await conn.ws.send(conn.backlog.pop(0))
+        finally:
+            conn.backlog = None
         async for frame in self._frames(conn):
             try:
                 payload = await dispatch(self.workshop, frame)
@@ -610,9 +619,16 @@ class ProtocolServer:
                 await self._send(conn, {"type": "ok", **_reply_key(frame, True), **payload})
 
     # events --------------------------------------------------------------------------
-    def _facilitators(self, frame: dict[str, Any]) -> None:
+    def _facilitators(self, frame: dict[str, Any] | str) -> None:
         if self.facilitator_conns:
-            broadcast([c.ws for c in self.facilitator_conns], json.dumps(frame, ensure_ascii=False))
+            text = frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False)
+            ready = []
+            for c in self.facilitator_conns:
+                if c.backlog is None:
+                    ready.append(c.ws)
+                else:
+                    c.backlog.append(text)
+            broadcast(ready, text)
 
     def _on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.Stored):
@@ -624,7 +640,7 @@ class ProtocolServer:
             self._activity_state((event.activity or {}).get("id"))
             frame = json.dumps({"type": "activity", "activity": event.activity}, ensure_ascii=False)
             broadcast([c.ws for c in self.participant_conns], frame)
-            broadcast([c.ws for c in self.facilitator_conns], frame)
+            self._facilitators(frame)
         elif isinstance(event, ev.ParticipantJoined):
             self._facilitators({"type": "joined", "participant": event.participant, "resumed": event.resumed})
         elif isinstance(event, ev.ParticipantLeft):
