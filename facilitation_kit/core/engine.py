@@ -373,12 +373,12 @@ class Workshop(WorkshopState, ev.Publisher):
                 raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
             cleaned = replaced
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
-               "created_at": utc_iso()}
+               "created_at": utc_iso(), "role": self.role_of(pid)}  # the role it was made in
         if self.tables["activities"][current].get("moderated"):
             doc.update(hidden=True, held=True)  # approve before showing: held until approved
         self._require_participant(pid)  # erased meanwhile? (no await from here to the write)
         await self._commit([put("contributions", key, doc)])
-        role = self.role_of(pid)
+        role = doc["role"]
         self._emit(ev.ContributionAdded(self.contribution_view(doc), role))
         self._fire_hook("contribution_stored", contribution=self.contribution_view(doc), role=role)
         await self._source_changed(current)
