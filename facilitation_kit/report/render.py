@@ -357,10 +357,19 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 _MD_LINE_START = re.compile(r"^([#>=]|[-+](?=\s|$)|-(?=-)|\d+[.)](?=\s|$))")
 
 
+# Runs of text a Markdown renderer would make a link of by itself (GFM's extended
+# autolinks, markdown-it's linkify): a URL with a scheme, `www.`, an e-mail address, a
+# bare domain. Inside them `.`, `:` and `@` are backslash-escaped: shown the same, but
+# no renderer sees `www.`, `://` or `a@b.c` in one piece, so no link is made.
+_MD_LINKY = re.compile(r"\S*(?:://|@|www\.|[A-Za-z0-9-]\.[A-Za-z]{2,})\S*", re.IGNORECASE)
+_MD_LINK_PARTS = re.compile(r"([.:@])")
+
+
 def md_text(value: Any) -> str:
     """One line of text that Markdown shows literally (no markup, links or HTML)."""
     line = clean("" if value is None else value).replace("\t", " ").strip()
     line = _MD_INLINE.sub(r"\\\1", line)
+    line = _MD_LINKY.sub(lambda m: _MD_LINK_PARTS.sub(r"\\\1", m.group(0)), line)
     return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1)[0] in "#>+=-"
                               else m.group(1)[:-1] + "\\" + m.group(1)[-1], line)
 
