@@ -127,20 +127,32 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
         except PluginCallError:
             form = None
     fields = list(form.fields) if isinstance(form, Form) else []
+    # without the plugin's form (not installed here, or failing): one column per stored field
+    keys = [] if fields else sorted({str(k) for c in contributions if isinstance(c.get("data"), dict)
+                                     for k in c["data"]})
     columns = ["Role"] + ([] if anonymise else ["Name"])
-    columns += [f.label for f in fields] if fields else ["Contribution"]
+    columns += [f.label for f in fields] if fields else keys or ["Contribution"]
     rows = []
     for c in contributions:
         row = [c.get("role") or NO_ROLE] + ([] if anonymise else [names.get(c.get("participant")) or "(no name)"])
         data = c.get("data") if isinstance(c.get("data"), dict) else {}
         if fields:
             row += [_value(f, data.get(f.name)) for f in fields]
+        elif keys:
+            row += [_plain(data.get(k)) for k in keys]
         else:
             row.append(json.dumps(c.get("data"), ensure_ascii=False, sort_keys=True))
         rows.append(row)
     blocks.append(Heading("Contributions", level=3))
     blocks.append(Table(columns, rows))
     return blocks
+
+
+def _plain(value: Any) -> str:
+    """A stored value shown without its form: text as is, anything else as JSON."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _clamp(block: Block) -> Block:
