@@ -81,7 +81,9 @@ def report_blocks(export: Mapping[str, Any], plugins, *, anonymise: bool = True)
     for spec in agenda.get("activities") or []:
         blocks += _activity_section(export, plugins, spec, results[spec["id"]], names, anonymise)
 
-    extra = _extra_sections(plugins, {k: v.get("summary") for k, v in results.items() if "summary" in v})
+    # hooks never see results the room may not see yet (a silent vote still open)
+    extra = _extra_sections(plugins, {k: v.get("summary") for k, v in results.items()
+                                      if "summary" in v and v.get("visible")})
     if extra:
         blocks.append(Heading("More", level=2))
         blocks += extra

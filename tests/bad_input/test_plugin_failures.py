@@ -79,3 +79,54 @@ async def test_authed_is_the_first_frame_even_when_the_current_form_fails(tmp_pa
                 while frame["type"] != "joined":
                     frame = json.loads(await ws.recv())
                 assert frame["participant"]["id"] == phone.id
+
+
+VOTE_AGENDA = """\
+title = "Silent vote"
+roles = ["Service user", "Manager"]
+
+[[activity]]
+id = "vote"
+plugin = "dot_vote"
+title = "Vote"
+items = ["More time", "More trust"]
+dots = 2
+auto_open = true
+"""
+
+
+async def test_report_hooks_never_see_results_the_room_may_not_see_yet(tmp_path):
+    import types
+
+    from facilitation_kit import hookimpl
+    from facilitation_kit.cli.main import load_export
+    from facilitation_kit.report.render import render_report
+
+    hook = types.SimpleNamespace(seen=[])  # an extra_report_sections hook keeping what it got
+    hook.extra_report_sections = hookimpl(lambda workshop, results: hook.seen.append(dict(results)))
+    path = tmp_path / "vote.toml"
+    path.write_text(VOTE_AGENDA, encoding="utf-8")
+    data_dir = tmp_path / "data"
+    async with start_test_host(path, data_dir=data_dir, extra_plugins=[("seen-by-hook", hook)]) as host:
+        session_id = host.host.session_id
+        phone = await host.phone(role="Manager")
+        items = phone.activity["form"]["fields"][0]["items"]
+        ack = await phone.submit({"dots": {items[0]["id"]: 2}})
+        assert ack["type"] == "ack", ack
+        assert not (await host.results("vote"))["visible"]  # a silent vote, still open
+        # the live host's report
+        report = host.report("md")
+        assert "The results stay hidden" in report
+        assert hook.seen and all("vote" not in seen for seen in hook.seen)
+        # the recorded session's report (what `facilitation-kit export` does)
+        hook.seen.clear()
+        render_report(load_export(data_dir, session_id, anonymise=True), host.host.plugins, format="md")
+        assert hook.seen and all("vote" not in seen for seen in hook.seen)
+        # once the vote is closed the hook gets its results
+        await host.close()
+        hook.seen.clear()
+        host.report("md")
+        assert hook.seen[-1]["vote"]["dots_cast"] == 2
+        hook.seen.clear()
+        render_report(load_export(data_dir, session_id, anonymise=True), host.host.plugins, format="md")
+        assert hook.seen[-1]["vote"]["dots_cast"] == 2
