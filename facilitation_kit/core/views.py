@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from .activity import ActivityInfo, Item
+from .activity import ActivityInfo, Item, opaque_item
 from .caller import PluginFailure
 from .forms import Form
 from .record import utc_iso
@@ -84,6 +84,7 @@ class ActivityViews:
             items = await self.caller.call(registered.activity_type, "items", info,
                                            self.state.contributions(activity_id))
             items = [i if isinstance(i, Item) else Item(str(i["id"]), str(i["label"])) for i in items or []]
+            items = [opaque_item(i, self.state.session_id) for i in items]  # no author ids to phones
         except Exception as exc:
             self._failed(activity_id, act.plugin, f"items: {exc}")
             return []

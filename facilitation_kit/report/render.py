@@ -118,7 +118,7 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
     if entry.get("skipped"):
         blocks.append(Paragraph(f"{entry['skipped']} contributions no longer fit this activity's form "
                                 "and are left out of the results."))
-    contributions = contributions_for(export, spec["id"])
+    contributions = entry.get("given") or contributions_for(export, spec["id"])
     if not contributions:
         return blocks
     form = None
