@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 async def test_an_erased_phone_forgets_its_token_and_can_join_as_someone_new(host, phone, screens):
     page = phone.page
     await open_activity(host, "opening")
-    await join(page, host.url, name="Aino", role="Service user")
+    await join(page, host.url, name="Aino", role="I use this service")
     await page.fill("#f0-input", "Please erase this afterwards")
     await page.click("#send-btn")
     await saved_items(page, 1)

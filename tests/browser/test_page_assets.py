@@ -17,6 +17,18 @@ def _index():
     return json.loads((I18N / "index.json").read_text("utf-8"))
 
 
+def _scripts() -> list[str]:
+    """The page's scripts, in the order index.html loads them (all from /static/)."""
+    html = (WEB / "index.html").read_text("utf-8")
+    names = re.findall(r'<script src="/static/([\w-]+\.js)" defer></script>', html)
+    assert names and names[-1] == "app.js", names
+    return names
+
+
+def _js() -> str:
+    return "\n".join((WEB / name).read_text("utf-8") for name in _scripts())
+
+
 def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"\{(\w+)\}", text))
 
@@ -47,7 +59,7 @@ def test_translation_is_complete_and_keeps_placeholders(code):
 
 def test_every_key_the_page_uses_is_translated():
     en = json.loads((I18N / "en.json").read_text("utf-8"))
-    js = (WEB / "app.js").read_text("utf-8")
+    js = _js()
     html = (WEB / "index.html").read_text("utf-8")
     used = set(re.findall(r'\bt\("(\w+)"', js)) | set(re.findall(r'"@(\w+)"', js))
     used |= set(re.findall(r'data-i18n="(\w+)"', html))
@@ -56,7 +68,7 @@ def test_every_key_the_page_uses_is_translated():
 
 
 def test_participant_text_never_goes_through_html_parsing():
-    js = (WEB / "app.js").read_text("utf-8")
+    js = _js()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                  "new Function", "setAttribute(\"on", ".style."):
         assert sink not in js, sink
@@ -64,7 +76,7 @@ def test_participant_text_never_goes_through_html_parsing():
 
 def test_html_has_no_inline_script_or_style_and_no_other_origin():
     html = (WEB / "index.html").read_text("utf-8")
-    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/app.js" defer>']
+    assert re.findall(r"<script\b[^>]*>", html) == [f'<script src="/static/{name}" defer>' for name in _scripts()]
     assert "<style" not in html and " style=" not in html
     assert not re.search(r"\son\w+=", html), "inline event handler"
     assert not re.search(r"(src|href)=\"(https?:)?//", html), "another origin"
@@ -74,6 +86,22 @@ def test_html_has_no_inline_script_or_style_and_no_other_origin():
 
 @pytest.mark.parametrize("code", sorted(LANGUAGES))
 def test_page_weight_under_100_kb_in_every_language(code):
-    files = [WEB / "index.html", WEB / "app.js", WEB / "app.css", I18N / "index.json", I18N / f"{code}.json"]
+    files = [WEB / "index.html", *(WEB / name for name in _scripts()), WEB / "app.css",
+             I18N / "index.json", I18N / f"{code}.json"]
     total = sum(p.stat().st_size for p in files)
     assert total < 100 * 1024, total
+
+
+def test_every_script_is_loaded_and_keeps_to_the_one_namespace():
+    # Each file is a strict-mode IIFE that shares only through window.FK (no other globals),
+    # and every script in web/ is loaded by index.html (screen.js belongs to screen.html).
+    names = _scripts()
+    assert len(names) == len(set(names))
+    assert {p.name for p in WEB.glob("*.js")} - {"screen.js"} == set(names)
+    for name in names:
+        js = (WEB / name).read_text("utf-8")
+        assert js.startswith("/* facilitation-kit participant page"), name
+        assert '(function () {\n  "use strict";\n  var FK = window.FK = window.FK || {};\n' in js, name
+        assert js.endswith("})();\n"), name
+        assert js.count("(function () {\n  \"use strict\";") == 1, name
+        assert set(re.findall(r"\bwindow\.(\w+)\s*=[^=]", js)) <= {"FK"}, name
