@@ -259,10 +259,12 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
 
 def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | None]], *,
              low: float = 1, high: float = 5, low_label: str = "", high_label: str = "",
-             today_label: str = "Today", desired_label: str = "Desired", width: int = 640) -> str:
+             today_label: str = "Today", desired_label: str = "Desired", width: int = 640,
+             middle: bool = True) -> str:
     """Today vs desired, one line per row: a hollow circle for today, a filled square
     for desired, joined by a line. ``rows`` are ``(group, label, today, desired)``; a
-    new ``group`` starts with a bold heading line (use ``""`` for no groups)."""
+    new ``group`` starts with a bold heading line (use ``""`` for no groups). ``middle``
+    draws a dashed line at the scale's middle (leave it out when the middle means nothing)."""
     uid = _uid("dumbbell", title, tuple(rows), low, high)
     pad, label_w, row_h = 14, 200, 22
     plot_w = width - label_w - pad * 3
@@ -289,8 +291,9 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
         return label_w + pad + (v - low) / ((high - low) or 1) * plot_w
 
     mid = (low + high) / 2
-    out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{top + len(lines) * row_h}" '
-               f'stroke="#999" stroke-dasharray="4 3"/>')
+    if middle:
+        out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{top + len(lines) * row_h}" '
+                   f'stroke="#999" stroke-dasharray="4 3"/>')
     for v in range(math.ceil(low), math.floor(high) + 1):
         out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{top + len(lines) * row_h}" stroke="#eee"/>')
         out.append(f'<text x="{px(v):.1f}" y="{top + len(lines) * row_h + 14}" text-anchor="middle">{v}</text>')
