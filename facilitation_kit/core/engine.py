@@ -678,8 +678,11 @@ class Workshop(WorkshopState, ev.Publisher):
 
 
 def _new_activity_state(act: AgendaActivity) -> dict[str, Any]:
-    return {"id": act.id, "state": "pending", "ends_at": None, "close_at_end": act.close_at_end,
-            "paused_remaining": None, "opened": False}
+    row = {"id": act.id, "state": "pending", "ends_at": None, "close_at_end": act.close_at_end,
+           "paused_remaining": None, "opened": False}
+    if act.moderated:  # the agenda's `moderated = true`: approve before showing, from the start
+        row["moderated"] = True
+    return row
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,7 +18,9 @@ import json
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: F401
-from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, resolve_options
+from ..core.activity import (
+    ActivityInfo, ActivityType, Item, OptionError, resolve_options, select_items, source_method,
+)
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
@@ -78,6 +80,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     language = session.get("language") or agenda.get("language") or "en"
     states = {a.get("id"): a.get("state", "pending") for a in export.get("activities", [])}
     offered: dict[str, tuple[Item, ...]] = {}
+    ranked: dict[str, tuple[Item, ...]] = {}  # the same, in the order of the source's results (for top)
     results: dict[str, dict[str, Any]] = {}
     caller = PluginCaller(timeout=CALL_TIMEOUT)  # one for the whole report: a hung plugin cools down
     call = lambda fn, *args: _call(fn, *args, caller=caller)  # noqa: E731
@@ -99,7 +102,9 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             entry["error"] = f"{spec.get('plugin')}: option {exc.option!r}: {exc}"
             continue
         spec = {**spec, "options": options}
-        info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
+        top = spec.get("top")
+        taken = select_items((ranked if top else offered).get(source, ()), top, spec.get("from_kinds") or ())
+        info = activity_info(spec, roles=roles, items=taken if source else (),
                              state=entry["state"], language=language,
                              min_group=int(agenda.get("min_group") or 3))
         entry["info"] = info
@@ -112,6 +117,10 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             items = call(atype.items, info, contributions)
             if not isinstance(items, (list, tuple)) or not all(isinstance(i, Item) for i in items):
                 raise PluginCallError("items() must return a list of Item")
+            in_order = (call(atype.ranked_items, info, contributions)
+                        if source_method(atype, 1) == "ranked_items" else items)
+            if not isinstance(in_order, (list, tuple)) or not all(isinstance(i, Item) for i in in_order):
+                raise PluginCallError("ranked_items() must return a list of Item")
             blocks = call(atype.report, info, summary, contributions)
             if not isinstance(blocks, (list, tuple)) or not all(isinstance(b, Block) for b in blocks):
                 raise PluginCallError("report() must return a list of report blocks")
@@ -119,7 +128,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             entry["error"] = f"{spec.get('plugin')}: {exc}"
             continue
         entry.update(summary=summary, blocks=list(blocks), items=list(items))
-        offered[act_id] = tuple(items)
+        offered[act_id], ranked[act_id] = tuple(items), tuple(in_order)
     return results
 
 
