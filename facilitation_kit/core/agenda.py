@@ -27,7 +27,7 @@ __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agen
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
-                "min_group", "activity", "screen_roles"}
+                "min_group", "activity", "screen_roles", "consent"}
 COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 #: Seconds a plugin's ``check_options`` may take while an agenda is checked.
 CHECK_TIMEOUT = 10.0
@@ -118,6 +118,18 @@ class Agenda:
     role_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     #: ``title`` and ``description`` as given when given as a table by language.
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    #: The ``[consent]`` table: ``{"text": {lang: text} (empty: the kit's default),
+    #: "required": bool}``, or None (no consent asked at join).
+    consent: Mapping[str, Any] | None = None
+
+    def consent_text(self, lang: str | None) -> str:
+        """The consent text for a phone in ``lang``: the agenda's, else the kit's default."""
+        if self.consent is None:
+            return ""
+        own = self.consent.get("text") or {}
+        if own:
+            return i18n.text(own, lang, self.language)
+        return i18n.KIT.t(lang or self.language, "consent.default", min_group=self.min_group)
 
     def role_label(self, role: str, lang: str | None) -> str:
         """How a phone in ``lang`` shows a role."""
@@ -146,6 +158,8 @@ class Agenda:
         return {"title": self.title, "description": self.description, "language": self.language,
                 "roles": list(self.roles), "anonymous": self.anonymous,
                 "participant_cap": self.participant_cap, "min_group": self.min_group,
+                "consent": None if self.consent is None else {"text": dict(self.consent.get("text") or {}),
+                                                              "required": self.consent["required"]},
                 "path": self.path,
                 "activities": [a.to_json() for a in self.activities]}
 
@@ -241,6 +255,24 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     if not isinstance(screen_roles, bool):
         fail("must be true or false", field="screen_roles")
     description = i18n.text(description, language, language)
+    consent = None
+    if "consent" in data:
+        raw_consent = data["consent"]
+        if not isinstance(raw_consent, dict):
+            fail('must be a table: [consent] with text = "..." (optional) and required = true or false',
+                 field="consent")
+        unknown = sorted(set(raw_consent) - {"text", "required"})
+        if unknown:
+            fail(f"unknown setting {unknown[0]!r}; allowed: required, text", field="consent")
+        consent_text = raw_consent.get("text", "")
+        if not i18n.is_text(consent_text) and consent_text != "":
+            fail("text must be text, or a table of texts by language", field="consent")
+        required = raw_consent.get("required", True)
+        if not isinstance(required, bool):
+            fail("required must be true or false", field="consent")
+        consent = {"text": i18n.texts(consent_text) if consent_text else {}, "required": required}
+        if consent["text"] == {"": consent_text}:
+            consent["text"] = {language: consent_text}
     raw_activities = data.get("activity")
     if not isinstance(raw_activities, list) or not raw_activities:
         fail("the agenda needs at least one [[activity]]", field="activity")
@@ -387,7 +419,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                   language=language, anonymous=anonymous, participant_cap=cap,
                   description=description.strip(), path=path, source=dict(data),
                   screen_roles=screen_roles, min_group=min_group, role_texts=role_texts,
-                  texts=session_texts)
+                  texts=session_texts, consent=consent)
 
 
 class _LineFinder:
