@@ -474,6 +474,7 @@
       case "sync": setActivity(msg.activity, true); setMine(msg.mine); render(); break;
       case "ack": onAck(msg); break;
       case "profile": onProfile(msg); break;
+      case "consent": onConsent(msg); break;
       case "error": onError(msg); break;
       default: break;  // a later protocol version may add messages
     }
@@ -497,13 +498,15 @@
     setStatus("on");
     setActivity(msg.activity, true);
     setMine(msg.mine);
-    showScreen("main");
+    showScreen(consentAsked() ? "consent" : "main");
     if (app.profile.dirty) {
       sendFrame({ type: "profile", name: app.profile.name, role: app.profile.role, lang: i18n.lang });
     }
     pump();
     render();
-    if (joinedNow) {
+    if (joinedNow && app.screen === "consent") {
+      focusSoon($("consent-h"));
+    } else if (joinedNow) {
       focusSoon($("activity-h"));
       announce(t("joined"));
     }
@@ -569,6 +572,7 @@
       return;
     }
     if (code === "rate_limited" || code === "unavailable") { retryPumpLater(); render(); return; }
+    if (code === "consent_required") { consentNeeded(); return; }  // kept in the outbox: sent after "yes"
     var op = id ? (findOp("withdraw", id) || findOp("submit", id)) : null;
     if (op && op.kind === "withdraw") {
       // not_found: it was never stored or is already gone; either way it is not there.
@@ -701,15 +705,82 @@
     }
   }
 
+  // ------------------------------------------------------------------ consent at join
+  // Protocol extension: welcome.session.consent is {"text", "required"} or null. The
+  // answer is {"type": "consent", "agree": true|false}; "no" makes a watcher, who reads
+  // but cannot send. A resumed participant's welcome carries consented_at (or watching).
+  function consentInfo() {
+    return app.session && isObj(app.session.consent) ? app.session.consent : null;
+  }
+
+  function consentAsked() {
+    var c = consentInfo();
+    return !!(c && app.participant && !app.participant.consented_at && !app.participant.watching);
+  }
+
+  function isWatching() {
+    return !!(consentInfo() && app.participant && !app.participant.consented_at && app.participant.watching);
+  }
+
+  function renderConsent() {
+    var c = consentInfo();
+    var box = $("consent-text");
+    clear(box);
+    var parts = String(c && c.text || "").split(/\n\s*\n/);
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].trim()) box.appendChild(el("p", { text: parts[i].trim() }));
+    }
+  }
+
+  function answerConsent(agree) {
+    if (!sendFrame({ type: "consent", agree: agree })) return;
+    $("consent-yes").disabled = true;
+    $("consent-no").disabled = true;
+  }
+
+  function onConsent(msg) {
+    $("consent-yes").disabled = false;
+    $("consent-no").disabled = false;
+    if (!app.participant) return;
+    if (msg.agreed) {
+      app.participant.consented_at = msg.at;
+      delete app.participant.watching;
+    } else {
+      delete app.participant.consented_at;
+      app.participant.watching = true;
+    }
+    var wasAsking = app.screen === "consent";
+    showScreen("main");
+    render();
+    pump();
+    if (wasAsking) {
+      focusSoon($("activity-h"));
+      announce(msg.agreed ? t("joined") : t("watching"));
+    }
+  }
+
+  function consentNeeded() {
+    if (app.participant) { delete app.participant.consented_at; }
+    showScreen("consent");
+    focusSoon($("consent-h"));
+  }
+
+  function renderWatching() {
+    var watching = isWatching();
+    show($("watching"), watching);
+    if (watching) show($("activity-form"), false);
+  }
+
   // ------------------------------------------------------------------ rendering
   var ui = { settingsOpen: false, settingsSaving: false };
 
   function showScreen(name) {
     app.screen = name;
-    var names = ["loading", "join", "main", "replaced"];
+    var names = ["loading", "join", "consent", "main", "replaced"];
     for (var i = 0; i < names.length; i++) show($("screen-" + names[i]), names[i] === name);
     show($("settings-btn"), name === "main");
     if (name === "join") renderJoin();
+    if (name === "consent") renderConsent();
     if (name === "replaced") focusSoon($("replaced-h"));
   }
 
@@ -724,8 +795,10 @@
       document.title = app.session.title;
     }
     if (app.screen === "join") renderJoin();
+    if (app.screen === "consent") renderConsent();
     if (app.screen === "main") {
       renderActivity();
+      renderWatching();
       renderMine();
       if (ui.settingsOpen) renderRoles($("set-roles"), "set-role", app.profile.role, true);
     }
@@ -1454,6 +1527,9 @@
     $("settings-close").addEventListener("click", function () { openSettings(false); });
     $("join-lang").addEventListener("change", onLanguagePicked);
     $("set-lang").addEventListener("change", onLanguagePicked);
+    $("consent-yes").addEventListener("click", function () { answerConsent(true); });
+    $("consent-no").addEventListener("click", function () { answerConsent(false); });
+    $("watching-btn").addEventListener("click", function () { showScreen("consent"); focusSoon($("consent-h")); });
     $("replaced-btn").addEventListener("click", function () {
       conn.replaced = false;
       conn.attempt = 0;
