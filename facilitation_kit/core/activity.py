@@ -13,6 +13,8 @@ own activity an error, never the workshop.
 from __future__ import annotations
 
 import hashlib
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping, Sequence
@@ -26,7 +28,8 @@ __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RES
 
 #: Keys the agenda itself uses for every activity: no plugin option may take these names.
 RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
-                                   "close_at_end", "notes", "from", "max_contributions"})
+                                   "close_at_end", "notes", "from", "top", "from_kinds",
+                                   "max_contributions", "moderated"})
 
 
 class OptionError(ValueError):
@@ -216,11 +219,15 @@ class Item:
     id: str
     label: str
     detail: str = ""
+    #: What sort of item it is, for ``from_kinds`` (e.g. a value card's kind: ``"missed"``).
+    kind: str = ""
 
     def to_json(self) -> dict[str, str]:
         out = {"id": self.id, "label": self.label}
         if self.detail:
             out["detail"] = self.detail
+        if self.kind:
+            out["kind"] = self.kind
         return out
 
 
@@ -230,8 +237,13 @@ def opaque_item(item: Item, salt: str) -> Item:
     name a contribution by its author's participant id and client id; neither reaches
     other phones. The same source id gives the same hash, in the live host and in a
     report made later, so what a later activity stored maps back to the item's label."""
+    if _OPAQUE.match(item.id):  # handed on again (a vote's ranking of hashed items): as it is
+        return item
     digest = hashlib.sha256(f"{salt}\x00{item.id}".encode("utf-8", "surrogatepass")).hexdigest()
-    return Item("i-" + digest[:20], item.label, item.detail)
+    return dataclasses.replace(item, id="i-" + digest[:20])
+
+
+_OPAQUE = re.compile(r"^i-[0-9a-f]{20}$")
 
 
 @dataclass(frozen=True)
@@ -342,6 +354,12 @@ class ActivityType:
         """What later activities may take from this one with ``from``."""
         return []
 
+    def ranked_items(self, activity: ActivityInfo, contributions: list[dict[str, Any]]) -> list[Item]:
+        """The items in the order of this activity's results, best first: a later
+        activity's ``top = N`` takes the first N (e.g. a dot vote's most-voted items).
+        Without it the kit uses :meth:`items` in their own order."""
+        return self.items(activity, contributions)
+
     def report(self, activity: ActivityInfo, results: dict[str, Any],
                contributions: list[dict[str, Any]]) -> list[Block]:
         """The report section for this step, as blocks (headings, tables, charts, …)."""
@@ -366,3 +384,18 @@ class ActivityType:
         the screen show roles (``screen_roles``) and enough people share that role
         (the agenda's ``min_group``). See docs/screen.md."""
         return None
+
+
+def source_method(atype: ActivityType, top: int | None) -> str:
+    """The method that gives a source's items for a later activity: ``ranked_items`` when
+    ``top`` is asked for and the plugin defines its own ranking, else ``items``."""
+    if top is not None and type(atype).ranked_items is not ActivityType.ranked_items:
+        return "ranked_items"
+    return "items"
+
+
+def select_items(items: Sequence[Item], top: int | None = None, kinds: Sequence[str] = ()) -> list[Item]:
+    """The items a later activity takes (``from`` with ``from_kinds`` and ``top``): those of
+    the given kinds (all without ``kinds``), then the first ``top`` of them."""
+    out = [i for i in items if not kinds or i.kind in kinds]
+    return out[:top] if top is not None else out

@@ -27,7 +27,7 @@ __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agen
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
-                "min_group", "activity", "screen_roles"}
+                "min_group", "activity", "screen_roles", "consent"}
 COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 #: Seconds a plugin's ``check_options`` may take while an agenda is checked.
 CHECK_TIMEOUT = 10.0
@@ -66,9 +66,15 @@ class AgendaActivity:
     timebox: int | None = None
     auto_open: bool = False
     close_at_end: bool = False
+    #: Start with approve-before-showing on (the facilitator can turn it off).
+    moderated: bool = False
     notes: str = ""
     source: str | None = None
     max_contributions: int | None = None  # per participant; None: the plugin's or the host's
+    #: With ``from``: take only the first ``top`` of the source's ranked items.
+    top: int | None = None
+    #: With ``from``: take only items of these kinds (e.g. value cards that are "missed").
+    from_kinds: tuple[str, ...] = ()
     #: ``title``, ``prompt`` and ``notes`` as given when given as a table by language.
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
 
@@ -80,6 +86,12 @@ class AgendaActivity:
         out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
                "timebox": self.timebox, "auto_open": self.auto_open,
                "close_at_end": self.close_at_end, "notes": self.notes, "from": self.source}
+        if self.moderated:
+            out["moderated"] = True
+        if self.top is not None:
+            out["top"] = self.top
+        if self.from_kinds:
+            out["from_kinds"] = list(self.from_kinds)
         out["options"] = dict(self.options)
         if self.texts:
             out["texts"] = {k: dict(v) for k, v in self.texts.items()}
@@ -106,6 +118,18 @@ class Agenda:
     role_texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     #: ``title`` and ``description`` as given when given as a table by language.
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    #: The ``[consent]`` table: ``{"text": {lang: text} (empty: the kit's default),
+    #: "required": bool}``, or None (no consent asked at join).
+    consent: Mapping[str, Any] | None = None
+
+    def consent_text(self, lang: str | None) -> str:
+        """The consent text for a phone in ``lang``: the agenda's, else the kit's default."""
+        if self.consent is None:
+            return ""
+        own = self.consent.get("text") or {}
+        if own:
+            return i18n.text(own, lang, self.language)
+        return i18n.KIT.t(lang or self.language, "consent.default", min_group=self.min_group)
 
     def role_label(self, role: str, lang: str | None) -> str:
         """How a phone in ``lang`` shows a role."""
@@ -134,6 +158,8 @@ class Agenda:
         return {"title": self.title, "description": self.description, "language": self.language,
                 "roles": list(self.roles), "anonymous": self.anonymous,
                 "participant_cap": self.participant_cap, "min_group": self.min_group,
+                "consent": None if self.consent is None else {"text": dict(self.consent.get("text") or {}),
+                                                              "required": self.consent["required"]},
                 "path": self.path,
                 "activities": [a.to_json() for a in self.activities]}
 
@@ -229,6 +255,24 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     if not isinstance(screen_roles, bool):
         fail("must be true or false", field="screen_roles")
     description = i18n.text(description, language, language)
+    consent = None
+    if "consent" in data:
+        raw_consent = data["consent"]
+        if not isinstance(raw_consent, dict):
+            fail('must be a table: [consent] with text = "..." (optional) and required = true or false',
+                 field="consent")
+        unknown = sorted(set(raw_consent) - {"text", "required"})
+        if unknown:
+            fail(f"unknown setting {unknown[0]!r}; allowed: required, text", field="consent")
+        consent_text = raw_consent.get("text", "")
+        if not i18n.is_text(consent_text) and consent_text != "":
+            fail("text must be text, or a table of texts by language", field="consent")
+        required = raw_consent.get("required", True)
+        if not isinstance(required, bool):
+            fail("required must be true or false", field="consent")
+        consent = {"text": i18n.texts(consent_text) if consent_text else {}, "required": required}
+        if consent["text"] == {"": consent_text}:
+            consent["text"] = {language: consent_text}
     raw_activities = data.get("activity")
     if not isinstance(raw_activities, list) or not raw_activities:
         fail("the agenda needs at least one [[activity]]", field="activity")
@@ -293,7 +337,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if isinstance(value, dict):
                 texts[key] = {k: v.strip() for k, v in value.items()}
             common[key] = i18n.text(value, language, language)
-        for key in ("auto_open", "close_at_end"):
+        for key in ("auto_open", "close_at_end", "moderated"):
             value = raw.get(key, False)
             if not isinstance(value, bool):
                 fail("must be true or false", activity=label, index=index, field=key)
@@ -317,6 +361,33 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if not isinstance(source, str) or source not in seen - {act_id}:
                 fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
                      activity=label, index=index, field="from")
+        top = raw.get("top")
+        from_kinds: tuple[str, ...] = ()
+        if top is not None:
+            if source is None:
+                fail('needs "from" (the activity whose top items to take)', activity=label, index=index,
+                     field="top")
+            if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 100:
+                fail("must be a whole number from 1 to 100 (how many of the source's top items to take)",
+                     activity=label, index=index, field="top")
+        if "from_kinds" in raw:
+            kinds = raw["from_kinds"]
+            if source is None:
+                fail('needs "from" (the activity whose items to filter)', activity=label, index=index,
+                     field="from_kinds")
+            offered = next((a.options.get("kinds") for a in activities if a.id == source), None)
+            if not isinstance(offered, (list, tuple)):
+                fail(f"{source!r} offers no kinds to filter by (from_kinds works with a value_mapping)",
+                     activity=label, index=index, field="from_kinds")
+            if (not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds)
+                    or len(set(kinds)) != len(kinds)):
+                fail("must be a list of kinds, e.g. [\"missed\", \"destroyed\"]", activity=label,
+                     index=index, field="from_kinds")
+            unknown = [k for k in kinds if k not in offered]
+            if unknown:
+                fail(f"{unknown[0]!r} is not one of {source!r}'s kinds ({', '.join(offered)})",
+                     activity=label, index=index, field="from_kinds")
+            from_kinds = tuple(kinds)
         # `source` is an opt-in argument: passed only to implementations that accept it.
         extra_kw = {"source": source} if "source" in inspect.signature(atype.check_options).parameters else {}
         try:
@@ -340,15 +411,15 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             id=act_id, plugin=plugin_name,
             title=common["title"].strip() or atype.title or plugin_name,
             prompt=common["prompt"].strip() or atype.default_prompt,
-            options=options, timebox=timebox, auto_open=common["auto_open"],
+            options=options, timebox=timebox, auto_open=common["auto_open"], moderated=common["moderated"],
             close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source,
-            max_contributions=max_contributions, texts=texts))
+            max_contributions=max_contributions, texts=texts, top=top, from_kinds=from_kinds))
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),
                   language=language, anonymous=anonymous, participant_cap=cap,
                   description=description.strip(), path=path, source=dict(data),
                   screen_roles=screen_roles, min_group=min_group, role_texts=role_texts,
-                  texts=session_texts)
+                  texts=session_texts, consent=consent)
 
 
 def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = None, *,

@@ -274,6 +274,24 @@ class Workshop(WorkshopState, ev.Publisher):
             self._emit(ev.ProfileChanged(self.participant_view(doc)))
         return doc
 
+    async def consent(self, participant_id: str, agree: bool) -> dict[str, Any]:
+        """Consent at join (the agenda's ``[consent]``): ``agree`` records when; no makes a
+        watcher, who reads but cannot submit (until they agree). Kept in the participant
+        row, so a resumed participant keeps it. Returns the ``consent`` frame's body."""
+        doc = self._require_participant(participant_id)
+        if self.agenda.consent is None:
+            raise WorkshopError("bad_message", "this session asks no consent")
+        now = utc_iso()
+        if agree:
+            changes = {"consented_at": doc.get("consented_at") or now, "declined_at": None}
+        else:
+            changes = {"consented_at": None, "declined_at": now}
+        if any(doc.get(k) != v for k, v in changes.items()):
+            doc = {**doc, **changes}
+            await self._commit([put("participants", participant_id, doc)])
+            self._emit(ev.ProfileChanged(self.participant_view(doc)))
+        return {"agreed": bool(doc.get("consented_at")), "at": doc.get("consented_at")}
+
     def _require_participant(self, participant_id: str) -> dict[str, Any]:
         doc = self.participant(participant_id)
         if doc is None or participant_id in self._revoked:
@@ -346,7 +364,11 @@ class Workshop(WorkshopState, ev.Publisher):
         return {"id": doc["id"], "contribution": self.contribution_view(doc)}
 
     async def _submit(self, pid, client_id, activity_id, data, key) -> dict[str, Any]:
-        self._require_participant(pid)
+        doc = self._require_participant(pid)
+        consent = self.agenda.consent
+        if consent is not None and not doc.get("consented_at") and (consent["required"] or doc.get("declined_at")):
+            raise WorkshopError("consent_required", "agree to the consent text first (you are watching)"
+                                if doc.get("declined_at") else "agree to the consent text first")
         current = self.current_id
         if current is None or activity_id != current:
             raise WorkshopError("wrong_activity", "that is not the current activity")
@@ -711,8 +733,11 @@ class Workshop(WorkshopState, ev.Publisher):
 
 
 def _new_activity_state(act: AgendaActivity) -> dict[str, Any]:
-    return {"id": act.id, "state": "pending", "ends_at": None, "close_at_end": act.close_at_end,
-            "paused_remaining": None, "opened": False}
+    row = {"id": act.id, "state": "pending", "ends_at": None, "close_at_end": act.close_at_end,
+           "paused_remaining": None, "opened": False}
+    if act.moderated:  # the agenda's `moderated = true`: approve before showing, from the start
+        row["moderated"] = True
+    return row
 
 
 def _jsonable(value: Any) -> Any:

@@ -281,17 +281,26 @@ class VoteField(Field):
 
 @dataclass(frozen=True)
 class MatrixField(Field):
+    """One choice of ``columns`` per row. With ``min_label``/``max_label`` (an extension)
+    the columns are a scale (e.g. ``1``…``5`` and an "I don't know" column) and the page
+    shows the ends once and each row's columns side by side: a compact grid of scales."""
+
     kind: ClassVar[str] = "matrix"
     rows: tuple[tuple[str, str], ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
+    min_label: str = ""
+    max_label: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "rows", _pairs(f"MatrixField {self.name!r}", "rows", self.rows, "id"))
         object.__setattr__(self, "columns", _pairs(f"MatrixField {self.name!r}", "columns", self.columns))
 
     def _extra_json(self):
-        return {"rows": [{"id": i, "label": l} for i, l in self.rows],
-                "columns": [{"value": v, "label": l} for v, l in self.columns]}
+        out = {"rows": [{"id": i, "label": l} for i, l in self.rows],
+               "columns": [{"value": v, "label": l} for v, l in self.columns]}
+        if self.min_label or self.max_label:
+            out.update(min_label=self.min_label, max_label=self.max_label)
+        return out
 
     def is_empty(self, value):
         return value is None or value == {}
@@ -377,7 +386,8 @@ def field_from_json(spec: Mapping[str, Any]) -> Field:
                          dots=spec["dots"], max_per_item=spec["max_per_item"])
     if kind == "matrix":
         return MatrixField(**common, rows=[(r["id"], r["label"]) for r in spec["rows"]],
-                           columns=[(c["value"], c["label"]) for c in spec["columns"]])
+                           columns=[(c["value"], c["label"]) for c in spec["columns"]],
+                           min_label=spec.get("min_label", ""), max_label=spec.get("max_label", ""))
     raise ValueError(f"unknown field kind {kind!r}")
 
 

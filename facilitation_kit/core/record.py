@@ -47,7 +47,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
         role_of[doc["id"]] = doc.get("role")
         participants.append({"id": doc["id"], "name": None if anonymise else doc.get("name"),
                              "role": doc.get("role"), "lang": doc.get("lang"),
-                             "joined_at": doc.get("joined_at")})
+                             "joined_at": doc.get("joined_at"), "consented_at": doc.get("consented_at"),
+                             **({"assisted": True} if doc.get("assisted") else {})})
     participants.sort(key=lambda p: p["joined_at"] or "")
     order = {a["id"]: i for i, a in enumerate(agenda_json.get("activities") or [])}
     contributions = []

@@ -119,7 +119,9 @@ class WorkshopState:
         lang = self.lang_of(lang)
         return {"id": self.session_id, "title": i18n.text(self.agenda.texts.get("title", self.agenda.title),
                                                           lang, self.agenda.language),
-                "roles": list(self.agenda.roles), "role_labels": self.agenda.role_labels(lang)}
+                "roles": list(self.agenda.roles), "role_labels": self.agenda.role_labels(lang),
+                "consent": None if self.agenda.consent is None else {
+                    "text": self.agenda.consent_text(lang), "required": self.agenda.consent["required"]}}
 
     def lang_of(self, lang: str | None) -> str:
         """The language a phone's tag is served in (see :func:`i18n.normalise`)."""
@@ -140,7 +142,14 @@ class WorkshopState:
 
     @staticmethod
     def participant_view(doc: dict[str, Any]) -> dict[str, Any]:
-        return {"id": doc["id"], "name": doc.get("name"), "role": doc.get("role")}
+        out = {"id": doc["id"], "name": doc.get("name"), "role": doc.get("role")}
+        if doc.get("consented_at"):  # consent at join (extension): kept when resumed
+            out["consented_at"] = doc["consented_at"]
+        elif doc.get("declined_at"):
+            out["watching"] = True
+        if doc.get("assisted"):
+            out["assisted"] = True
+        return out
 
     def participants(self) -> list[dict[str, Any]]:
         """Every participant (not erased) with ``connected`` and ``contributions`` counts."""

@@ -13,7 +13,7 @@ import logging
 from typing import Any, Callable
 
 from . import i18n
-from .activity import ActivityInfo, Item, opaque_item
+from .activity import ActivityInfo, Item, opaque_item, select_items, source_method
 from .caller import PluginFailure
 from .forms import Form
 from .record import utc_iso
@@ -57,7 +57,7 @@ class ActivityViews:
         act = agenda.activity(activity_id)
         items: tuple[Item, ...] = ()
         if act.source:
-            items = tuple(await self._items_of(act.source))
+            items = tuple(select_items(await self._items_of(act.source, act.top), act.top, act.from_kinds))
         info = ActivityInfo(
             id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,
             options=dict(act.options), roles=tuple(agenda.roles), items=items,
@@ -78,19 +78,21 @@ class ActivityViews:
         agenda = self.state.agenda
         return i18n.in_language(info, agenda.activity(activity_id), agenda, lang) if lang else info
 
-    async def _items_of(self, activity_id: str) -> list[Item]:
+    async def _items_of(self, activity_id: str, top: int | None = None) -> list[Item]:
+        """A source's items (ranked, for ``top``: see ActivityType.ranked_items)."""
         act = self.state.agenda.activity(activity_id)
         registered = self.plugins.activity_type(act.plugin)
         if registered is None:
             return []
         info = await self.info(activity_id)
+        method = source_method(registered.activity_type, top)
         try:
-            items = await self.caller.call(registered.activity_type, "items", info,
+            items = await self.caller.call(registered.activity_type, method, info,
                                            self.state.contributions(activity_id))
             items = [i if isinstance(i, Item) else Item(str(i["id"]), str(i["label"])) for i in items or []]
             items = [opaque_item(i, self.state.session_id) for i in items]  # no author ids to phones
         except Exception as exc:
-            self._failed(activity_id, act.plugin, f"items: {exc}")
+            self._failed(activity_id, act.plugin, f"{method}: {exc}")
             return []
         return items
 

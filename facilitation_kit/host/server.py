@@ -644,6 +644,12 @@ class ProtocolServer:
             await self._send(conn, {"type": "activity",
                                     "activity": await self.workshop.activity_view(lang=conn.lang)})
 
+    async def _p_consent(self, conn: _Conn, frame: dict) -> None:
+        """Consent at join (extension): ``{"type": "consent", "agree": true|false}``."""
+        agree = self._field(frame, "agree", (bool,))
+        result = await self.workshop.consent(conn.participant, agree)
+        await self._send(conn, {"type": "consent", **result})
+
     async def _p_sync(self, conn: _Conn, frame: dict) -> None:
         await self._send(conn, {"type": "sync", "activity": await self.workshop.activity_view(lang=conn.lang),
                                 "mine": self.workshop.mine(conn.participant)})

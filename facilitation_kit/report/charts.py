@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import textwrap
 import unicodedata
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape as _xml_escape
@@ -52,6 +53,25 @@ def esc(text: object) -> str:
 def _short(text: str, limit: int) -> str:
     text = " ".join(clean(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _wrap(text: str, width: int, max_lines: int = 8) -> list[str]:
+    """``text`` on lines of at most ``width`` characters, broken at spaces (a longer word
+    is broken too); beyond ``max_lines`` the last line ends in "…" (the whole text is in
+    the element's tooltip)."""
+    lines = textwrap.wrap(" ".join(clean(text).split()), width, break_long_words=True,
+                          break_on_hyphens=False) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _short(lines[-1] + " …", width)
+    return lines
+
+
+def _lines(lines: Sequence[str], x: float, y: float, line_h: float, extra: str = "", title: str = "") -> str:
+    """A ``<text>`` of several lines (one ``<tspan>`` each), the first line's baseline at ``y``."""
+    spans = "".join(f'<tspan x="{x:g}" y="{y + k * line_h:g}">{esc(line)}</tspan>' for k, line in enumerate(lines))
+    tip = f"<title>{esc(title)}</title>" if title else ""
+    return f'<text x="{x:g}" y="{y:g}"{extra}>{tip}{spans}</text>'
 
 
 def _uid(*parts: object) -> str:
@@ -124,13 +144,17 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
     at the end of each bar; each segment carries a tooltip ``label — series: value``.
     """
     uid = _uid("bars", title, rows and [(r[0], sorted(r[1].items())) for r in rows], tuple(series))
-    label_w, pad, bar_h, gap = 210, 12, 20, 8
+    label_w, pad, bar_h, gap, line_h = 210, 12, 20, 8, 14
     plot_w = width - label_w - pad * 2 - 50
     totals = [sum(v for v in values.values()) for _, values in rows]
     top = max(totals, default=0) or 1
     legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad)
     y0 = 34 + legend_h + 8
-    height = y0 + len(rows) * (bar_h + gap) + pad + (20 if not rows else 0)
+    # long labels wrap onto several lines (never cut); each row is as tall as its label
+    wrapped = [_wrap(label, 30) for label, _ in rows]
+    heights = [max(bar_h, len(lines) * line_h + 4) for lines in wrapped]
+    starts = [y0 + sum(h + gap for h in heights[:r]) for r in range(len(rows))]
+    height = y0 + sum(h + gap for h in heights) + pad + (20 if not rows else 0)
     desc = "; ".join(f"{label}: {_num(t)}{(' ' + unit) if unit else ''}"
                      for (label, _), t in zip(rows, totals)) or "No data yet."
     out = _open(width, height, title, desc, uid)
@@ -140,9 +164,10 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
     if not rows:
         out.append(f'<text x="{pad}" y="{y0 + 14:g}" fill="#555">No data yet.</text>')
     for r, ((label, values), total) in enumerate(zip(rows, totals)):
-        y = y0 + r * (bar_h + gap)
-        out.append(f'<text x="{label_w + pad - 6}" y="{y + 14:g}" text-anchor="end">'
-                   f'<title>{esc(label)}</title>{esc(_short(label, 32))}</text>')
+        lines = wrapped[r]
+        y = starts[r] + (heights[r] - bar_h) / 2  # the bar sits in the middle of its label
+        first = starts[r] + (heights[r] - len(lines) * line_h) / 2 + 11
+        out.append(_lines(lines, label_w + pad - 6, first, line_h, ' text-anchor="end"', title=label))
         x = label_w + pad
         for i, name in enumerate(series):
             value = values.get(name, 0)
@@ -208,7 +233,7 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
     n = high - low + 1
     plot = cell * n
     legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad, swatch="marker")
-    top = 34 + legend_h + 10
+    top = 34 + legend_h + 24  # room above the plot for the corner's label (no marker can cover it)
     height = top + plot + 56
     total = sum(c for *_, c in points)
     flagged = sum(c for imp, sup, _, c in points if imp >= important_at_least and sup <= supported_at_most)
@@ -228,8 +253,8 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
     qy0, qy1 = py(high + 0.5), py(important_at_least - 0.5)
     out.append(f'<rect x="{qx0:g}" y="{qy0:g}" width="{qx1 - qx0:g}" height="{qy1 - qy0:g}" '
                f'fill="#D55E00" fill-opacity="0.14" stroke="#D55E00" stroke-dasharray="6 3"/>')
-    out.append(f'<text x="{qx0 + 4:g}" y="{qy0 + 13:g}" font-size="10" fill="#8a3200" font-weight="bold">'
-               f'important but badly supported</text>')
+    out.append(f'<text x="{qx0:g}" y="{qy0 - 5:g}" font-size="10" fill="#8a3200" font-weight="bold">'
+               f'important but badly supported ↓</text>')
     for k in range(n + 1):
         gx, gy = left + k * cell, top + k * cell
         out.append(f'<line x1="{gx}" y1="{top}" x2="{gx}" y2="{top + plot}" stroke="#ddd"/>')
@@ -259,10 +284,12 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
 
 def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | None]], *,
              low: float = 1, high: float = 5, low_label: str = "", high_label: str = "",
-             today_label: str = "Today", desired_label: str = "Desired", width: int = 640) -> str:
+             today_label: str = "Today", desired_label: str = "Desired", width: int = 640,
+             middle: bool = True) -> str:
     """Today vs desired, one line per row: a hollow circle for today, a filled square
     for desired, joined by a line. ``rows`` are ``(group, label, today, desired)``; a
-    new ``group`` starts with a bold heading line (use ``""`` for no groups)."""
+    new ``group`` starts with a bold heading line (use ``""`` for no groups). ``middle``
+    draws a dashed line at the scale's middle (leave it out when the middle means nothing)."""
     uid = _uid("dumbbell", title, tuple(rows), low, high)
     pad, label_w, row_h = 14, 200, 22
     plot_w = width - label_w - pad * 3
@@ -274,7 +301,14 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
         group = g
         lines.append(("row", (label, today, desired)))
     top = 62
-    height = top + len(lines) * row_h + 44
+    # long labels and group headings wrap onto several lines (never cut): each line is as
+    # tall as its text, and the markers sit in the plot, right of every label
+    line_h = 14
+    texts = [_wrap(str(value) if kind == "group" else value[0], 28) for kind, value in lines]
+    heights = [max(row_h, len(t) * line_h + 8) for t in texts]
+    starts = [top + sum(heights[:k]) for k in range(len(lines))]
+    plot_bottom = top + sum(heights)
+    height = plot_bottom + 44
     desc = "; ".join(f"{(g + ' — ') if g else ''}{label}: today {_num(t) if t is not None else 'n/a'}, "
                      f"desired {_num(d) if d is not None else 'n/a'}" for g, label, t, d in rows) or "No data yet."
     out = _open(width, height, title, desc, uid)
@@ -289,23 +323,25 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
         return label_w + pad + (v - low) / ((high - low) or 1) * plot_w
 
     mid = (low + high) / 2
-    out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{top + len(lines) * row_h}" '
-               f'stroke="#999" stroke-dasharray="4 3"/>')
+    if middle:
+        out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{plot_bottom}" '
+                   f'stroke="#999" stroke-dasharray="4 3"/>')
     for v in range(math.ceil(low), math.floor(high) + 1):
-        out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{top + len(lines) * row_h}" stroke="#eee"/>')
-        out.append(f'<text x="{px(v):.1f}" y="{top + len(lines) * row_h + 14}" text-anchor="middle">{v}</text>')
-    axis_y = top + len(lines) * row_h + 32
+        out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{plot_bottom}" stroke="#eee"/>')
+        out.append(f'<text x="{px(v):.1f}" y="{plot_bottom + 14}" text-anchor="middle">{v}</text>')
+    axis_y = plot_bottom + 32
     out.append(f'<text x="{px(low):.1f}" y="{axis_y}" font-size="11">← {esc(_short(low_label, 40))}</text>')
     out.append(f'<text x="{px(high):.1f}" y="{axis_y}" font-size="11" text-anchor="end">'
                f'{esc(_short(high_label, 40))} →</text>')
     for k, (kind, value) in enumerate(lines):
-        y = top + k * row_h + row_h / 2
+        y = starts[k] + heights[k] / 2
+        first = y + 4 - (len(texts[k]) - 1) * line_h / 2
         if kind == "group":
-            out.append(f'<text x="{pad}" y="{y + 4:g}" font-weight="bold">{esc(_short(str(value), 34))}</text>')
+            out.append(_lines(texts[k], pad, first, line_h, ' font-weight="bold"'))
             continue
         label, today, desired = value
         indent = pad + (12 if group is not None and any(g for g, *_ in rows) else 0)
-        out.append(f'<text x="{indent}" y="{y + 4:g}"><title>{esc(label)}</title>{esc(_short(label, 30))}</text>')
+        out.append(_lines(texts[k], indent, first, line_h, title=label))
         tip = f"{label}: today {_num(today) if today is not None else 'n/a'}, desired {_num(desired) if desired is not None else 'n/a'}"
         out.append(f"<g><title>{esc(tip)}</title>")
         if today is not None and desired is not None:

@@ -18,7 +18,9 @@ import json
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: F401
-from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, opaque_item, resolve_options
+from ..core.activity import (
+    ActivityInfo, ActivityType, Item, OptionError, opaque_item, resolve_options, select_items, source_method,
+)
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
@@ -79,6 +81,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     states = {a.get("id"): a.get("state", "pending") for a in export.get("activities", [])}
     offered: dict[str, tuple[Item, ...]] = {}
     legacy: dict[str, dict[str, str]] = {}  # per source: its items' own ids -> hashed ids
+    ranked: dict[str, tuple[Item, ...]] = {}  # the same, in the order of the source's results (for top)
     results: dict[str, dict[str, Any]] = {}
     caller = PluginCaller(timeout=CALL_TIMEOUT)  # one for the whole report: a hung plugin cools down
     call = lambda fn, *args: _call(fn, *args, caller=caller)  # noqa: E731
@@ -100,7 +103,9 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             entry["error"] = f"{spec.get('plugin')}: option {exc.option!r}: {exc}"
             continue
         spec = {**spec, "options": options}
-        info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
+        top = spec.get("top")
+        taken = select_items((ranked if top else offered).get(source, ()), top, spec.get("from_kinds") or ())
+        info = activity_info(spec, roles=roles, items=taken if source else (),
                              state=entry["state"], language=language,
                              min_group=int(agenda.get("min_group") or 3))
         entry["info"] = info
@@ -117,6 +122,10 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             items = call(atype.items, info, contributions)
             if not isinstance(items, (list, tuple)) or not all(isinstance(i, Item) for i in items):
                 raise PluginCallError("items() must return a list of Item")
+            in_order = (call(atype.ranked_items, info, contributions)
+                        if source_method(atype, 1) == "ranked_items" else items)
+            if not isinstance(in_order, (list, tuple)) or not all(isinstance(i, Item) for i in in_order):
+                raise PluginCallError("ranked_items() must return a list of Item")
             blocks = call(atype.report, info, summary, contributions)
             if not isinstance(blocks, (list, tuple)) or not all(isinstance(b, Block) for b in blocks):
                 raise PluginCallError("report() must return a list of report blocks")
@@ -125,7 +134,9 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             continue
         entry.update(summary=summary, blocks=list(blocks), items=list(items))
         # as the live host hands them on: ids hashed, so later activities' data maps back
-        offered[act_id] = tuple(opaque_item(i, str(session.get("id") or "")) for i in items)
+        salt = str(session.get("id") or "")
+        offered[act_id] = tuple(opaque_item(i, salt) for i in items)
+        ranked[act_id] = tuple(opaque_item(i, salt) for i in in_order)
         legacy[act_id] = {raw.id: new.id for raw, new in zip(items, offered[act_id])}
     return results
 

@@ -106,6 +106,9 @@
       render();
       connect();
     });
+    $("consent-yes").addEventListener("click", function () { FK.answerConsent(true); });
+    $("consent-no").addEventListener("click", function () { FK.answerConsent(false); });
+    $("watching-btn").addEventListener("click", function () { showScreen("consent"); focusSoon($("consent-h")); });
     $("erased-btn").addEventListener("click", function () {
       app.joinError = "";
       showScreen("join");

@@ -20,6 +20,9 @@
   function renderStatus() { return FK.renderStatus(); }
   function restartTimer() { return FK.restartTimer(); }
   function showScreen(name) { return FK.showScreen(name); }
+  function consentAsked() { return FK.consentAsked(); }
+  function consentNeeded() { return FK.consentNeeded(); }
+  function onConsent(msg) { return FK.onConsent(msg); }
 
   var PROTOCOL = 1;
   var MAX_IN_FLIGHT = 8;          // outbox frames sent before waiting for acks
@@ -246,6 +249,7 @@
       case "sync": setActivity(msg.activity, true); setMine(msg.mine); render(); break;
       case "ack": onAck(msg); break;
       case "profile": onProfile(msg); break;
+      case "consent": onConsent(msg); break;
       case "error": onError(msg); break;
       default: break;  // a later protocol version may add messages
     }
@@ -269,13 +273,15 @@
     setStatus("on");
     setActivity(msg.activity, true);
     setMine(msg.mine);
-    showScreen("main");
+    showScreen(consentAsked() ? "consent" : "main");
     if (app.profile.dirty) {
       sendFrame({ type: "profile", name: app.profile.name, role: app.profile.role, lang: i18n.lang });
     }
     pump();
     render();
-    if (joinedNow) {
+    if (joinedNow && app.screen === "consent") {
+      focusSoon($("consent-h"));
+    } else if (joinedNow) {
       focusSoon($("activity-h"));
       announce(t("joined"));
     }
@@ -341,6 +347,7 @@
       return;
     }
     if (code === "rate_limited" || code === "unavailable") { retryPumpLater(); render(); return; }
+    if (code === "consent_required") { consentNeeded(); return; }  // kept in the outbox: sent after "yes"
     var op = id ? (findOp("withdraw", id) || findOp("submit", id)) : null;
     if (op && op.kind === "withdraw") {
       // not_found: it was never stored or is already gone; either way it is not there.
@@ -438,6 +445,7 @@
 
   // Shared with the other files.
   FK.checkAlive = checkAlive;
+  FK.pump = pump;
   FK.conn = conn;
   FK.connect = connect;
   FK.dropConnection = dropConnection;

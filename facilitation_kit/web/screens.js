@@ -12,6 +12,74 @@
       i18n = FK.i18n, isObj = FK.isObj, renderField = FK.renderField, retryFailed = FK.retryFailed,
       saveRoom = FK.saveRoom, sendFrame = FK.sendFrame, show = FK.show, showErr = FK.showErr,
       t = FK.t, takeBack = FK.takeBack, ui = FK.ui;
+  function pump() { return FK.pump(); }
+
+  // ------------------------------------------------------------------ consent at join
+  // Protocol extension: welcome.session.consent is {"text", "required"} or null. The
+  // answer is {"type": "consent", "agree": true|false}; "no" makes a watcher, who reads
+  // but cannot send. A resumed participant's welcome carries consented_at (or watching).
+  function consentInfo() {
+    return app.session && isObj(app.session.consent) ? app.session.consent : null;
+  }
+
+  function consentAsked() {
+    var c = consentInfo();
+    return !!(c && app.participant && !app.participant.consented_at && !app.participant.watching);
+  }
+
+  function isWatching() {
+    return !!(consentInfo() && app.participant && !app.participant.consented_at && app.participant.watching);
+  }
+
+  function renderConsent() {
+    var c = consentInfo();
+    var box = $("consent-text");
+    clear(box);
+    var parts = String(c && c.text || "").split(/\n\s*\n/);
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].trim()) box.appendChild(el("p", { text: parts[i].trim() }));
+    }
+  }
+
+  function answerConsent(agree) {
+    if (!sendFrame({ type: "consent", agree: agree })) return;
+    $("consent-yes").disabled = true;
+    $("consent-no").disabled = true;
+  }
+
+  function onConsent(msg) {
+    $("consent-yes").disabled = false;
+    $("consent-no").disabled = false;
+    if (!app.participant) return;
+    if (msg.agreed) {
+      app.participant.consented_at = msg.at;
+      delete app.participant.watching;
+    } else {
+      delete app.participant.consented_at;
+      app.participant.watching = true;
+    }
+    var wasAsking = app.screen === "consent";
+    showScreen("main");
+    render();
+    pump();
+    if (wasAsking) {
+      focusSoon($("activity-h"));
+      announce(msg.agreed ? t("joined") : t("watching"));
+    }
+  }
+
+  function consentNeeded() {
+    if (app.participant) { delete app.participant.consented_at; }
+    showScreen("consent");
+    focusSoon($("consent-h"));
+  }
+
+  function renderWatching() {
+    var watching = isWatching();
+    show($("watching"), watching);
+    if (watching) show($("activity-form"), false);
+  }
+
 
   // ------------------------------------------------------------------ timer
   var timer = { handle: null, lastAnnounced: null };
@@ -52,10 +120,11 @@
 
   function showScreen(name) {
     app.screen = name;
-    var names = ["loading", "join", "main", "replaced", "erased"];
+    var names = ["loading", "join", "consent", "main", "replaced", "erased"];
     for (var i = 0; i < names.length; i++) show($("screen-" + names[i]), names[i] === name);
     show($("settings-btn"), name === "main");
     if (name === "join") renderJoin();
+    if (name === "consent") renderConsent();
     if (name === "replaced") focusSoon($("replaced-h"));
     if (name === "erased") focusSoon($("erased-h"));
   }
@@ -67,8 +136,10 @@
       document.title = app.session.title;
     }
     if (app.screen === "join") renderJoin();
+    if (app.screen === "consent") renderConsent();
     if (app.screen === "main") {
       renderActivity();
+      renderWatching();
       renderMine();
       if (ui.settingsOpen) renderRoles($("set-roles"), "set-role", app.profile.role, true);
     }
@@ -378,7 +449,11 @@
   }
 
   // Shared with the other files.
+  FK.answerConsent = answerConsent;
   FK.checkedValue = checkedValue;
+  FK.consentAsked = consentAsked;
+  FK.consentNeeded = consentNeeded;
+  FK.onConsent = onConsent;
   FK.onSaveSettings = onSaveSettings;
   FK.openSettings = openSettings;
   FK.render = render;

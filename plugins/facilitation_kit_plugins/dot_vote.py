@@ -134,10 +134,18 @@ class DotVote(ActivityType):
         }
 
     def items(self, activity, contributions):
+        """The items voted on, most dots (or score) first; each keeps the kind it was carried
+        over with (so ``from_kinds`` works through a vote)."""
         results = self.summarise(activity, contributions)
-        return [Item(id=i["id"], label=i["label"],
+        kinds = {i.id: i.kind for i in activity.items}
+        return [Item(id=i["id"], label=i["label"], kind=kinds.get(i["id"], ""),
                      detail=T.t(activity.language, "dot_vote.detail", count=i["dots"], rank=i["rank"]))
                 for i in results["items"]]
+
+    def ranked_items(self, activity, contributions):
+        """The results' ranking (``top = 3`` in a later activity takes the three most
+        voted items; with ``weighting = "equal_per_role"`` the weighted ranking)."""
+        return self.items(activity, contributions)
 
     def divergence(self, lang, results) -> str | None:
         """A sentence naming where role groups put different items first (or that they agree)."""

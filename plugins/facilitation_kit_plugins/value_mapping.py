@@ -208,7 +208,7 @@ class ValueMapping(ActivityType):
             detail = kind_label(lang, card["kind"])
             if card["stakeholder"] != NO_STAKEHOLDER:
                 detail += f" · {names.get(card['stakeholder'], card['stakeholder'])}"
-            out.append(Item(id=card["id"], label=card["text"][:120], detail=detail))
+            out.append(Item(id=card["id"], label=card["text"][:120], detail=detail, kind=card["kind"]))
         return out
 
     def report(self, activity, results, contributions):

@@ -32,6 +32,16 @@ PARTICIPANTS = [
 ]
 ROLE = {p["id"]: p["role"] for p in PARTICIPANTS}
 
+
+def compass(*grids) -> dict:
+    """Ethical compass answers: per parameter (significance, responsibilities, resources,
+    participation) the person today, the person as it should be, the worker today, the
+    worker as it should be."""
+    rows = ("person_today", "person_wanted", "professional_today", "professional_wanted")
+    params = ("significance", "responsibilities", "resources", "participation")
+    return {p: {r: str(v) for r, v in zip(rows, grid)} for p, grid in zip(params, grids)}
+
+
 # (participant, activity, client id, data) in the order they were sent.
 CONTRIBUTIONS = [
     ("p1", "opening", "o1", {"answer": "We would ask first\nthen act"}),
@@ -64,25 +74,15 @@ CONTRIBUTIONS = [
                            "to_text": "The citizen's agenda", "barriers": ["habits"]}),
     ("p6", "roles", "r1", {"role": "Service user", "from_text": "Passive recipient",
                            "to_text": "Co-designer"}),
-    # Ethical compass on the value cards
-    ("p1", "compass", "e1", {"item": "p1:v1", "significance_today": 1, "significance_desired": 3,
-                             "responsibilities_today": 2, "responsibilities_desired": 3,
-                             "resources_today": 1, "resources_desired": 4,
-                             "participation_today": 1, "participation_desired": 3,
-                             "concern": "Decisions are made without me"}),
-    ("p3", "compass", "e1", {"item": "p1:v1", "significance_today": 2, "significance_desired": 3,
-                             "responsibilities_today": 3, "responsibilities_desired": 3,
-                             "resources_today": 2, "resources_desired": 3,
-                             "participation_today": 2, "participation_desired": 3}),
-    ("p4", "compass", "e1", {"item": "service", "significance_today": 3, "significance_desired": 3,
-                             "responsibilities_today": 4, "responsibilities_desired": 3,
-                             "resources_today": 3, "resources_desired": 3,
-                             "participation_today": 2, "participation_desired": 4,
-                             "concern": "More time for dialogue"}),
-    ("p5", "compass", "e1", {"item": "service", "significance_today": 3, "significance_desired": 3,
-                             "responsibilities_today": 3, "responsibilities_desired": 3,
-                             "resources_today": 3, "resources_desired": 3,
-                             "participation_today": 3, "participation_desired": 3}),
+    # Ethical compass on the value cards: each parameter a grid, for the person and the
+    # worker, today and as it should be ("dont_know" is "I don't know")
+    ("p1", "compass", "e1", {"item": "p1:v1", **compass((1, 3, 3, 3), (2, 3, 3, 3), (1, 4, 3, 3), (1, 4, 4, 3)),
+                             "participation_fairer": "Decisions are made without me"}),
+    ("p3", "compass", "e1", {"item": "p1:v1", **compass((2, 3, 3, 3), (3, 3, 3, 3), (2, 3, 3, 3), (2, 3, 4, 3))}),
+    ("p4", "compass", "e1", {"item": "service", **compass((3, 3, 3, 3), (2, 3, 4, 3), (3, 3, 3, 3), (2, 4, 4, 4)),
+                             "responsibilities_fairer": "More time for dialogue"}),
+    ("p5", "compass", "e1", {"item": "service", **compass((3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3),
+                                                           (3, 3, "dont_know", 3))}),
     # Dot vote on the role shifts: p1 votes twice, only the second vote counts
     ("p1", "priorities", "d1", {"dots": {"p1:r1": 3, "p2:r1": 2}}),
     ("p2", "priorities", "d1", {"dots": {"p6:r1": 2, "p2:r1": 3}}),

@@ -78,3 +78,61 @@ def test_two_charts_never_share_pattern_ids():
 def test_clean_strips_controls_but_keeps_newlines_and_tabs():
     assert charts.clean("a\x00b\x1b[31mc\x9bd\u202ee\nf\tg") == "ab[31mcde\nf\tg"
     assert charts.esc("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+
+
+LONG = ("Sanctions when I miss a meeting because of my kids, and having to explain it all again "
+        "to a new worker every single time")
+
+
+def _texts(svg):
+    """(full text, [baselines]) of every <text> element that has <tspan> lines."""
+    root = ET.fromstring(svg)
+    out = []
+    for t in root.iter(NS + "text"):
+        spans = t.findall(NS + "tspan")
+        if spans:
+            out.append((" ".join(s.text or "" for s in spans), [float(s.get("y")) for s in spans]))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["bars", "dumbbell"])
+def test_long_labels_wrap_onto_several_lines_and_are_never_cut(kind):
+    if kind == "bars":
+        svg = charts.stacked_bars("Dots", [(LONG, {"Manager": 3}), ("Short", {"Manager": 1}), (LONG, {"Manager": 1})],
+                                  ["Manager"])
+    else:
+        svg = charts.dumbbell("Compass", [(LONG, LONG, 1, 4), (LONG, "Everyone", 2, 3), ("", "Short", 2, 2)])
+    texts = _texts(svg)
+    long_ones = [(text, ys) for text, ys in texts if len(ys) > 1]
+    assert long_ones and all(text == LONG for text, _ in long_ones)   # the whole label, word for word
+    assert "…" not in svg
+    # lines of one label never run into the next label's lines
+    spans = sorted((min(ys) - 11, max(ys) + 3) for _, ys in texts)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+    ET.fromstring(svg)
+
+
+def test_bars_sit_beside_their_wrapped_label_and_the_chart_grows():
+    short = charts.stacked_bars("Dots", [("A", {"M": 1}), ("B", {"M": 1})], ["M"])
+    tall = charts.stacked_bars("Dots", [(LONG, {"M": 1}), ("B", {"M": 1})], ["M"])
+    h = lambda svg: float(ET.fromstring(svg).get("height"))  # noqa: E731
+    assert h(tall) > h(short) + 40
+    root = ET.fromstring(tall)
+    (text, ys), = [t for t in _texts(tall) if len(t[1]) > 1]
+    bar = next(r for r in root.iter(NS + "rect") if r.get("height") == "20" and r.find(NS + "title") is not None)
+    y, height = float(bar.get("y")), 20
+    assert min(ys) - 11 <= y and y + height <= max(ys) + 4   # the bar is level with its label
+
+
+def test_map_corner_label_is_above_the_plot_where_no_marker_can_cover_it():
+    svg = charts.importance_support_map("Map", [(5, 1, "A", 9), (5, 2, "B", 9)], ["A", "B"])
+    root = ET.fromstring(svg)
+    label = next(t for t in root.iter(NS + "text") if "important but badly supported" in (t.text or ""))
+    label_y = float(label.get("y"))
+    markers = []
+    for g in root.iter(NS + "g"):  # the plotted points (the legend's swatches are outside the plot)
+        markers += [float(c.get("cy")) - float(c.get("r")) for c in g.iter(NS + "circle")]
+        markers += [float(r.get("y")) for r in g.iter(NS + "rect")]
+        markers += [min(float(p.split(",")[1]) for p in poly.get("points").split())
+                    for poly in g.iter(NS + "polygon")]
+    assert markers and label_y < min(markers), (label_y, min(markers))

@@ -34,9 +34,12 @@ def test_the_scripted_workshop(plugins, workshop_export):
     assert [i.id for i in compass["info"].items][:3] == [oid("p1:v1"), oid("p1:v2"), oid("p2:v1")]
     assert not any(":" in i.id or "p1" in i.id for i in compass["info"].items)
     assert [(s["id"], s["count"]) for s in compass["summary"]["subjects"]] == [(oid("p1:v1"), 2), ("service", 2)]
-    assert [(p["parameter"], p["today"], p["desired"]) for p in compass["summary"]["parameters"]] == [
-        ("significance", 2.25, 3.0), ("responsibilities", 3.0, 3.0), ("resources", 2.25, 3.25),
-        ("participation", 2.0, 3.25)]
+    # each parameter for the person (today, as it should be) and for the worker
+    assert [(p["parameter"], p["person"]["today"], p["person"]["wanted"], p["professional"]["today"],
+             p["professional"]["wanted"]) for p in compass["summary"]["parameters"]] == [
+        ("significance", 2.25, 3.0, 3.0, 3.0), ("responsibilities", 2.5, 3.0, 3.25, 3.0),
+        ("resources", 2.25, 3.25, 3.0, 3.0), ("participation", 2.0, 3.5, 4.0, 3.25)]
+    assert compass["summary"]["parameters"][3]["professional"]["dont_know"] == 1
     # the dot vote ranked the role shifts; p1 voted twice and only the last vote counts
     vote = res["priorities"]["summary"]
     assert (vote["voters"], vote["submissions"], vote["dots_cast"]) == (4, 5, 19)

@@ -5,6 +5,7 @@ scale, which is sent as null and stored as "don't know"."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
@@ -12,6 +13,8 @@ from playwright.async_api import expect
 from facilitation_kit.host.assembly import Host
 
 from participant_page_helpers import TIMEOUT, assert_accessible, connected, open_activity, saved_items, stored
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 AGENDA = """
 title = { en = "Home care, together", fi = "Kotihoito yhdessä" }
@@ -53,9 +56,10 @@ EXPECTED = {
     "roles": ("Mistä mihin: miten roolit muuttuvat", ["Kenen rooli?", "Mikä estää?", "Pelko tuen menettämisestä",
                                                     "Mikä auttaisi?", "Kuka voi saada sen aikaan?", "Päättäjät"],
               ["Whose role?", "What stops it?", "(optional) (optional)", "(vapaaehtoinen) (vapaaehtoinen)"]),
-    "compass": ("Eettinen kompassi", ["Kuka saa päättää?", "Enimmäkseen ammattilainen", "En osaa sanoa",
+    "compass": ("Eettinen kompassi", ["Kuka saa päättää?", "Hyvin vähän", "Paljon", "En osaa sanoa",
+                                      "Palvelua käyttävä ihminen: nyt", "Työntekijä: niin kuin pitäisi",
                                       "Miten siitä voisi tehdä reilumman?"],
-                ["Who gets to decide?", "Mostly the professional"]),
+                ["Who gets to decide?", "Very little", "The worker"]),
     "vote": ("Pisteäänestys", ["Sinulla on 3 pistettä. Anna ne sille, mikä on tärkeintä.",
                                "Sama työntekijä joka kerta"], ["You have 3 dots", "Same worker every time"]),
 }
@@ -96,26 +100,63 @@ async def test_a_finnish_phone_sees_every_built_in_activity_in_finnish(fi_host, 
 async def test_dont_know_is_sent_as_null_and_switching_language_rerenders(fi_host, new_phone):
     phone = await new_phone(locale="fi-FI")
     page = phone.page
-    await open_activity(fi_host, "compass")
+    await open_activity(fi_host, "values")
     await page.goto(fi_host.url)
     await page.click("#join-btn")
     await connected(page)
-    fields = fi_host.workshop.agenda.activity("compass").options["parameters"]
-    assert len(fields) == 4
-    # answer every scale: "don't know" on the first, a number on the others
-    for n in range(8):
-        if n == 0:
-            await page.locator(f"#f{n}-skip").check()
-        else:
-            await page.locator(f"#f{n}-v3").check()
+    # a scale's "don't know" is sent as null
+    await page.locator("#f0 textarea").fill("Sama työntekijä joka kerta")
+    await page.get_by_role("radio", name="En osaa sanoa").first.check()
+    await page.get_by_role("radio", name="4").last.check()
+    await page.click("#send-btn")
+    await saved_items(page, 1)
+    data = stored(fi_host, "values")[0]["data"]
+    assert data["importance"] is None and data["support"] == 4
+    # the compass: one grid per parameter, "don't know" a column of the grid
+    await open_activity(fi_host, "compass")
+    await expect(page.locator("#activity-h")).to_have_text("Eettinen kompassi", timeout=TIMEOUT)
+    params = fi_host.workshop.agenda.activity("compass").options["parameters"]
+    assert len(params) == 4
+    for n in range(4):
+        base = f"#f{2 * n}"                      # each grid is followed by its "fairer" box
+        for row in range(4):
+            column = 5 if (n, row) == (0, 0) else 2  # "don't know" once, else 3
+            await page.locator(f"{base}-r{row}-c{column}").check()
+    await page.locator("#f1 input").fill("Kysykää minulta ensin")
     await page.click("#send-btn")
     await saved_items(page, 1)
     data = stored(fi_host, "compass")[0]["data"]
-    assert data["significance_today"] is None and data["significance_desired"] == 3
-    await expect(page.locator("#mine-list")).to_contain_text("En osaa sanoa")
+    assert data["significance"] == {"person_today": "dont_know", "person_wanted": "3",
+                                    "professional_today": "3", "professional_wanted": "3"}
+    assert data["significance_fairer"] == "Kysykää minulta ensin"
+    await expect(page.locator("#mine-list")).to_contain_text("Palvelua käyttävä ihminen: nyt: En osaa sanoa")
     # another language: the host sends the form again, in Swedish
     await page.click("#settings-btn")
     await page.select_option("#set-lang", "sv")
     await expect(page.locator("#activity")).to_contain_text("Vem får bestämma?", timeout=TIMEOUT)
     await expect(page.locator("#activity")).to_contain_text("Vet inte")
+    await expect(page.locator("#activity")).to_contain_text("Personalen: i dag")
+    assert not phone.errors
+
+
+async def test_the_compass_grid_fits_a_phone(fi_host, new_phone, screens):
+    """390 px wide: each row's six choices on one line, the page about two screens high;
+    the screenshot is the one in docs/activities.md."""
+    phone = await new_phone(locale="en-GB")
+    page = phone.page
+    await open_activity(fi_host, "compass")
+    await page.goto(fi_host.url)
+    await page.click("#join-btn")
+    await connected(page)
+    await expect(page.locator("#f0-r0-c5")).to_be_attached(timeout=TIMEOUT)
+    tops = {round((await page.locator(f"#f0-r0-c{c}").bounding_box())["y"]) for c in range(6)}
+    assert len(tops) == 1, tops                   # one line of buttons per row
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    height = await page.evaluate("document.documentElement.scrollHeight")
+    assert height < 4 * 844, height
+    await page.locator("#f0-r1-c3").check()
+    await screens(page, "compass-phone-full")
+    await page.screenshot(path=str(ARTIFACTS / "compass-phone.png"))      # the first screen, as in the docs
+    await assert_accessible(page, "compass grid")
     assert not phone.errors

@@ -195,3 +195,29 @@ async def test_a_contribution_keeps_the_role_it_was_made_in_old_rows_fall_back(p
     again = await Workshop.resume(w.agenda, plugins, store.reopened())
     assert [c["role"] for c in again.contributions("ideas")] == ["Manager", "Manager"]
     assert [c["role"] for c in again.export()["contributions"]] == ["Manager", "Manager"]
+
+
+async def test_moderated_in_the_agenda_starts_with_approve_before_showing(plugins):
+    text = AGENDA.replace('id = "later"\n', 'id = "later"\nmoderated = true\n')
+    agenda = parse_agenda(text, plugins, path="fast.toml")
+    assert agenda.activity("later").moderated and not agenda.activity("ideas").moderated
+    assert agenda.activity("later").to_json()["moderated"] is True
+    w = await Workshop.start(agenda, plugins, MemoryStore(), session_id="s-mod")
+    assert w.tables["activities"]["later"]["moderated"] is True
+    assert not w.tables["activities"]["ideas"].get("moderated")
+    doc, _, _ = await w.join(role="Manager")
+    await w.goto("later")
+    await w.open()
+    ack = await w.submit(doc["id"], "c1", "later", {"answer": "waits for approval"})
+    assert ack["contribution"].get("hidden") is True
+    # the facilitator may turn it off; a restart of the same session keeps their choice
+    await w.set_moderated("later", False)
+    assert not w.tables["activities"]["later"]["moderated"]
+
+
+def test_moderated_must_be_true_or_false(plugins):
+    from facilitation_kit.core.agenda import AgendaError
+
+    with pytest.raises(AgendaError) as err:
+        parse_agenda(AGENDA.replace('id = "later"\n', 'id = "later"\nmoderated = "yes"\n'), plugins, path="f.toml")
+    assert (err.value.activity, err.value.field) == ("later", "moderated")

@@ -55,7 +55,8 @@ def test_json_export_is_the_complete_record():
     assert all("withdrawn" not in c for c in export["contributions"])  # withdrawn ones are gone
     assert [p["id"] for p in export["participants"]] == ["p-1", "p-2"]  # erased ones are gone
     assert export["participants"][0] == {"id": "p-1", "name": "Ana", "role": "Service user",
-                                         "lang": "fi", "joined_at": "2026-11-29T09:01:00Z"}
+                                         "lang": "fi", "joined_at": "2026-11-29T09:01:00Z",
+                                         "consented_at": None}
     assert "secret" not in to_json(export)
     assert export["contributions"][0]["role"] == "Service user"
     assert export["activities"] == [{"id": "values", "state": "closed", "ends_at": None},
