@@ -22,6 +22,7 @@ from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, resol
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
+from ..core import i18n
 
 __all__ = ["activity_info", "session_results", "contributions_for", "NO_ROLE", "role_of",
            "role_order", "mean", "latest_per_participant", "PluginCallError"]
@@ -36,15 +37,23 @@ class PluginCallError(Exception):
 
 def activity_info(agenda_activity_json: Mapping[str, Any], *, roles: Sequence[str],
                   items: Iterable[Item] = (), state: str = "closed",
-                  language: str = "en", min_group: int = 3) -> ActivityInfo:
+                  language: str = "en", min_group: int = 3, lang: str | None = None) -> ActivityInfo:
     """The :class:`ActivityInfo` of one agenda activity in its JSON form
-    (``Agenda.to_json()["activities"][i]``, as found in an export)."""
+    (``Agenda.to_json()["activities"][i]``, as found in an export); with ``lang``, its
+    texts in that language where the agenda gives them (``texts``)."""
     a = agenda_activity_json
+    texts = a.get("texts") if isinstance(a.get("texts"), dict) else {}
+
+    def own(key: str, default: str) -> str:
+        value = str(a.get(key) or default)
+        return i18n.text(texts[key], lang, language) if lang and isinstance(texts.get(key), dict) else value
+
     return ActivityInfo(
-        id=str(a["id"]), plugin=str(a["plugin"]), title=str(a.get("title") or a["id"]),
-        prompt=str(a.get("prompt") or ""), options=dict(a.get("options") or {}),
+        id=str(a["id"]), plugin=str(a["plugin"]), title=own("title", str(a["id"])),
+        prompt=own("prompt", ""), options=dict(a.get("options") or {}),
         roles=tuple(roles), items=tuple(items), source=a.get("from"),
-        notes=str(a.get("notes") or ""), language=language, state=state, min_group=min_group)
+        notes=own("notes", ""), language=language, state=state, min_group=min_group,
+        lang=i18n.base(lang) if lang else "")
 
 
 def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[str, Any]]:
@@ -63,7 +72,7 @@ def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[
     return out
 
 
-def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, Any]]:
+def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = None) -> dict[str, dict[str, Any]]:
     """Every activity's results, keyed by activity id, in agenda order.
 
     Each value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
@@ -71,6 +80,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     no longer fits the form) and ``visible`` (the plugin's ``results_visible``), then
     either ``summary`` (from ``summarise``), ``blocks`` (from ``report``) and ``items``
     (offered to later activities), or ``error`` with a sentence saying what went wrong.
+    ``lang`` asks for the plugins' texts in another language than the agenda's.
     """
     session = export.get("session") or {}
     agenda = export.get("agenda") or {}
@@ -101,8 +111,9 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
         spec = {**spec, "options": options}
         info = activity_info(spec, roles=roles, items=offered.get(source, ()) if source else (),
                              state=entry["state"], language=language,
-                             min_group=int(agenda.get("min_group") or 3))
+                             min_group=int(agenda.get("min_group") or 3), lang=lang)
         entry["info"] = info
+        entry["title"] = info.title
         try:
             contributions, skipped = _fitting(atype, info, contributions_for(export, act_id), caller)
             entry["contributions"], entry["skipped"] = contributions, skipped

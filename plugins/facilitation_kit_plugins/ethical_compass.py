@@ -16,7 +16,7 @@ from __future__ import annotations
 from facilitation_kit import (
     hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Option,
     OptionError, Paragraph, ScaleField, Table, TextField, dont_know, dumbbell, mean,
-    role_groups,
+    role_groups, widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -158,6 +158,26 @@ class EthicalCompass(ActivityType):
                           "subject": labels.get(c["data"]["item"], c["data"]["item"]) if activity.source else None}
                          for c in contributions if c["data"].get("concern")],
         }
+
+    def findings(self, activity, results):
+        """Per parameter, today and as wanted: the two role groups whose mean ratings
+        differ most (the size is the gap as a share of the scale)."""
+        scale = results["scale"]
+        span = (scale["max"] - scale["min"]) or 1
+        out = []
+        for p in results["parameters"]:
+            for when in ("today", "desired"):
+                gap = widest_gap({r: s[when] for r, s in p["by_role"].items()})
+                if gap is None:
+                    continue
+                high, a, low, b = gap
+                out.append({"text": T.t(activity.lang, f"ethical_compass.finding_{when}", item=p["label"],
+                                        role_a=high, a=f"{a:g}", role_b=low, b=f"{b:g}",
+                                        min=scale["min"], low=scale["min_label"], max=scale["max"],
+                                        high=scale["max_label"]),
+                            "size": round((a - b) / span, 3), "item": p["label"], "roles": [high, low],
+                            "values": [a, b]})
+        return out
 
     def report(self, activity, results, contributions):
         lang = activity.lang
