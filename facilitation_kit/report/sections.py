@@ -89,7 +89,8 @@ def human_date(value: Any, lang: str) -> str:
         from babel.dates import format_date
     except ImportError:  # pragma: no cover - babel is a dependency
         return day.isoformat()
-    return format_date(day, format="long", locale=lang or "en")
+    # English as written in Europe ("14 March 2025"), every other language as its own
+    return format_date(day, format="long", locale="en_GB" if (lang or "en") == "en" else lang)
 
 
 def report_sections(export: Mapping[str, Any], plugins, *, anonymise: bool = True,
