@@ -357,6 +357,12 @@ class ActivityType:
         Default: none (not a vote)."""
         return []
 
+    def actions(self, activity: ActivityInfo, results: dict[str, Any]) -> list[dict[str, Any]]:
+        """The actions agreed in this step, for the report's "What happens now": dicts
+        with ``what`` and optionally ``who`` and ``when`` (texts as written). Default:
+        none."""
+        return []
+
     def results_widget(self, activity: ActivityInfo, results: dict[str, Any]):
         """A Textual widget that shows the results in the facilitator's TUI, or ``None``
         for the generic view (which draws the :meth:`report` blocks)."""

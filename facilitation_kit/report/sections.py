@@ -304,14 +304,13 @@ class _Context:
     def _actions(self) -> list[dict[str, str]]:
         out = []
         for spec, entry, atype in self._ready():
-            method = getattr(atype, "actions", None)
-            values = None
-            if callable(method):
-                try:
-                    values = _call(method, entry["info"], entry["summary"])
-                except PluginCallError:
-                    values = None
-            if not values and spec.get("plugin") == "actions":
+            try:
+                values = _call(atype.actions, entry["info"], entry["summary"])
+            except PluginCallError:
+                values = None
+            if not isinstance(values, list):
+                values = None
+            if not values and spec.get("plugin") == "actions":  # an actions plugin's summary
                 values = entry["summary"].get("actions")
             for a in values or []:
                 if isinstance(a, dict) and str(a.get("what") or "").strip():

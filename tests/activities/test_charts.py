@@ -78,3 +78,44 @@ def test_two_charts_never_share_pattern_ids():
 def test_clean_strips_controls_but_keeps_newlines_and_tabs():
     assert charts.clean("a\x00b\x1b[31mc\x9bd\u202ee\nf\tg") == "ab[31mcde\nf\tg"
     assert charts.esc("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+
+
+LONG = "Outcome that matters to the person: being able to live a normal life with my family"
+
+
+def test_long_labels_wrap_and_are_never_cut():
+    """Issue 14: "Outcome that matters to the per..." — every word of a label is drawn."""
+    bars = charts.stacked_bars(LONG, [(LONG, {"Service user": 3}), ("Short", {"Service user": 1})], ["Service user"])
+    dumb = charts.dumbbell(LONG, [(LONG, LONG, 1, 4)], low_label="Mostly the professional, who decides alone",
+                           high_label="Mostly the person, who decides with support")
+    for svg in (bars, dumb):
+        root = ET.fromstring(svg)
+        drawn = " ".join(" ".join(t.itertext()) for t in root.iter(NS + "text")
+                         if t.find(NS + "title") is None) + " " + " ".join(
+            "".join(s.itertext()) for t in root.iter(NS + "text") for s in t.iter(NS + "tspan"))
+        assert "…" not in drawn
+        for word in LONG.split() + ["alone", "support"] * (svg is dumb):
+            assert word.strip(":,") in drawn, word
+        assert len([s for s in root.iter(NS + "tspan")]) > 3  # wrapped onto several lines
+    # a taller row for the wrapped label: the bars do not overlap
+    rects = [r for r in ET.fromstring(bars).iter(NS + "rect") if r.find(NS + "title") is not None]
+    first, second = (float(r.get("y")) for r in rects)
+    assert second - first >= 3 * 14
+
+
+def test_wrap_label_keeps_every_character():
+    assert charts.wrap_label(LONG, 20) == ["Outcome that matters", "to the person: being", "able to live a",
+                                          "normal life with my", "family"]
+    assert "".join(charts.wrap_label("x" * 50, 20)) == "x" * 50
+
+
+def test_map_corner_label_is_above_the_grid_where_no_marker_is():
+    svg = charts.importance_support_map("Map", [(5, 1, "Service user", 6), (5, 2, "Manager", 2)],
+                                        ["Service user", "Manager"])
+    root = ET.fromstring(svg)
+    label = next(t for t in root.iter(NS + "text") if "important but badly supported" in "".join(t.itertext()))
+    grid_top = min(float(line.get("y1")) for line in root.iter(NS + "line"))
+    assert float(label.get("y")) < grid_top
+    markers = [float(c.get("cy")) - float(c.get("r")) for g in root.iter(NS + "g") for c in g.iter(NS + "circle")]
+    assert markers
+    assert all(m > float(label.get("y")) for m in markers)
