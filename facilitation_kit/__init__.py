@@ -22,13 +22,14 @@ __version__ = "0.1.0"
 
 from .core.hookspecs import hookimpl  # noqa: E402
 from .core.activity import ActivityInfo, ActivityType, Item, Option, OptionError  # noqa: E402
-from .core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table  # noqa: E402
+from .core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table  # noqa: E402
 from .core.forms import (  # noqa: E402
     ChoiceField, Field, Form, Invalid, MatrixField, ScaleField, TextField, VoteField,
 )
 from .core.i18n import LANGUAGES, Catalogue, text  # noqa: E402
 from .core.roles import (  # noqa: E402
     NO_ROLE, OTHER_ROLES, RoleGroups, dont_know, latest_per_participant, mean, role_groups, role_of, role_order,
+    widest_gap,
 )
 from .report.charts import dumbbell, importance_support_map, stacked_bars, word_cloud  # noqa: E402
 from .report.words import word_counts  # noqa: E402
@@ -38,8 +39,9 @@ __all__ = [
     "ActivityType", "ActivityInfo", "Item", "Option", "OptionError",
     "Form", "Field", "TextField", "ChoiceField", "ScaleField", "VoteField", "MatrixField",
     "Invalid",
-    "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote",
+    "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote", "ReportPart",
     "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "word_counts",
     "Catalogue", "LANGUAGES", "text",
     "NO_ROLE", "OTHER_ROLES", "RoleGroups", "role_groups", "role_of", "role_order", "mean", "dont_know", "latest_per_participant",
+    "widest_gap",
 ]

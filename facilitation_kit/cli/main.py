@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a session (works while it runs)")
     p.add_argument("session_id")
-    p.add_argument("--format", choices=["json", "csv", "md", "html"], default="json")
+    p.add_argument("--format", choices=["json", "csv", "md", "html", "docx"], default="json",
+                   help="json (the complete record), csv, or a report: md, html, docx (Word)")
+    p.add_argument("--lang", choices=["en", "fi", "sv", "nl", "es", "pl", "it", "de"], default=None,
+                   help="the report's language (default: the agenda's)")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
     p.add_argument("--names", action="store_true",
                    help="include the display names participants chose (default: anonymised)")
@@ -339,10 +342,16 @@ def cmd_export(args) -> int:
         from ..core.plugins import load_plugins
         from ..report.render import render_report
 
-        text = render_report(export, load_plugins(), format=args.format, anonymise=not args.names)
+        text = render_report(export, load_plugins(), format=args.format, anonymise=not args.names,
+                             lang=args.lang)
+    if isinstance(text, bytes) and not args.output:
+        raise CLIError("a Word file is not text: write it to a file with -o report.docx")
     if args.output:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                args.output.write_bytes(text)
+            else:
+                args.output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CLIError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}", file=sys.stderr)

@@ -365,6 +365,33 @@ class ActivityType:
         """The report section for this step, as blocks (headings, tables, charts, …)."""
         return []
 
+    def findings(self, activity: ActivityInfo, results: dict[str, Any]) -> list[dict[str, Any]]:
+        """Where role groups differ on the same item, for the report's "Where views
+        differ" (docs/plugin_hooks.md). ``results`` is what :meth:`summarise` returned.
+        Each finding is a dict: ``text`` (one plain sentence in ``activity.lang`` naming
+        the item and both role groups with their figures), ``size`` (the difference as a
+        share of the largest difference possible, 0 to 1: one point on a 1-5 scale is
+        0.25, 40 percentage points is 0.4) and optionally ``item``, ``roles`` (the two
+        groups) and ``values`` (their two figures). Use only the role groups of
+        ``role_groups`` (the ``min_group`` rule). The report ranks every activity's
+        findings by size. Default: none."""
+        return []
+
+    def priorities(self, activity: ActivityInfo, results: dict[str, Any]) -> list[dict[str, Any]]:
+        """The ranked outcome of a vote or ranking, best first, for the report's "Top
+        priorities" (the last activity of the agenda that gives any): dicts with
+        ``label``, ``rank``, ``total`` (a number), ``unit`` (e.g. "dots", in
+        ``activity.lang``), ``by_role`` (role group -> number) and optionally
+        ``share_by_role`` (role group -> share 0 to 1 of what that group gave in all).
+        Default: none (not a vote)."""
+        return []
+
+    def actions(self, activity: ActivityInfo, results: dict[str, Any]) -> list[dict[str, Any]]:
+        """The actions agreed in this step, for the report's "What happens now": dicts
+        with ``what`` and optionally ``who`` and ``when`` (texts as written). Default:
+        none."""
+        return []
+
     def results_widget(self, activity: ActivityInfo, results: dict[str, Any]):
         """A Textual widget that shows the results in the facilitator's TUI, or ``None``
         for the generic view (which draws the :meth:`report` blocks)."""

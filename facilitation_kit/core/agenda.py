@@ -27,7 +27,9 @@ __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agen
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
 SESSION_KEYS = {"title", "description", "language", "roles", "anonymous", "participant_cap",
-                "min_group", "activity", "screen_roles", "consent"}
+                "min_group", "activity", "screen_roles", "consent", "service", "follow_up"}
+#: Session texts of the report's first page (each text, or a table by language).
+REPORT_TEXT_KEYS = ("service", "follow_up")
 COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 #: Seconds a plugin's ``check_options`` may take while an agenda is checked.
 CHECK_TIMEOUT = 10.0
@@ -130,6 +132,10 @@ class Agenda:
         if own:
             return i18n.text(own, lang, self.language)
         return i18n.KIT.t(lang or self.language, "consent.default", min_group=self.min_group)
+    #: The service the workshop is about (the report's first page).
+    service: str = ""
+    #: When and how participants will hear back (the report's first page).
+    follow_up: str = ""
 
     def role_label(self, role: str, lang: str | None) -> str:
         """How a phone in ``lang`` shows a role."""
@@ -156,12 +162,16 @@ class Agenda:
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "description": self.description, "language": self.language,
+                "service": self.service, "follow_up": self.follow_up,
                 "roles": list(self.roles), "anonymous": self.anonymous,
                 "participant_cap": self.participant_cap, "min_group": self.min_group,
                 "consent": None if self.consent is None else {"text": dict(self.consent.get("text") or {}),
                                                               "required": self.consent["required"]},
                 "path": self.path,
-                "activities": [a.to_json() for a in self.activities]}
+                "activities": [a.to_json() for a in self.activities],
+                # for a report in another language (docs/report.md)
+                "texts": {k: dict(v) for k, v in self.texts.items()},
+                "role_texts": {k: dict(v) for k, v in self.role_texts.items()}}
 
 
 def parse_duration(value: Any) -> int:
@@ -218,7 +228,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     language = data.get("language", "en")
     if not isinstance(language, str) or not _LANG.match(language):
         fail('must be a language code such as "en" or "fi"', field="language")
-    session_texts = {k: dict(data[k]) for k in ("title", "description")
+    session_texts = {k: dict(data[k]) for k in ("title", "description", *REPORT_TEXT_KEYS)
                      if isinstance(data.get(k), dict) and i18n.is_text(data[k])}
     title = i18n.text(data.get("title"), language, language) if i18n.is_text(data.get("title")) else None
     if not isinstance(title, str) or not title.strip():
@@ -273,6 +283,14 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
         consent = {"text": i18n.texts(consent_text) if consent_text else {}, "required": required}
         if consent["text"] == {"": consent_text}:
             consent["text"] = {language: consent_text}
+    report_texts = {}
+    for key in REPORT_TEXT_KEYS:
+        value = data.get(key, "")
+        if value != "" and not i18n.is_text(value):
+            fail("must be text, or a table of texts by language", field=key)
+        report_texts[key] = i18n.text(value, language, language).strip() if value != "" else ""
+        if len(report_texts[key]) > 1000:
+            fail("must be at most 1000 characters", field=key)
     raw_activities = data.get("activity")
     if not isinstance(raw_activities, list) or not raw_activities:
         fail("the agenda needs at least one [[activity]]", field="activity")
@@ -419,7 +437,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                   language=language, anonymous=anonymous, participant_cap=cap,
                   description=description.strip(), path=path, source=dict(data),
                   screen_roles=screen_roles, min_group=min_group, role_texts=role_texts,
-                  texts=session_texts, consent=consent)
+                  texts=session_texts, consent=consent, **report_texts)
 
 
 def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = None, *,

@@ -624,6 +624,28 @@ class Workshop(WorkshopState, ev.Publisher):
                 await self._set_state(activity_id, moderated=moderated)
                 self._emit(ev.ModerationChanged(activity_id, moderated))
 
+    #: Longest facilitator's note on an activity, in characters.
+    NOTE_MAX = 4000
+
+    async def set_note(self, activity_id: str, text: str) -> dict[str, Any] | None:
+        """The facilitator's note on an activity ("what we heard / what we agreed"),
+        stored in the ``notes`` table for the report; an empty text removes it."""
+        async with self._command_lock:
+            self._require_activity(activity_id)
+            text = clean_text(text, multiline=True)
+            if len(text) > self.NOTE_MAX:
+                raise WorkshopError("bad_message", f"a note is at most {self.NOTE_MAX} characters")
+            old = self.tables["notes"].get(activity_id)
+            if not text:
+                if old is not None:
+                    await self._commit([delete("notes", activity_id)])
+                return None
+            if old is not None and old.get("text") == text:
+                return old
+            doc = {"activity": activity_id, "text": text, "updated_at": utc_iso()}
+            await self._commit([put("notes", activity_id, doc)])
+            return doc
+
     async def set_locked(self, locked: bool) -> None:
         async with self._command_lock:
             if self.locked != locked:

@@ -109,6 +109,10 @@ async def _state(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"state": w.snapshot()}
 
 
+async def _note(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    return {"note": await w.set_note(f["activity"], f["text"])}
+
+
 async def _screen(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"screen": await w.set_screen(f["view"], f["participant"], f["contribution"])}
 
@@ -157,6 +161,7 @@ _LIST = [
                                 Field("contribution", (str, _NONE), required=False)),
             ("no_activity", "unknown_contribution", "not_visible")),
     Command("screen_token", _screen_token, (Field("action", (str, _NONE), required=False),)),
+    Command("note", _note, (_ACTIVITY, Field("text", (str,))), ("unknown_activity", "bad_message")),
 ]
 
 

@@ -29,7 +29,12 @@ EXPORT_VERSION = 1
 def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None = None,
                  *, anonymise: bool = False) -> dict[str, Any]:
     """The complete record: hidden contributions included (marked), withdrawn ones and
-    erased participants gone, no tokens. ``anonymise`` drops display names."""
+    erased participants gone, no tokens. ``anonymise`` drops display names.
+
+    Besides the session, agenda, activity states, participants (with ``consented_at``
+    where a participant consented) and contributions (``starred`` where the facilitator
+    starred one), it carries the facilitator's ``themes`` (only their members that are
+    still in the record) and ``notes`` (one per activity), in agenda order."""
     session = tables["session"].get("session", {})
     if isinstance(agenda, Agenda):
         agenda_json = agenda.to_json()
@@ -61,6 +66,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
                "role": submitted_role(doc, role_of.get(doc["participant"]))}
         if doc.get("hidden"):
             row["hidden"] = True
+        if doc.get("starred"):
+            row["starred"] = True
         contributions.append(row)
     contributions.sort(key=lambda c: (order.get(c["activity"], 1 << 30), c["created_at"]))
     activities = []
@@ -69,6 +76,19 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
         ends = st.get("ends_at")
         activities.append({"id": a["id"], "state": st.get("state", "pending"),
                            "ends_at": utc_iso(ends) if ends else None})
+    kept = {(c["participant"], c["id"]) for c in contributions}
+    themes = []
+    for doc in (tables.get("themes") or {}).values():
+        members = [list(m) for m in doc.get("contributions") or []
+                   if isinstance(m, (list, tuple)) and len(m) == 2 and tuple(m) in kept]
+        themes.append({"id": doc.get("id"), "activity": doc.get("activity"), "label": doc.get("label") or "",
+                       "contributions": members, "confirmed": bool(doc.get("confirmed")),
+                       "created_at": doc.get("created_at")})
+    themes.sort(key=lambda t: (order.get(t["activity"], 1 << 30), str(t["created_at"] or "")))
+    notes = [{"activity": doc.get("activity", key), "text": doc.get("text") or "",
+              "updated_at": doc.get("updated_at")}
+             for key, doc in (tables.get("notes") or {}).items() if (doc.get("text") or "").strip()]
+    notes.sort(key=lambda n: order.get(n["activity"], 1 << 30))
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -82,6 +102,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
         "activities": activities,
         "participants": participants,
         "contributions": contributions,
+        "themes": themes,
+        "notes": notes,
     }
 
 

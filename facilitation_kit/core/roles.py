@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 from .activity import ActivityInfo
 
 __all__ = ["NO_ROLE", "OTHER_ROLES", "RoleGroups", "role_groups", "role_of", "role_order", "mean",
-           "dont_know", "latest_per_participant", "submitted_role"]
+           "dont_know", "latest_per_participant", "submitted_role", "widest_gap"]
 
 #: How a contribution without a role is counted and shown: the one spelling everywhere.
 NO_ROLE = "No role given"
@@ -118,3 +118,18 @@ def role_groups(activity: ActivityInfo, contributions: Iterable[Mapping[str, Any
             order.append(OTHER_ROLES)
             sizes[OTHER_ROLES] = len(others)
     return RoleGroups(order, mapping, sizes)
+
+
+def widest_gap(values: Mapping[str, float | None]) -> tuple[str, float, str, float] | None:
+    """The two role groups furthest apart in ``values`` (group -> figure), as
+    ``(high group, high figure, low group, low figure)``; ``None`` with fewer than two
+    groups that have a figure. :data:`NO_ROLE` is left out (it is not a group of people
+    who share anything); ties keep the given order. For ``ActivityType.findings``."""
+    known = [(r, v) for r, v in values.items() if v is not None and r != NO_ROLE]
+    if len(known) < 2:
+        return None
+    high = max(known, key=lambda rv: rv[1])
+    low = min(known, key=lambda rv: rv[1])
+    if high[0] == low[0]:
+        return None
+    return high[0], high[1], low[0], low[1]

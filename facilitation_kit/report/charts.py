@@ -23,7 +23,7 @@ import unicodedata
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-__all__ = ["esc", "clean", "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "PALETTE",
+__all__ = ["esc", "clean", "wrap_label", "text_lines", "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "PALETTE",
            "PATTERNS", "SHAPES"]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -55,23 +55,27 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _wrap(text: str, width: int, max_lines: int = 8) -> list[str]:
-    """``text`` on lines of at most ``width`` characters, broken at spaces (a longer word
-    is broken too); beyond ``max_lines`` the last line ends in "…" (the whole text is in
-    the element's tooltip)."""
-    lines = textwrap.wrap(" ".join(clean(text).split()), width, break_long_words=True,
-                          break_on_hyphens=False) or [""]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = _short(lines[-1] + " …", width)
-    return lines
+def wrap_label(text: object, width: int) -> list[str]:
+    """A label as lines of at most ``width`` characters, broken between words (a word
+    longer than a line is split): every character stays, nothing is cut off."""
+    text = " ".join(clean(text).split())
+    return textwrap.wrap(text, width=max(4, width), break_long_words=True, break_on_hyphens=True) or [""]
 
 
-def _lines(lines: Sequence[str], x: float, y: float, line_h: float, extra: str = "", title: str = "") -> str:
-    """A ``<text>`` of several lines (one ``<tspan>`` each), the first line's baseline at ``y``."""
-    spans = "".join(f'<tspan x="{x:g}" y="{y + k * line_h:g}">{esc(line)}</tspan>' for k, line in enumerate(lines))
-    tip = f"<title>{esc(title)}</title>" if title else ""
-    return f'<text x="{x:g}" y="{y:g}"{extra}>{tip}{spans}</text>'
+def text_lines(x: float, y: float, lines: Sequence[str], *, line_height: float = 14,
+               attrs: str = "", tooltip: str | None = None) -> str:
+    """One ``<text>`` with a ``<tspan>`` per line, the first baseline at ``y``."""
+    tip = f"<title>{esc(tooltip)}</title>" if tooltip else ""
+    spans = "".join(f'<tspan x="{x:g}" dy="{0 if i == 0 else line_height:g}">{esc(line)}</tspan>'
+                    for i, line in enumerate(lines))
+    return f'<text x="{x:g}" y="{y:g}"{(" " + attrs) if attrs else ""}>{tip}{spans}</text>'
+
+
+def _title_lines(title: str, pad: float, width: float) -> tuple[str, float]:
+    """The chart's title, wrapped to the drawing's width; returns (svg, extra height)."""
+    lines = wrap_label(title, max(20, int((width - 2 * pad) / 8)))
+    return (text_lines(pad, 20, lines, line_height=18, attrs='font-size="14" font-weight="bold"'),
+            18 * (len(lines) - 1))
 
 
 def _uid(*parts: object) -> str:
@@ -121,7 +125,7 @@ def _legend(uid: str, series: Sequence[str], x: float, y: float, width: float,
     """Legend entries laid out left to right, wrapping; returns (svg parts, height)."""
     parts, cx, cy = [], x, y
     for i, name in enumerate(series):
-        label = _short(name, 28)
+        label = " ".join(clean(name).split())
         w = 22 + 7 * len(label) + 16
         if cx + w > x + width and cx > x:
             cx, cy = x, cy + 20
@@ -148,37 +152,39 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
     plot_w = width - label_w - pad * 2 - 50
     totals = [sum(v for v in values.values()) for _, values in rows]
     top = max(totals, default=0) or 1
-    legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad)
-    y0 = 34 + legend_h + 8
-    # long labels wrap onto several lines (never cut); each row is as tall as its label
-    wrapped = [_wrap(label, 30) for label, _ in rows]
-    heights = [max(bar_h, len(lines) * line_h + 4) for lines in wrapped]
-    starts = [y0 + sum(h + gap for h in heights[:r]) for r in range(len(rows))]
+    heading, extra = _title_lines(title, pad, width)
+    legend, legend_h = _legend(uid, series, pad, 34 + extra, width - 2 * pad)
+    y0 = 34 + extra + legend_h + 8
+    labels = [wrap_label(label, 30) for label, _ in rows]
+    heights = [max(bar_h, line_h * len(lines) + 6) for lines in labels]
     height = y0 + sum(h + gap for h in heights) + pad + (20 if not rows else 0)
     desc = "; ".join(f"{label}: {_num(t)}{(' ' + unit) if unit else ''}"
                      for (label, _), t in zip(rows, totals)) or "No data yet."
     out = _open(width, height, title, desc, uid)
     out.append(_pattern_defs(uid, len(series)))
-    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 80))}</text>')
+    out.append(heading)
     out.extend(legend)
     if not rows:
         out.append(f'<text x="{pad}" y="{y0 + 14:g}" fill="#555">No data yet.</text>')
+    y = y0
     for r, ((label, values), total) in enumerate(zip(rows, totals)):
-        lines = wrapped[r]
-        y = starts[r] + (heights[r] - bar_h) / 2  # the bar sits in the middle of its label
-        first = starts[r] + (heights[r] - len(lines) * line_h) / 2 + 11
-        out.append(_lines(lines, label_w + pad - 6, first, line_h, ' text-anchor="end"', title=label))
+        h = heights[r]
+        bar_y = y + (h - bar_h) / 2
+        first = y + h / 2 - line_h * (len(labels[r]) - 1) / 2 + 4
+        out.append(text_lines(label_w + pad - 6, first, labels[r], line_height=line_h,
+                              attrs='text-anchor="end"', tooltip=label))
         x = label_w + pad
         for i, name in enumerate(series):
             value = values.get(name, 0)
             if not value:
                 continue
             w = plot_w * value / top
-            out.append(f'<rect x="{x:.1f}" y="{y:g}" width="{w:.1f}" height="{bar_h}" '
+            out.append(f'<rect x="{x:.1f}" y="{bar_y:g}" width="{w:.1f}" height="{bar_h}" '
                        f'fill="url(#{uid}-p{i})" stroke="#ffffff" stroke-width="0.8">'
                        f'<title>{esc(label)} — {esc(name)}: {_num(value)}</title></rect>')
             x += w
-        out.append(f'<text x="{x + 6:.1f}" y="{y + 14:g}" font-weight="bold">{_num(total)}</text>')
+        out.append(f'<text x="{x + 6:.1f}" y="{bar_y + 14:g}" font-weight="bold">{_num(total)}</text>')
+        y += h + gap
     out.append(f'<line x1="{label_w + pad}" y1="{y0 - 4:g}" x2="{label_w + pad}" '
                f'y2="{height - pad:g}" stroke="#333"/>')
     out.append("</svg>")
@@ -232,15 +238,16 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
     pad, left, cell = 14, 70, 64
     n = high - low + 1
     plot = cell * n
-    legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad, swatch="marker")
-    top = 34 + legend_h + 24  # room above the plot for the corner's label (no marker can cover it)
+    heading, extra = _title_lines(title, pad, width)
+    legend, legend_h = _legend(uid, series, pad, 34 + extra, width - 2 * pad, swatch="marker")
+    top = 34 + extra + legend_h + 26  # room above the grid for the corner's label
     height = top + plot + 56
     total = sum(c for *_, c in points)
     flagged = sum(c for imp, sup, _, c in points if imp >= important_at_least and sup <= supported_at_most)
     desc = (f"{total} rated cards; {flagged} of them important (at least {important_at_least}) "
             f"but badly supported (at most {supported_at_most}).")
     out = _open(width, height, title, desc, uid)
-    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 70))}</text>')
+    out.append(heading)
     out.extend(legend)
 
     def px(support: float) -> float:
@@ -253,8 +260,9 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
     qy0, qy1 = py(high + 0.5), py(important_at_least - 0.5)
     out.append(f'<rect x="{qx0:g}" y="{qy0:g}" width="{qx1 - qx0:g}" height="{qy1 - qy0:g}" '
                f'fill="#D55E00" fill-opacity="0.14" stroke="#D55E00" stroke-dasharray="6 3"/>')
-    out.append(f'<text x="{qx0:g}" y="{qy0 - 5:g}" font-size="10" fill="#8a3200" font-weight="bold">'
-               f'important but badly supported ↓</text>')
+    # the corner's label sits above the grid: no marker can cover it
+    out.append(f'<text x="{qx0:g}" y="{qy0 - 6:g}" font-size="10" fill="#8a3200" font-weight="bold">'
+               f'▼ important but badly supported</text>')
     for k in range(n + 1):
         gx, gy = left + k * cell, top + k * cell
         out.append(f'<line x1="{gx}" y1="{top}" x2="{gx}" y2="{top + plot}" stroke="#ddd"/>')
@@ -288,60 +296,63 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
              middle: bool = True) -> str:
     """Today vs desired, one line per row: a hollow circle for today, a filled square
     for desired, joined by a line. ``rows`` are ``(group, label, today, desired)``; a
-    new ``group`` starts with a bold heading line (use ``""`` for no groups). ``middle``
-    draws a dashed line at the scale's middle (leave it out when the middle means nothing)."""
+    new ``group`` starts with a bold heading line (use ``""`` for no groups)."""
     uid = _uid("dumbbell", title, tuple(rows), low, high)
-    pad, label_w, row_h = 14, 200, 22
+    pad, label_w, row_h, line_h = 14, 200, 22, 14
     plot_w = width - label_w - pad * 3
-    lines: list[tuple[str, object]] = []
+    grouped = any(g for g, *_ in rows)
+    lines: list[tuple[str, object, list[str], float]] = []  # kind, value, label lines, height
     group = None
     for g, label, today, desired in rows:
         if g and g != group:
-            lines.append(("group", g))
+            wrapped = wrap_label(g, 28)
+            lines.append(("group", g, wrapped, max(row_h, line_h * len(wrapped) + 8)))
         group = g
-        lines.append(("row", (label, today, desired)))
-    top = 62
-    # long labels and group headings wrap onto several lines (never cut): each line is as
-    # tall as its text, and the markers sit in the plot, right of every label
-    line_h = 14
-    texts = [_wrap(str(value) if kind == "group" else value[0], 28) for kind, value in lines]
-    heights = [max(row_h, len(t) * line_h + 8) for t in texts]
-    starts = [top + sum(heights[:k]) for k in range(len(lines))]
-    plot_bottom = top + sum(heights)
-    height = plot_bottom + 44
+        wrapped = wrap_label(label, 26 if grouped else 28)
+        lines.append(("row", (label, today, desired), wrapped, max(row_h, line_h * len(wrapped) + 8)))
+    heading, extra = _title_lines(title, pad, width)
+    top = 62 + extra
+    body = sum(h for *_, h in lines)
+    half = max(10, int(plot_w / 2 / 6.2))
+    low_lines, high_lines = wrap_label(low_label, half), wrap_label(high_label, half)
+    height = top + body + 44 + 13 * (max(len(low_lines), len(high_lines)) - 1)
     desc = "; ".join(f"{(g + ' — ') if g else ''}{label}: today {_num(t) if t is not None else 'n/a'}, "
                      f"desired {_num(d) if d is not None else 'n/a'}" for g, label, t, d in rows) or "No data yet."
     out = _open(width, height, title, desc, uid)
-    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 80))}</text>')
-    out.append(f'<circle cx="{pad + 6}" cy="38" r="5" fill="#fff" stroke="#0072B2" stroke-width="2.5"/>'
-               f'<text x="{pad + 16}" y="42">{esc(today_label)}</text>')
+    out.append(heading)
+    out.append(f'<circle cx="{pad + 6}" cy="{38 + extra}" r="5" fill="#fff" stroke="#0072B2" stroke-width="2.5"/>'
+               f'<text x="{pad + 16}" y="{42 + extra}">{esc(today_label)}</text>')
     lx = pad + 30 + 7 * len(today_label)
-    out.append(f'<rect x="{lx}" y="33" width="10" height="10" fill="#D55E00"/>'
-               f'<text x="{lx + 16}" y="42">{esc(desired_label)}</text>')
+    out.append(f'<rect x="{lx}" y="{33 + extra}" width="10" height="10" fill="#D55E00"/>'
+               f'<text x="{lx + 16}" y="{42 + extra}">{esc(desired_label)}</text>')
 
     def px(v: float) -> float:
         return label_w + pad + (v - low) / ((high - low) or 1) * plot_w
 
     mid = (low + high) / 2
-    if middle:
-        out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{plot_bottom}" '
+    bottom = top + body
+    if middle:  # a middle line only where the middle means something (not the compass v2)
+        out.append(f'<line x1="{px(mid):.1f}" y1="{top - 6}" x2="{px(mid):.1f}" y2="{bottom}" '
                    f'stroke="#999" stroke-dasharray="4 3"/>')
     for v in range(math.ceil(low), math.floor(high) + 1):
-        out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{plot_bottom}" stroke="#eee"/>')
-        out.append(f'<text x="{px(v):.1f}" y="{plot_bottom + 14}" text-anchor="middle">{v}</text>')
-    axis_y = plot_bottom + 32
-    out.append(f'<text x="{px(low):.1f}" y="{axis_y}" font-size="11">← {esc(_short(low_label, 40))}</text>')
-    out.append(f'<text x="{px(high):.1f}" y="{axis_y}" font-size="11" text-anchor="end">'
-               f'{esc(_short(high_label, 40))} →</text>')
-    for k, (kind, value) in enumerate(lines):
-        y = starts[k] + heights[k] / 2
-        first = y + 4 - (len(texts[k]) - 1) * line_h / 2
+        out.append(f'<line x1="{px(v):.1f}" y1="{top - 6}" x2="{px(v):.1f}" y2="{bottom}" stroke="#eee"/>')
+        out.append(f'<text x="{px(v):.1f}" y="{bottom + 14}" text-anchor="middle">{v}</text>')
+    axis_y = bottom + 32
+    out.append(text_lines(px(low), axis_y, ["← " + low_lines[0]] + low_lines[1:], line_height=13,
+                          attrs='font-size="11"'))
+    out.append(text_lines(px(high), axis_y, high_lines[:-1] + [high_lines[-1] + " →"], line_height=13,
+                          attrs='font-size="11" text-anchor="end"'))
+    y_top = top
+    for kind, value, wrapped, h in lines:
+        y = y_top + h / 2
+        first = y - line_h * (len(wrapped) - 1) / 2 + 4
+        y_top += h
         if kind == "group":
-            out.append(_lines(texts[k], pad, first, line_h, ' font-weight="bold"'))
+            out.append(text_lines(pad, first, wrapped, line_height=line_h, attrs='font-weight="bold"'))
             continue
         label, today, desired = value
-        indent = pad + (12 if group is not None and any(g for g, *_ in rows) else 0)
-        out.append(_lines(texts[k], indent, first, line_h, title=label))
+        indent = pad + (12 if grouped else 0)
+        out.append(text_lines(indent, first, wrapped, line_height=line_h, tooltip=label))
         tip = f"{label}: today {_num(today) if today is not None else 'n/a'}, desired {_num(desired) if desired is not None else 'n/a'}"
         out.append(f"<g><title>{esc(tip)}</title>")
         if today is not None and desired is not None:

@@ -1,10 +1,13 @@
-"""The workshop report: one printable HTML file, or Markdown, from the JSON export.
+"""The workshop report: one printable HTML file, Markdown, or a Word file (DOCX), from the
+JSON export.
 
-The report holds the title and date, the agenda, how many participants came in each
-role, then per activity its prompt, the plugin's result blocks (charts included) and
-every contribution that was not hidden, and last what ``extra_report_sections`` hooks
-add. Contributions are anonymised by default: they show the contributor's role, never
-a name; ``anonymise=False`` adds the names participants chose to give.
+The content is built once, as sections of blocks (:mod:`facilitation_kit.report.sections`):
+page one (``<section id="summary">``: purpose, who took part, the top priorities, where
+views differ, quotes, actions, how participants hear back), one section per activity
+(the facilitator's note, the themes, the plugin's results and charts), and the appendix
+(the agenda, participants, every contribution once). Contributions are anonymised by
+default: they show the contributor's role, never a name; ``anonymise=False`` adds the
+names participants chose to give.
 
 Everything that came from a participant or a plugin is treated as text: control
 characters are stripped, HTML is escaped, Markdown is escaped, and a chart's SVG is
@@ -21,187 +24,41 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Mapping, Sequence
 
+from ..core import i18n
 from ..core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table
 from .charts import clean
-from ..core.forms import ChoiceField, Field, Form, MatrixField, VoteField
-from ..core.activity import ActivityInfo
-from ..core.roles import role_groups
-from .results import NO_ROLE, _call, PluginCallError, contributions_for, session_results
+from .sections import Section, report_sections
 
-__all__ = ["render_report", "report_blocks", "to_html", "to_markdown"]
+__all__ = ["render_report", "report_blocks", "to_html", "to_markdown", "FORMATS", "safe_svg", "md_text"]
 
-STATE_WORDS = {"pending": "not started", "open": "open", "closed": "closed"}
+#: The report formats :func:`render_report` makes (``docx`` is bytes, the others text).
+FORMATS = ("html", "md", "docx")
 
 
 def render_report(export: Mapping[str, Any], plugins, *, format: str = "html",
-                  anonymise: bool = True) -> str:
-    """The report of an export as ``"html"`` (one self-contained file) or ``"md"``."""
-    if format not in ("html", "md"):
-        raise ValueError(f"unknown report format {format!r}; use 'html' or 'md'")
-    title = _title(export)
-    blocks = report_blocks(export, plugins, anonymise=anonymise)
-    return to_html(title, blocks) if format == "html" else to_markdown(blocks)
+                  anonymise: bool = True, lang: str | None = None) -> str | bytes:
+    """The report of an export as ``"html"`` (one self-contained file), ``"md"`` or
+    ``"docx"`` (a Word file, as bytes), in the agenda's language or in ``lang``."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown report format {format!r}; use one of: {', '.join(FORMATS)}")
+    if lang is not None and i18n.base(lang) not in i18n.LANGUAGES:
+        raise ValueError(f"unknown report language {lang!r}; use one of: {', '.join(i18n.LANGUAGES)}")
+    sections = report_sections(export, plugins, anonymise=anonymise, lang=lang)
+    language = lang or (export.get("session") or {}).get("language") or \
+        (export.get("agenda") or {}).get("language") or "en"
+    if format == "docx":
+        from .docx import to_docx
+
+        return to_docx(sections, sanitise=safe_svg, lang=i18n.base(language) or "en")
+    title = sections[0].blocks[0].text if sections and sections[0].blocks else "Workshop report"
+    return to_html(title, sections, lang=language) if format == "html" else to_markdown(sections)
 
 
-def _title(export: Mapping[str, Any]) -> str:
-    return ((export.get("session") or {}).get("title") or (export.get("agenda") or {}).get("title")
-            or "Workshop report")
-
-
-def report_blocks(export: Mapping[str, Any], plugins, *, anonymise: bool = True) -> list[Block]:
-    """The whole report as blocks: level 1 is the title, level 2 starts a section."""
-    session = export.get("session") or {}
-    agenda = export.get("agenda") or {}
-    results = session_results(export, plugins)
-    participants = export.get("participants") or []
-    names = {p.get("id"): p.get("name") for p in participants}
-
-    date = str(session.get("created_at") or export.get("exported_at") or "")[:10]
-    blocks: list[Block] = [Heading(_title(export), level=1)]
-    facts = [f"Date: {date}" if date else "", f"Room: {session['room']}" if session.get("room") else "",
-             f"Exported: {export['exported_at']}" if export.get("exported_at") else ""]
-    blocks.append(Paragraph(" · ".join(f for f in facts if f)))
-    if agenda.get("description"):
-        blocks.append(Paragraph(agenda["description"]))
-
-    blocks.append(Heading("Agenda", level=2))
-    blocks.append(Table(["#", "Activity", "Type", "Timebox", "State", "Contributions"], [
-        [n, spec.get("title") or spec["id"], _type_title(plugins, spec.get("plugin")),
-         _minutes(spec.get("timebox")), STATE_WORDS.get(results[spec["id"]]["state"], results[spec["id"]]["state"]),
-         len(contributions_for(export, spec["id"]))]
-        for n, spec in enumerate(agenda.get("activities") or [], start=1)]))
-
-    blocks.append(Heading("Participants", level=2))
-    # role groups smaller than min_group are counted together (core.roles.role_groups)
-    everyone = ActivityInfo(id="", plugin="", title="", prompt="", options={},
-                            roles=tuple(session.get("roles") or agenda.get("roles") or ()),
-                            min_group=int(agenda.get("min_group") or 3))
-    groups = role_groups(everyone, [{"participant": p.get("id"), "role": p.get("role")} for p in participants])
-    blocks.append(Paragraph(f"{len(participants)} participants took part."))
-    blocks.append(Table(["Role", "Participants"], [[r, groups.sizes[r]] for r in groups.order]))
-
-    for spec in agenda.get("activities") or []:
-        blocks += _activity_section(export, plugins, spec, results[spec["id"]], names, anonymise)
-
-    # hooks never see results the room may not see yet (a silent vote still open)
-    extra = _extra_sections(plugins, {k: v.get("summary") for k, v in results.items()
-                                      if "summary" in v and v.get("visible")})
-    if extra:
-        blocks.append(Heading("More", level=2))
-        blocks += extra
-    return blocks
-
-
-def _type_title(plugins, name: str | None) -> str:
-    registered = plugins.activity_type(name) if name else None
-    return (registered.activity_type.title if registered else "") or str(name)
-
-
-def _minutes(seconds: Any) -> str:
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
-        return "–"
-    m, s = divmod(seconds, 60)
-    return f"{m} min" + (f" {s} s" if s else "") if m else f"{s} s"
-
-
-def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Block]:
-    blocks: list[Block] = [Heading(entry["title"], level=2)]
-    if spec.get("prompt"):
-        blocks.append(Paragraph(spec["prompt"]))
-    blocks.append(Paragraph(f"{_type_title(plugins, spec.get('plugin'))} · "
-                            f"{STATE_WORDS.get(entry['state'], entry['state'])}"))
-    if "error" in entry:
-        blocks.append(Paragraph(f"The results of this activity could not be computed: {entry['error']}"))
-    elif not entry["visible"]:
-        blocks.append(Paragraph("The results stay hidden until this activity is closed."))
-        return blocks
-    else:
-        blocks += [_clamp(b) for b in entry["blocks"]]
-    if entry.get("skipped"):
-        blocks.append(Paragraph(f"{entry['skipped']} contributions no longer fit this activity's form "
-                                "and are left out of the results."))
-    contributions = entry.get("given") or contributions_for(export, spec["id"])
-    if not contributions:
-        return blocks
-    form = None
-    registered = plugins.activity_type(spec.get("plugin"))
-    if registered is not None and "info" in entry:
-        try:
-            form = _call(registered.activity_type.form, entry["info"])
-        except PluginCallError:
-            form = None
-    fields = list(form.fields) if isinstance(form, Form) else []
-    # without the plugin's form (not installed here, or failing): one column per stored field
-    keys = [] if fields else sorted({str(k) for c in contributions if isinstance(c.get("data"), dict)
-                                     for k in c["data"]})
-    columns = ["Role"] + ([] if anonymise else ["Name"])
-    columns += [f.label for f in fields] if fields else keys or ["Contribution"]
-    rows = []
-    groups = role_groups(entry["info"], contributions) if "info" in entry else None
-    for c in contributions:
-        role = (groups.of(c) if groups is not None else c.get("role") or NO_ROLE) or "–"
-        row = [role] + ([] if anonymise else [names.get(c.get("participant")) or "(no name)"])
-        data = c.get("data") if isinstance(c.get("data"), dict) else {}
-        if fields:
-            row += [_value(f, data.get(f.name)) for f in fields]
-        elif keys:
-            row += [_plain(data.get(k)) for k in keys]
-        else:
-            row.append(json.dumps(c.get("data"), ensure_ascii=False, sort_keys=True))
-        rows.append(row)
-    blocks.append(Heading("Contributions", level=3))
-    blocks.append(Table(columns, rows))
-    return blocks
-
-
-def _plain(value: Any) -> str:
-    """A stored value shown without its form: text as is, anything else as JSON."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _clamp(block: Block) -> Block:
-    """Plugin headings sit under the activity's heading (levels 3 to 6)."""
-    if isinstance(block, Heading):
-        return Heading(block.text, level=min(max(int(block.level), 3), 6))
-    return block
-
-
-def _value(f: Field, value: Any) -> str:
-    """A submitted value as words, using the form's labels."""
-    if value is None:
-        return ""
-    if isinstance(f, ChoiceField):
-        labels = dict(f.options)
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, str(v)) for v in values)
-    if isinstance(f, VoteField) and isinstance(value, dict):
-        labels = dict(f.items)
-        return "; ".join(f"{labels.get(k, k)}: {v}" for k, v in value.items() if v)
-    if isinstance(f, MatrixField) and isinstance(value, dict):
-        rows, cols = dict(f.rows), dict(f.columns)
-        return "; ".join(f"{rows.get(k, k)}: {cols.get(v, v)}" for k, v in value.items())
-    return str(value)
-
-
-def _extra_sections(plugins, summaries: dict[str, Any]) -> list[Block]:
-    """What ``extra_report_sections`` hooks return, each implementation contained."""
-    out: list[Block] = []
-    hook = plugins.pm.hook.extra_report_sections
-    for impl in reversed(hook.get_hookimpls()):
-        kwargs = {k: v for k, v in (("workshop", None), ("results", summaries)) if k in impl.argnames}
-        try:
-            value = _call(lambda: impl.function(**kwargs))
-            if value is None:
-                continue
-            if not isinstance(value, (list, tuple)) or not all(isinstance(b, Block) for b in value):
-                raise PluginCallError("extra_report_sections must return a list of report blocks")
-        except PluginCallError as exc:
-            out.append(Paragraph(f"The plugin {impl.plugin_name} could not add its section: {exc}"))
-            continue
-        out += [_clamp(b) for b in value]
-    return out
+def report_blocks(export: Mapping[str, Any], plugins, *, anonymise: bool = True,
+                  lang: str | None = None) -> list[Block]:
+    """The whole report as one list of blocks (level 1 is the title, level 2 starts a
+    section)."""
+    return [b for s in report_sections(export, plugins, anonymise=anonymise, lang=lang) for b in s.blocks]
 
 
 # --- HTML ------------------------------------------------------------------------
@@ -218,9 +75,13 @@ CSS = """
 :root { color-scheme: light; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a;
        max-width: 980px; margin: 0 auto; padding: 24px; }
-h1 { font-size: 1.8em; margin-bottom: 0.2em; }
+h1 { font-size: 1.8em; margin: 0 0 0.2em; }
 h2 { border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 2em; }
-.meta { color: #555; }
+#summary { border-bottom: 3px double #0072B2; padding-bottom: 1em; }
+#summary h3 { margin: 0.9em 0 0.2em; font-size: 1.05em; color: #004f7c; }
+#summary p, #summary ul { margin: 0.2em 0; }
+#summary .meta { color: #444; }
+#summary p.consent { color: #555; font-size: 0.9em; margin-top: 0.8em; }
 table { border-collapse: collapse; margin: 0.8em 0; width: 100%; }
 th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
@@ -231,13 +92,18 @@ figure svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; }
 blockquote { border-left: 4px solid #009E73; margin: 0.6em 0; padding: 2px 12px; }
 .role { color: #555; font-size: 0.9em; }
-@page { margin: 16mm; }
+@page { size: A4; margin: 14mm 16mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-before: page; }
-  h2.first { break-before: auto; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  #summary { font-size: 9.5pt; line-height: 1.35; border: 0; break-after: page; }
+  #summary h1 { font-size: 17pt; }
+  #summary h3 { margin: 0.55em 0 0.1em; font-size: 10.5pt; }
+  #summary table { margin: 0.3em 0; }
+  #summary th, #summary td { padding: 2px 6px; }
+  #summary blockquote { margin: 0.25em 0; padding: 0 10px; }
+  #appendix { break-before: page; }
   h2, h3, h4 { break-after: avoid; }
-  figure, tr { break-inside: avoid; }
+  figure, tr, blockquote, li { break-inside: avoid; }
   th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
@@ -245,36 +111,37 @@ blockquote { border-left: 4px solid #009E73; margin: 0.6em 0; padding: 2px 12px;
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def to_html(title: str, blocks: Sequence[Block]) -> str:
+def to_html(title: str, sections: Sequence[Section], *, lang: str = "en") -> str:
     body: list[str] = []
-    section = header = False
-    first = True
-    for block in blocks:
-        if header:
-            header = False
-            if isinstance(block, Paragraph):
-                body.append(f'<p class="meta">{_h_lines(block.text)}</p></header>')
-                continue
-            body.append("</header>")
-        if isinstance(block, Heading) and block.level <= 2:
-            if section:
-                body.append("</section>")
-            if block.level == 1:
-                section, header = False, True
-                body.append(f"<header><h1>{_h(block.text)}</h1>")
+    for section in sections:
+        ident = "summary" if section.kind == "summary" else "appendix" if section.kind == "appendix" \
+            else f"activity-{section.id}"
+        body.append(f'<section id="{_h(_ident(ident))}" class="{section.kind}">')
+        blocks = list(section.blocks)
+        if section.kind == "summary" and blocks and isinstance(blocks[0], Heading):
+            body.append(f"<h1>{_h(blocks[0].text)}</h1>")
+            blocks = blocks[1:]
+            if blocks and isinstance(blocks[0], Paragraph):
+                body.append(f'<p class="meta">{_h_lines(blocks[0].text)}</p>')
+                blocks = blocks[1:]
+        for n, block in enumerate(blocks):
+            if section.kind == "summary" and n == len(blocks) - 1 and isinstance(block, Paragraph):
+                body.append(f'<p class="consent">{_h_lines(block.text)}</p>')
+            elif isinstance(block, Heading) and block.level <= 2:
+                body.append(f"<h2>{_h(block.text)}</h2>")
             else:
-                section = True
-                css = ' class="first"' if first else ""
-                body.append(f"<section><h2{css}>{_h(block.text)}</h2>")
-                first = False
-            continue
-        body.append(_block_html(block))
-    body.append("</header>" if header else "</section>" if section else "")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                body.append(_block_html(block))
+        body.append("</section>")
+    code = i18n.base(lang) or "en"
+    return ("<!DOCTYPE html>\n" f'<html lang="{_h(code)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_h(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _ident(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", value)
 
 
 def _block_html(block: Block) -> str:
@@ -398,7 +265,9 @@ def md_lines(value: Any, joiner: str = "\\\n") -> str:
     return joiner.join(line for line in lines if line) or ""
 
 
-def to_markdown(blocks: Sequence[Block]) -> str:
+def to_markdown(sections: Sequence[Section] | Sequence[Block]) -> str:
+    blocks = [b for s in sections for b in s.blocks] if sections and isinstance(sections[0], Section) \
+        else list(sections)
     out = []
     for block in blocks:
         out.append(_block_md(block))

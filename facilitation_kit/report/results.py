@@ -24,6 +24,7 @@ from ..core.activity import (
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
+from ..core import i18n
 
 __all__ = ["activity_info", "session_results", "contributions_for", "NO_ROLE", "role_of",
            "role_order", "mean", "latest_per_participant", "PluginCallError"]
@@ -38,15 +39,23 @@ class PluginCallError(Exception):
 
 def activity_info(agenda_activity_json: Mapping[str, Any], *, roles: Sequence[str],
                   items: Iterable[Item] = (), state: str = "closed",
-                  language: str = "en", min_group: int = 3) -> ActivityInfo:
+                  language: str = "en", min_group: int = 3, lang: str | None = None) -> ActivityInfo:
     """The :class:`ActivityInfo` of one agenda activity in its JSON form
-    (``Agenda.to_json()["activities"][i]``, as found in an export)."""
+    (``Agenda.to_json()["activities"][i]``, as found in an export); with ``lang``, its
+    texts in that language where the agenda gives them (``texts``)."""
     a = agenda_activity_json
+    texts = a.get("texts") if isinstance(a.get("texts"), dict) else {}
+
+    def own(key: str, default: str) -> str:
+        value = str(a.get(key) or default)
+        return i18n.text(texts[key], lang, language) if lang and isinstance(texts.get(key), dict) else value
+
     return ActivityInfo(
-        id=str(a["id"]), plugin=str(a["plugin"]), title=str(a.get("title") or a["id"]),
-        prompt=str(a.get("prompt") or ""), options=dict(a.get("options") or {}),
+        id=str(a["id"]), plugin=str(a["plugin"]), title=own("title", str(a["id"])),
+        prompt=own("prompt", ""), options=dict(a.get("options") or {}),
         roles=tuple(roles), items=tuple(items), source=a.get("from"),
-        notes=str(a.get("notes") or ""), language=language, state=state, min_group=min_group)
+        notes=own("notes", ""), language=language, state=state, min_group=min_group,
+        lang=i18n.base(lang) if lang else "")
 
 
 def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[str, Any]]:
@@ -65,7 +74,7 @@ def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[
     return out
 
 
-def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, Any]]:
+def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = None) -> dict[str, dict[str, Any]]:
     """Every activity's results, keyed by activity id, in agenda order.
 
     Each value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
@@ -73,6 +82,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     no longer fits the form) and ``visible`` (the plugin's ``results_visible``), then
     either ``summary`` (from ``summarise``), ``blocks`` (from ``report``) and ``items``
     (offered to later activities), or ``error`` with a sentence saying what went wrong.
+    ``lang`` asks for the plugins' texts in another language than the agenda's.
     """
     session = export.get("session") or {}
     agenda = export.get("agenda") or {}
@@ -107,12 +117,13 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
         taken = select_items((ranked if top else offered).get(source, ()), top, spec.get("from_kinds") or ())
         info = activity_info(spec, roles=roles, items=taken if source else (),
                              state=entry["state"], language=language,
-                             min_group=int(agenda.get("min_group") or 3))
+                             min_group=int(agenda.get("min_group") or 3), lang=lang)
         entry["info"] = info
         given = contributions_for(export, act_id)
         if source and legacy.get(source):  # recorded before item ids were hashed
             given = [{**c, "data": _renamed(c["data"], legacy[source])} for c in given]
             entry["given"] = given  # what the report lists, read with the same ids
+        entry["title"] = info.title
         try:
             contributions, skipped = _fitting(atype, info, given, caller)
             entry["contributions"], entry["skipped"] = contributions, skipped

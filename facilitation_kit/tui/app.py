@@ -32,7 +32,7 @@ from ..core.agenda import Agenda, AgendaError
 from ..core.engine import WorkshopError
 from ..host.assembly import Host, HostError, lan_addresses
 from .messages import EraseRequested, ExportFinished, WorkshopCommand
-from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
+from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, NoteScreen, TimerScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from ..host.store import StoreError
@@ -59,7 +59,10 @@ def write_export(export: dict[str, Any], plugins, fmt: str, folder: Path, sessio
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{session_id}-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):  # the Word file
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
 
@@ -241,6 +244,25 @@ class FacilitatorApp(App[int]):
                                  + (": submissions close at zero" if close else ""))
 
         self.push_screen(TimerScreen(act.title, default, bool(st.get("close_at_end", act.close_at_end))), chosen)
+
+    def action_note(self) -> None:
+        """Write the facilitator's note (for the report) on the activity the Results tab
+        shows, else the current one."""
+        w = self.workshop_host.workshop
+        pane = next(iter(self.query("ResultsPane")), None)
+        activity_id = getattr(pane, "shown_id", None) if pane is not None and pane.display else None
+        activity_id = activity_id or self._current()
+        act = w.agenda.activity(activity_id) if activity_id else None
+        if act is None:
+            return
+        old = (w.tables.get("notes") or {}).get(activity_id, {}).get("text", "")
+
+        def chosen(text: str | None) -> None:
+            if text is not None and text.strip() != old:
+                self.run_command("note", activity=activity_id, text=text,
+                                 done="Note saved for the report" if text.strip() else "Note removed")
+
+        self.push_screen(NoteScreen(act.title, old), chosen)
 
     def action_pause_timer(self) -> None:
         current = self._current()

@@ -19,7 +19,7 @@ from collections import Counter
 
 from facilitation_kit import (
     hookimpl, ActivityType, Catalogue, Chart, Form, Heading, Item, Option, OptionError,
-    Paragraph, Table, VoteField, latest_per_participant, role_groups, stacked_bars,
+    Paragraph, Table, VoteField, latest_per_participant, role_groups, stacked_bars, widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -161,6 +161,33 @@ class DotVote(ActivityType):
         if missing:
             sentence += " " + T.t(lang, "dot_vote.none_from", item=overall["label"], roles=", ".join(missing))
         return sentence
+
+    def priorities(self, activity, results):
+        """The ranked items with the dots each role group gave them (and the share of
+        that group's dots)."""
+        unit = T.t(activity.lang, "dot_vote.dots_unit")
+        role_dots = results["dots_by_role"]
+        return [{"label": i["label"], "rank": i["rank"], "total": i["dots"], "unit": unit,
+                 "by_role": dict(i["by_role"]),
+                 "share_by_role": {r: round(i["by_role"].get(r, 0) / role_dots[r], 2)
+                                   for r in results["roles"] if role_dots.get(r)}}
+                for i in results["items"] if i["dots"]]
+
+    def findings(self, activity, results):
+        """Per item, the two role groups whose share of their own dots on it differ most."""
+        out = []
+        role_dots = results["dots_by_role"]
+        for i in results["items"]:
+            shares = {r: i["by_role"].get(r, 0) / role_dots[r] for r in results["roles"] if role_dots.get(r)}
+            gap = widest_gap(shares)
+            if gap is None or not i["dots"]:
+                continue
+            high, a, low, b = gap
+            out.append({"text": T.t(activity.lang, "dot_vote.finding", item=i["label"], role_a=high,
+                                    a=round(100 * a), role_b=low, b=round(100 * b)),
+                        "size": round(a - b, 3), "item": i["label"], "roles": [high, low],
+                        "values": [round(a, 2), round(b, 2)]})
+        return out
 
     def report(self, activity, results, contributions):
         lang = activity.lang

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from facilitation_kit import (
     hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, MatrixField,
-    Option, OptionError, Paragraph, Table, TextField, dumbbell, mean, role_groups,
+    Option, OptionError, Paragraph, Table, TextField, dumbbell, mean, role_groups, widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -192,6 +192,32 @@ class EthicalCompass(ActivityType):
             "flagged": flagged,
             "fairer": fairer,
         }
+
+    # --- findings (the report's "where views differ")
+
+    def findings(self, activity, results):
+        """Per parameter, side (the person, the worker), today and as wanted: the two role
+        groups whose mean ratings differ most (the size is the gap as a share of the scale)."""
+        scale = results["scale"]
+        span = (scale["max"] - scale["min"]) or 1
+        lang = activity.lang
+        out = []
+        for p in results["parameters"]:
+            for side in SIDES:
+                item = T.t(lang, "ethical_compass.chart_group", label=p["label"],
+                           side=T.t(lang, "ethical_compass.side." + side))
+                for when in WHEN:
+                    gap = widest_gap({r: s[side][when] for r, s in p["by_role"].items()})
+                    if gap is None:
+                        continue
+                    high, a, low, b = gap
+                    key = "ethical_compass.finding_today" if when == "today" else "ethical_compass.finding_desired"
+                    out.append({"text": T.t(lang, key, item=item, role_a=high, a=f"{a:g}", role_b=low,
+                                            b=f"{b:g}", min=scale["min"], low=scale["min_label"],
+                                            max=scale["max"], high=scale["max_label"]),
+                                "size": round((a - b) / span, 3), "item": item, "roles": [high, low],
+                                "values": [a, b]})
+        return out
 
     # --- report
 

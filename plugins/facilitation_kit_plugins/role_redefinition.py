@@ -15,7 +15,7 @@ from collections import Counter
 
 from facilitation_kit import (
     hookimpl, ActivityType, Catalogue, Chart, ChoiceField, Form, Heading, Invalid, Item, Option,
-    OptionError, Paragraph, Table, TextField, role_groups, stacked_bars,
+    OptionError, Paragraph, ReportPart, Table, TextField, role_groups, stacked_bars, widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -229,15 +229,36 @@ class RoleRedefinition(ActivityType):
             [[r["label"], r["count"], r["no_barrier_named"],
               ", ".join(f"{name}: {v}" for name, v in r["by_contributor"].items())]
              for r in results["roles"]], caption=T.t(lang, k + "per_role_caption")))
+        shifts = []  # every shift once, in the appendix (it replaces the generic table)
         for r in results["roles"]:
-            blocks.append(Heading(r["label"], level=4))
-            blocks.append(Table([T.t(lang, k + "from_col"), T.t(lang, k + "to_col"), T.t(lang, k + "stops_col"),
+            shifts.append(Heading(r["label"], level=4))
+            shifts.append(Table([T.t(lang, k + "from_col"), T.t(lang, k + "to_col"), T.t(lang, k + "stops_col"),
                                  T.t(lang, k + "note_col"), T.t(lang, k + "helps_col"), T.t(lang, k + "proposed_by")],
                                 [[s["from"], s["to"], ", ".join(labels.get(b, b) for b in s["barriers"]) or "–",
                                   s["note"], " ".join(filter(None, [s["helps"], ("(" + ", ".join(
                                       who_labels[w] for w in s["who"] if w in who_labels) + ")") if s["who"] else ""]))
                                   or "–", s["contributor_role"] or "–"] for s in r["shifts"]]))
+        blocks.append(ReportPart("appendix", tuple(shifts)))
         return blocks
+
+    def findings(self, activity, results):
+        """Per barrier: the two role groups that name it in the largest and smallest
+        share of the shifts they proposed."""
+        out = []
+        proposed = results["by_role"]
+        labels = results["barrier_labels"]
+        for b, v in results["barriers"].items():
+            if not v["total"]:
+                continue
+            gap = widest_gap({r: v["by_role"].get(r, 0) / n for r, n in proposed.items() if n})
+            if gap is None:
+                continue
+            high, a, low, c = gap
+            out.append({"text": T.t(activity.lang, "role_redefinition.finding", item=labels.get(b, b), role_a=high,
+                                    a=round(100 * a), role_b=low, b=round(100 * c)),
+                        "size": round(a - c, 3), "item": labels.get(b, b), "roles": [high, low],
+                        "values": [round(a, 2), round(c, 2)]})
+        return out
 
 
     def screen(self, activity, contributions):

@@ -17,7 +17,7 @@ from collections import Counter
 from facilitation_kit import (
     hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Invalid,
     Item, Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
-    mean, role_groups, stacked_bars,
+    mean, role_groups, stacked_bars, widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -211,6 +211,28 @@ class ValueMapping(ActivityType):
             out.append(Item(id=card["id"], label=card["text"][:120], detail=detail, kind=card["kind"]))
         return out
 
+    def findings(self, activity, results):
+        """Where role groups' cards differ: mean importance and support of their rated
+        cards (1-5), and the share of their output and outcome cards that are outcomes."""
+        lang, k = activity.lang, "value_mapping."
+        out = []
+        by_role = results["map"]["by_role"]
+        for what in ("support", "importance"):
+            gap = widest_gap({r: v[what] for r, v in by_role.items()})
+            if gap is not None:
+                high, a, low, b = gap
+                out.append({"text": T.t(lang, k + "finding_" + what, role_a=high, a=f"{a:g}", role_b=low, b=f"{b:g}"),
+                            "size": round((a - b) / 4, 3), "item": what, "roles": [high, low], "values": [a, b]})
+        everyone = T.t(lang, "everyone")
+        gap = widest_gap({row["role"]: row["outcome_share"] for row in results["outputs_vs_outcomes"]
+                          if row["role"] != everyone})
+        if gap is not None:
+            high, a, low, b = gap
+            out.append({"text": T.t(lang, k + "finding_outcomes", role_a=high, a=round(100 * a), role_b=low,
+                                    b=round(100 * b)),
+                        "size": round(a - b, 3), "item": "outcomes", "roles": [high, low], "values": [a, b]})
+        return out
+
     def report(self, activity, results, contributions):
         lang = activity.lang
         k = "value_mapping."
@@ -233,17 +255,6 @@ class ValueMapping(ActivityType):
                    for row in results["outputs_vs_outcomes"]],
                   caption=T.t(lang, k + "outputs_caption")),
         ]
-        outputs = [card["text"] for card in results["cards"] if card["kind"] == "output"]
-        outcomes = [card["text"] for card in results["cards"] if card["kind"] == "outcome"]
-        if outputs or outcomes:
-            blocks.append(Table([kind_label(lang, "output"), kind_label(lang, "outcome")],
-                                [[outputs[i] if i < len(outputs) else "", outcomes[i] if i < len(outcomes) else ""]
-                                 for i in range(max(len(outputs), len(outcomes)))]))
-        blocks.append(Heading(T.t(lang, k + "cards_heading"), level=4))
-        blocks.append(Table([T.t(lang, k + "kind_col"), T.t(lang, k + "stakeholder_col"), T.t(lang, k + "card_col"),
-                             T.t(lang, k + "posted_by")],
-                            [[g["kind_label"], g["stakeholder_label"], cards[cid]["text"], cards[cid]["role"] or "–"]
-                             for g in results["grouped"] for cid in g["cards"]]))
         m = results["map"]
         if m["rated"]:
             blocks.append(Heading(T.t(lang, k + "map_heading"), level=4))

@@ -80,7 +80,7 @@ def test_clean_strips_controls_but_keeps_newlines_and_tabs():
     assert charts.esc("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
 
 
-LONG = ("Sanctions when I miss a meeting because of my kids, and having to explain it all again "
+LONGER = ("Sanctions when I miss a meeting because of my kids, and having to explain it all again "
         "to a new worker every single time")
 
 
@@ -90,31 +90,37 @@ def _texts(svg):
     out = []
     for t in root.iter(NS + "text"):
         spans = t.findall(NS + "tspan")
-        if spans:
-            out.append((" ".join(s.text or "" for s in spans), [float(s.get("y")) for s in spans]))
+        if spans:  # each line's baseline: the text's y, then each line's dy
+            ys, y = [], float(t.get("y"))
+            for s in spans:
+                y = float(s.get("y")) if s.get("y") is not None else y + float(s.get("dy") or 0)
+                ys.append(y)
+            out.append((" ".join(s.text or "" for s in spans), ys))
     return out
 
 
 @pytest.mark.parametrize("kind", ["bars", "dumbbell"])
 def test_long_labels_wrap_onto_several_lines_and_are_never_cut(kind):
     if kind == "bars":
-        svg = charts.stacked_bars("Dots", [(LONG, {"Manager": 3}), ("Short", {"Manager": 1}), (LONG, {"Manager": 1})],
+        svg = charts.stacked_bars("Dots", [(LONGER, {"Manager": 3}), ("Short", {"Manager": 1}), (LONGER, {"Manager": 1})],
                                   ["Manager"])
     else:
-        svg = charts.dumbbell("Compass", [(LONG, LONG, 1, 4), (LONG, "Everyone", 2, 3), ("", "Short", 2, 2)])
+        svg = charts.dumbbell("Compass", [(LONGER, LONGER, 1, 4), (LONGER, "Everyone", 2, 3), ("", "Short", 2, 2)])
     texts = _texts(svg)
     long_ones = [(text, ys) for text, ys in texts if len(ys) > 1]
-    assert long_ones and all(text == LONG for text, _ in long_ones)   # the whole label, word for word
+    assert long_ones and all(text == LONGER for text, _ in long_ones)   # the whole label, word for word
     assert "…" not in svg
     # lines of one label never run into the next label's lines
-    spans = sorted((min(ys) - 11, max(ys) + 3) for _, ys in texts)
+    # (the scale's two end labels share a line, at the left and right ends: not labels of rows)
+    spans = sorted((min(ys) - 11, max(ys) + 3) for text, ys in texts
+                   if not (text.startswith("←") or text.endswith("→")))
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
     ET.fromstring(svg)
 
 
 def test_bars_sit_beside_their_wrapped_label_and_the_chart_grows():
     short = charts.stacked_bars("Dots", [("A", {"M": 1}), ("B", {"M": 1})], ["M"])
-    tall = charts.stacked_bars("Dots", [(LONG, {"M": 1}), ("B", {"M": 1})], ["M"])
+    tall = charts.stacked_bars("Dots", [(LONGER, {"M": 1}), ("B", {"M": 1})], ["M"])
     h = lambda svg: float(ET.fromstring(svg).get("height"))  # noqa: E731
     assert h(tall) > h(short) + 40
     root = ET.fromstring(tall)
@@ -136,3 +142,44 @@ def test_map_corner_label_is_above_the_plot_where_no_marker_can_cover_it():
         markers += [min(float(p.split(",")[1]) for p in poly.get("points").split())
                     for poly in g.iter(NS + "polygon")]
     assert markers and label_y < min(markers), (label_y, min(markers))
+
+
+LONG = "Outcome that matters to the person: being able to live a normal life with my family"
+
+
+def test_long_labels_wrap_and_are_never_cut():
+    """Issue 14: "Outcome that matters to the per..." — every word of a label is drawn."""
+    bars = charts.stacked_bars(LONG, [(LONG, {"Service user": 3}), ("Short", {"Service user": 1})], ["Service user"])
+    dumb = charts.dumbbell(LONG, [(LONG, LONG, 1, 4)], low_label="Mostly the professional, who decides alone",
+                           high_label="Mostly the person, who decides with support")
+    for svg in (bars, dumb):
+        root = ET.fromstring(svg)
+        drawn = " ".join(" ".join(t.itertext()) for t in root.iter(NS + "text")
+                         if t.find(NS + "title") is None) + " " + " ".join(
+            "".join(s.itertext()) for t in root.iter(NS + "text") for s in t.iter(NS + "tspan"))
+        assert "…" not in drawn
+        for word in LONG.split() + ["alone", "support"] * (svg is dumb):
+            assert word.strip(":,") in drawn, word
+        assert len([s for s in root.iter(NS + "tspan")]) > 3  # wrapped onto several lines
+    # a taller row for the wrapped label: the bars do not overlap
+    rects = [r for r in ET.fromstring(bars).iter(NS + "rect") if r.find(NS + "title") is not None]
+    first, second = (float(r.get("y")) for r in rects)
+    assert second - first >= 3 * 14
+
+
+def test_wrap_label_keeps_every_character():
+    assert charts.wrap_label(LONG, 20) == ["Outcome that matters", "to the person: being", "able to live a",
+                                          "normal life with my", "family"]
+    assert "".join(charts.wrap_label("x" * 50, 20)) == "x" * 50
+
+
+def test_map_corner_label_is_above_the_grid_where_no_marker_is():
+    svg = charts.importance_support_map("Map", [(5, 1, "Service user", 6), (5, 2, "Manager", 2)],
+                                        ["Service user", "Manager"])
+    root = ET.fromstring(svg)
+    label = next(t for t in root.iter(NS + "text") if "important but badly supported" in "".join(t.itertext()))
+    grid_top = min(float(line.get("y1")) for line in root.iter(NS + "line"))
+    assert float(label.get("y")) < grid_top
+    markers = [float(c.get("cy")) - float(c.get("r")) for g in root.iter(NS + "g") for c in g.iter(NS + "circle")]
+    assert markers
+    assert all(m > float(label.get("y")) for m in markers)

@@ -60,10 +60,13 @@ async def test_report_renders_charts_and_keeps_script_inert(report_page, plugins
     assert "<script>window.__pwned = 1; document.title = 'PWNED'</script>" in await cards.first.inner_text()
     assert await report_page.locator("td", has_text="[@click=app.quit]x[/]").count() >= 1
     assert await report_page.locator("td b").count() == 0  # "<b>More time</b>" stayed text
-    assert await report_page.locator("h2").count() == 9
+    assert await report_page.locator("h2").count() == 8  # 7 activities and the appendix; page one has the h1
+    assert await report_page.locator("#summary h1").count() == 1
 
     await report_page.emulate_media(media="print")
-    assert await report_page.evaluate("getComputedStyle(document.querySelector('h2:not(.first)')).breakBefore") == "page"
+    # page one alone on its page, the appendix from a new page
+    assert await report_page.evaluate("getComputedStyle(document.querySelector('#summary')).breakAfter") == "page"
+    assert await report_page.evaluate("getComputedStyle(document.querySelector('#appendix')).breakBefore") == "page"
     await report_page.emulate_media(media="screen")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "workshop-report.png"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from facilitation_kit.core.agenda import AgendaError
-from facilitation_kit.core.blocks import Chart, Heading, Table
+from facilitation_kit.core.blocks import Chart, Heading, ReportPart, Table
 from facilitation_kit.core.forms import Invalid
 
 from .helpers import Room, agenda, info
@@ -128,8 +128,11 @@ def test_report(room):
     assert 'role="img"' in chart.svg and "The worker: Not enough time" in chart.svg
     table = next(b for b in blocks if isinstance(b, Table) and "Shifts" in b.columns)
     assert table.rows[0] == ["The worker", 3, 0, "Service user: 2, Front-line professional: 1"]
-    assert [b.text for b in blocks if isinstance(b, Heading)] == ["The worker", "The person who uses the service",
-                                                                 "The manager"]
+    assert not [b for b in blocks if isinstance(b, Heading)]
+    appendix = next(b for b in blocks if isinstance(b, ReportPart))  # every shift once, in the appendix
+    assert appendix.section == "appendix"
+    assert [b.text for b in appendix.blocks if isinstance(b, Heading)] == ["The worker", "The person who uses the service",
+                                                                          "The manager"]
     assert "Not enough time (3)" in blocks[0].text
 
 

@@ -41,9 +41,10 @@ def test_markdown_report_with_names_matches_the_golden_file(plugins, workshop_ex
 def test_markdown_sections(plugins, workshop_export):
     md = render_report(workshop_export, plugins, format="md")
     headings = re.findall(r"^## (.*)$", md, flags=re.M)
-    assert headings == ["Agenda", "Participants", "Opening round", "Learning what people value", "Value mapping",
+    assert headings == ["Opening round", "Learning what people value", "Value mapping",
                         "From → To: how roles must change", "Ethical compass check", "What we take to management",
-                        "Closing round"]
+                        "Closing round", "Appendix: the data"]
+    assert md.index("### Who took part") < md.index("## Opening round")  # page one first
     assert "| Service user | 2 |" in md and "| No role given | 1 |" in md
     assert "HIDDEN CARD" not in md
 

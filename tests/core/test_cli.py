@@ -38,6 +38,11 @@ async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
     await phone.expect("activity")
     ack = await phone.submit({"answer": "A <b>relational</b> service"})
     assert ack["type"] == "ack"
+    # the facilitator's note for the report: stored, then in every export
+    note = await facilitator.send_command("note", activity="opening", text="We heard: time matters\x00")
+    assert note["type"] == "ok" and note["note"]["text"] == "We heard: time matters"
+    assert (await facilitator.send_command("note", activity="nope", text="x"))["code"] == "unknown_activity"
+    assert (await facilitator.send_command("note", activity="opening"))["code"] == "bad_message"
 
     # export while it runs
     result = await asyncio.to_thread(run, "export", info["session_id"], "--data-dir", tmp_path)
@@ -65,8 +70,20 @@ async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
     for fmt in ("md", "html"):
         result = run("export", info["session_id"], "--format", fmt, "--data-dir", tmp_path)
         assert result.returncode == 0, result.stderr
-        assert "relational" in result.stdout
+        assert "relational" in result.stdout and "We heard: time matters" in result.stdout
         assert "<b>relational</b>" not in result.stdout  # participant text is escaped
+    assert export["notes"][0]["text"] == "We heard: time matters"
+    # the report in Finnish, and as a Word file (written to a file, never to the terminal)
+    result = run("export", info["session_id"], "--format", "md", "--lang", "fi", "--data-dir", tmp_path)
+    assert result.returncode == 0 and "### Ketkä osallistuivat" in result.stdout
+    assert run("export", info["session_id"], "--format", "docx", "--data-dir", tmp_path).returncode != 0
+    docx_out = tmp_path / "report.docx"
+    result = run("export", info["session_id"], "--format", "docx", "-o", docx_out, "--data-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    from docx import Document
+
+    words = [p.text for p in Document(str(docx_out)).paragraphs]
+    assert "Who took part" in words and "We heard: time matters" in words
 
 
 async def test_kill_9_then_resume_keeps_every_acked_contribution(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from facilitation_kit.tui.app import make_app
-from facilitation_kit.tui.screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, TimerScreen
+from facilitation_kit.tui.screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, NoteScreen, TimerScreen
 from facilitation_kit.tui.screens.help import HelpScreen
 from facilitation_kit.testing import Facilitator, Phone
 from facilitation_kit.tui.widgets.activity import ContributionTable
@@ -317,7 +317,7 @@ async def test_erase_a_participant_after_confirmation(agenda_path, tmp_path):
         assert host.workshop.contributions("opening") == []
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "md", "html"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "html", "docx"])
 async def test_export_from_a_key(agenda_path, tmp_path, fmt):
     app = new_app(agenda_path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -328,15 +328,40 @@ async def test_export_from_a_key(agenda_path, tmp_path, fmt):
         await ana.submit({"answer": "Exported words"})
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
-        await pilot.press({"json": "j", "csv": "c", "md": "m", "html": "h"}[fmt])
+        await pilot.press({"json": "j", "csv": "c", "md": "m", "html": "h", "docx": "w"}[fmt])
         await wait_for(pilot, lambda: app.last_export is not None, what="export written")
         path = app.last_export
         assert path.parent == tmp_path / "data" / "exports" and path.suffix == f".{fmt}"
-        content = path.read_text(encoding="utf-8")
+        if fmt == "docx":  # the Word file, read back with python-docx
+            from docx import Document
+
+            content = "\n".join(p.text for p in Document(str(path)).paragraphs)
+        else:
+            content = path.read_text(encoding="utf-8")
         assert "Exported words" in content
         if fmt == "json":
             assert json.loads(content)["session"]["room"] == host.room
         await wait_text(pilot, path.name[:30])
+
+
+async def test_note_key_writes_the_activitys_note_for_the_report(agenda_path, tmp_path):
+    app = new_app(agenda_path, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        host = await started(pilot)
+        current = host.workshop.current_id
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        await pilot.press(*"We agreed: ask first")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: (host.workshop.tables["notes"].get(current) or {}).get("text")
+                       == "We agreed: ask first", what="note stored on the host")
+        assert host.workshop.export()["notes"][0]["text"] == "We agreed: ask first"
+        await pilot.press("N")  # opens with the stored note; emptied, it is removed
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        assert app.screen.query_one("#note").text == "We agreed: ask first"
+        app.screen.query_one("#note").text = ""
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: current not in host.workshop.tables["notes"], what="note removed")
 
 
 async def test_quit_asks_while_participants_are_connected(agenda_path, tmp_path):

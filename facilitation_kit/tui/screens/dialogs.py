@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from ...core.agenda import parse_duration
 
-__all__ = ["ConfirmScreen", "TimerScreen", "ExportScreen", "HostPickerScreen", "parse_minutes"]
+__all__ = ["ConfirmScreen", "TimerScreen", "ExportScreen", "HostPickerScreen", "NoteScreen", "parse_minutes"]
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -127,19 +127,61 @@ class TimerScreen(ModalScreen["tuple[int, bool] | None"]):
         self.dismiss(None)
 
 
+class NoteScreen(ModalScreen["str | None"]):
+    """The facilitator's note on an activity for the report: what we heard, what we
+    agreed. Save stores it on the host (an empty note removes it)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NoteScreen") + "NoteScreen TextArea { height: 10; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.activity_title, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        with Vertical():
+            yield Label(Text(f"Note on “{self.activity_title}”"), classes="title")
+            yield Static(Text("What we heard, what we agreed. It goes in the report, under this activity."))
+            yield TextArea(self.text, id="note", soft_wrap=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#note").focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#note").text)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
 FORMATS = [("json", "JSON: the complete record (hidden contributions marked)"),
            ("csv", "CSV: one row per contribution, for spreadsheets"),
            ("md", "Markdown report: results and contributions, anonymised"),
-           ("html", "HTML report: one printable file with charts, anonymised")]
+           ("html", "HTML report: one printable file with charts, anonymised"),
+           ("docx", "Word report (DOCX): the same report for Word, anonymised")]
+
+
+#: The key that picks each format where it is not the format's first letter.
+KEYS = {"docx": "w"}
 
 
 class ExportScreen(ModalScreen["str | None"]):
-    """Pick an export format; j / c / m / h pick directly."""
+    """Pick an export format; j / c / m / h / w pick directly."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen") + "ExportScreen OptionList { height: auto; }"
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel"), Binding("j", "pick('json')", "JSON"),
                 Binding("c", "pick('csv')", "CSV"), Binding("m", "pick('md')", "Markdown"),
-                Binding("h", "pick('html')", "HTML")]
+                Binding("h", "pick('html')", "HTML"), Binding("w", "pick('docx')", "Word")]
 
     def __init__(self, folder: str):
         super().__init__()
@@ -148,7 +190,7 @@ class ExportScreen(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Export the session now", classes="title")
-            yield OptionList(*[Option(Text(f"[{fmt[0]}] {words}"), id=fmt) for fmt, words in FORMATS])
+            yield OptionList(*[Option(Text(f"[{KEYS.get(fmt, fmt[0])}] {words}"), id=fmt) for fmt, words in FORMATS])
             yield Static(Text(f"Written to {self.folder}", style="dim"))
 
     def action_dismiss_none(self) -> None:

@@ -31,6 +31,7 @@ WORKSHOP_BINDINGS = [
     Binding("space", "app.pause_timer", "Pause", show=False),
     Binding("plus", "app.add_minute", "+1 min", key_display="+"),
     Binding("e", "app.export", "Export"),
+    Binding("N", "app.note", "Note", show=False),
     Binding("l", "app.lock", "Lock", show=False),
     Binding("i", "app.pick_host", "Address", show=False),
     Binding("b", "app.blank_screen", "Blank screen"),

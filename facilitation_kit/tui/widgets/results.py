@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from ...core.activity import ActivityInfo
 from ...core.caller import PluginCaller
-from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, Table, block_from_json
+from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table, block_from_json
 from ...core.roles import NO_ROLE
 from .safe import clean, one_line, safe_text
 
@@ -51,7 +51,10 @@ def blocks_to_widgets(blocks: Iterable[Block]) -> list[Widget]:
     """Report blocks as Textual widgets. Every string goes in as Text: no markup."""
     out: list[Widget] = []
     quotes: list[Quote] = []
-    for block in blocks:
+    flat: list[Block] = []
+    for block in blocks:  # a ReportPart's blocks are shown in place (the report moves them)
+        flat.extend(block.blocks if isinstance(block, ReportPart) else [block])
+    for block in flat:
         if isinstance(block, Quote):
             quotes.append(block)
             continue
