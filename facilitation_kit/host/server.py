@@ -252,6 +252,25 @@ def _replace_surrogates(value: Any) -> Any:
     return value
 
 
+#: How deeply a frame's JSON may nest (no message of the protocol needs more than a few
+#: levels); deeper is ``bad_json``, where the standard library's parser (its recursion
+#: limit) drew the line before the host parsed frames with orjson.
+MAX_DEPTH = 920
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
 class ProtocolServer:
     """Serves one workshop. Start with :meth:`start`, stop with :meth:`stop`."""
 
@@ -478,6 +497,8 @@ class ProtocolServer:
             raise BadFrame("too_large", f"frames may be at most {self.limits.max_frame} bytes")
         try:
             frame = _loads(message)
+            if message.count("[") + message.count("{") > MAX_DEPTH and _deeper_than(frame, MAX_DEPTH):
+                raise ValueError("nested too deeply")
             if "\\u" in message:  # only a \u escape can carry a lone surrogate into a str
                 frame = _replace_surrogates(frame)
         except (ValueError, RecursionError):

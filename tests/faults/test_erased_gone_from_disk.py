@@ -23,9 +23,12 @@ KEPT = "Kept-idea: more time to talk"
 def _files_holding(data_dir, texts) -> list[str]:
     found = []
     for path in data_dir.rglob("*"):
-        if path.is_file():
-            raw = path.read_bytes()
-            found += [f"{path.name}: {t}" for t in texts if t.encode() in raw]
+        try:
+            raw = path.read_bytes() if path.is_file() else b""
+        except FileNotFoundError:  # a temporary file renamed meanwhile: its content is in the new name
+            found.append(f"{path.name}: (renamed while read; look again)")
+            continue
+        found += [f"{path.name}: {t}" for t in texts if t.encode() in raw]
     return found
 
 
