@@ -294,7 +294,7 @@ def cmd_sessions(args) -> int:
 
 def load_export(data_dir: Path, session_id: str, *, anonymise: bool) -> dict[str, Any]:
     """The JSON export of a recorded session, read from its files."""
-    from ..core.agenda import AgendaError, agenda_from_dict
+    from ..core.agenda import AgendaError, agenda_from_dict, recorded_agenda_json
     from ..core.record import build_export
     from ..core.plugins import load_plugins
     from ..host.store import list_sessions, read_session
@@ -308,10 +308,22 @@ def load_export(data_dir: Path, session_id: str, *, anonymise: bool) -> dict[str
     stored = tables["session"].get("session", {}).get("agenda", {})
     agenda = None
     if stored.get("source"):
+        plugins = load_plugins()
         try:
-            agenda = agenda_from_dict(stored["source"], load_plugins(), path=stored.get("path"))
+            agenda = agenda_from_dict(stored["source"], plugins, path=stored.get("path"))
         except AgendaError:
-            agenda = None
+            # e.g. a plugin it used is not installed here: export every stored activity
+            # anyway, those of a missing plugin with their contributions as stored
+            agenda = recorded_agenda_json(stored["source"], plugins, path=stored.get("path"))
+            from ..host.logs import strip_control
+
+            missing = sorted({a["plugin"] for a in agenda["activities"]
+                              if plugins.activity_type(a["plugin"]) is None})
+            for name in missing:
+                ids = ", ".join(a["id"] for a in agenda["activities"] if a["plugin"] == name)
+                print(strip_control(f"warning: the activity plugin {name!r} is not installed here: "
+                                    f"{ids} exported with its contributions as stored, without "
+                                    "its results"), file=sys.stderr)
     return build_export(tables, agenda, anonymise=anonymise)
 
 

@@ -12,6 +12,7 @@ own activity an error, never the workshop.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping, Sequence
@@ -21,7 +22,7 @@ from .forms import Form
 from . import i18n
 
 __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RESERVED_OPTION_NAMES",
-           "resolve_options", "option_problems"]
+           "resolve_options", "option_problems", "opaque_item"]
 
 #: Keys the agenda itself uses for every activity: no plugin option may take these names.
 RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
@@ -221,6 +222,16 @@ class Item:
         if self.detail:
             out["detail"] = self.detail
         return out
+
+
+def opaque_item(item: Item, salt: str) -> Item:
+    """An item as the activity that takes it (``from``), and so every phone, sees it: its
+    id replaced by a hash (salted with the session id). A source plugin's ``items()`` may
+    name a contribution by its author's participant id and client id; neither reaches
+    other phones. The same source id gives the same hash, in the live host and in a
+    report made later, so what a later activity stored maps back to the item's label."""
+    digest = hashlib.sha256(f"{salt}\x00{item.id}".encode("utf-8", "surrogatepass")).hexdigest()
+    return Item("i-" + digest[:20], item.label, item.detail)
 
 
 @dataclass(frozen=True)

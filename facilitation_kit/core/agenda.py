@@ -22,7 +22,7 @@ from .caller import PluginCaller, PluginFailure
 from .plugins import PluginHost
 
 __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agenda",
-           "DEFAULT_ROLES", "parse_duration"]
+           "DEFAULT_ROLES", "parse_duration", "recorded_agenda_json"]
 
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
@@ -349,6 +349,46 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                   description=description.strip(), path=path, source=dict(data),
                   screen_roles=screen_roles, min_group=min_group, role_texts=role_texts,
                   texts=session_texts)
+
+
+def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = None, *,
+                         path: str | None = None) -> dict[str, Any]:
+    """The :meth:`Agenda.to_json` form of a recorded session's stored agenda, built
+    without checking it against the plugins: so that a session is exported whole on a
+    machine where a plugin it used is missing (:func:`agenda_from_dict` refuses such an
+    agenda). Options are as written; a title or prompt left out comes from the plugin
+    where it is installed. Values of the wrong kind become empty ones."""
+    def text(value: Any) -> str:
+        return value.strip() if isinstance(value, str) else ""
+
+    roles = data.get("roles", list(DEFAULT_ROLES))
+    roles = [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else list(DEFAULT_ROLES)
+    activities = []
+    raw_activities = data.get("activity") if isinstance(data.get("activity"), list) else []
+    for raw in raw_activities:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            continue
+        plugin = raw.get("plugin") if isinstance(raw.get("plugin"), str) else ""
+        registered = plugins.activity_type(plugin) if plugins is not None and plugin else None
+        atype = registered.activity_type if registered is not None else None
+        try:
+            timebox = parse_duration(raw["timebox"]) if "timebox" in raw else None
+        except ValueError:
+            timebox = None
+        activities.append({
+            "id": raw["id"], "plugin": plugin,
+            "title": text(raw.get("title")) or (atype.title if atype else "") or raw["id"],
+            "prompt": text(raw.get("prompt")) or (atype.default_prompt if atype else ""),
+            "timebox": timebox, "auto_open": raw.get("auto_open") is True,
+            "close_at_end": raw.get("close_at_end") is True, "notes": text(raw.get("notes")),
+            "from": raw.get("from") if isinstance(raw.get("from"), str) else None,
+            "options": {k: v for k, v in raw.items() if k not in COMMON_KEYS}})
+    language = data.get("language")
+    return {"title": text(data.get("title")), "description": text(data.get("description")),
+            "language": language if isinstance(language, str) else "en", "roles": roles,
+            "anonymous": data.get("anonymous", True) is not False,
+            "participant_cap": data.get("participant_cap", 1000), "path": path,
+            "activities": activities}
 
 
 class _LineFinder:

@@ -88,6 +88,7 @@ class Workshop(WorkshopState, ev.Publisher):
         # per participant per activity, unless the agenda or the plugin says otherwise
         self.max_contributions = max_contributions or MAX_CONTRIBUTIONS
         self._inflight: dict[str, asyncio.Future] = {}
+        self._revoked: set[str] = set()  # being erased: every write of theirs is refused
         self._command_lock = asyncio.Lock()
         self._storage_failing = False
         self._joining = 0  # new participants being stored, not yet connected
@@ -213,7 +214,7 @@ class Workshop(WorkshopState, ev.Publisher):
         ``(participant doc, token, resumed)``. Call :meth:`connect` once connected."""
         if token is not None:
             doc = self.participant_by_token(token)
-            if doc is None:
+            if doc is None or doc["id"] in self._revoked:
                 raise WorkshopError("bad_token", "this token is not known here; join as a new participant")
             changes = self._clean_profile(name, role, lang)
             changes = {k: v for k, v in changes.items() if doc.get(k) != v and v is not None}
@@ -275,26 +276,43 @@ class Workshop(WorkshopState, ev.Publisher):
 
     def _require_participant(self, participant_id: str) -> dict[str, Any]:
         doc = self.participant(participant_id)
-        if doc is None:
+        if doc is None or participant_id in self._revoked:
             raise WorkshopError("not_joined", "this participant no longer exists")
         return doc
 
     async def erase_participant(self, participant_id: str) -> int:
-        """Erase a participant's data on request: every contribution, name, role, token."""
+        """Erase a participant's data on request: every contribution, name, role, token.
+
+        Atomic against their own traffic: they are revoked first (every submit, withdraw
+        or profile change of theirs is refused from now on, each checked just before its
+        write), then their writes in flight settle, then everything of theirs is deleted
+        in one commit, so no submission in flight survives it."""
         async with self._command_lock:
-            if self.participant(participant_id) is None:
+            if self.participant(participant_id) is None or participant_id in self._revoked:
                 raise WorkshopError("not_found", "no such participant")
-            keys = self.keys_of(participant_id)
-            counted = sum(1 for k in keys if not self.tables["contributions"][k].get("withdrawn"))
-            ops = [delete("contributions", k) for k in keys]
-            ops.append(put("participants", participant_id, {"id": participant_id, "erased": True}))
-            activities = {self.tables["contributions"][k]["activity"] for k in keys}
-            await self._commit(ops)
-            self._compact_store()
+            self._revoked.add(participant_id)
+            try:
+                await self._settle(participant_id)
+                keys = self.keys_of(participant_id)
+                counted = sum(1 for k in keys if not self.tables["contributions"][k].get("withdrawn"))
+                ops = [delete("contributions", k) for k in keys]
+                ops.append(put("participants", participant_id, {"id": participant_id, "erased": True}))
+                activities = {self.tables["contributions"][k]["activity"] for k in keys}
+                await self._commit(ops)
+                self._compact_store()
+            except BaseException:
+                self._revoked.discard(participant_id)  # not erased: they may go on
+                raise
             self._emit(ev.ParticipantErased(participant_id, counted))
             for aid in sorted(activities):
                 await self._source_changed(aid)
             return counted
+
+    async def _settle(self, participant_id: str) -> None:
+        """Wait until no submission of this participant is in flight."""
+        prefix = participant_id + "/"
+        while pending := [f for k, f in self._inflight.items() if k.startswith(prefix)]:
+            await asyncio.gather(*(asyncio.shield(f) for f in pending), return_exceptions=True)
 
     # -- contributions ---------------------------------------------------------------
     async def submit(self, participant_id: str, client_id: str, activity_id: str,
@@ -357,17 +375,21 @@ class Workshop(WorkshopState, ev.Publisher):
             self._plugin_failed(current, act.plugin, str(exc))
             raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
         if replaced is not None:
-            if not isinstance(replaced, dict):
-                msg = f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict"
-                self._plugin_failed(current, act.plugin, msg)
-                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
+            try:  # checked before the commit: what the store cannot hold is the plugin's fault
+                if not isinstance(replaced, dict):
+                    raise PluginFailure(f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict")
+                require_json(replaced, f"{act.plugin}.validate")
+            except PluginFailure as exc:
+                self._plugin_failed(current, act.plugin, str(exc))
+                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
             cleaned = replaced
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
-               "created_at": utc_iso()}
+               "created_at": utc_iso(), "role": self.role_of(pid)}  # the role it was made in
         if self.tables["activities"][current].get("moderated"):
             doc.update(hidden=True, held=True)  # approve before showing: held until approved
+        self._require_participant(pid)  # erased meanwhile? (no await from here to the write)
         await self._commit([put("contributions", key, doc)])
-        role = self.role_of(pid)
+        role = doc["role"]
         self._emit(ev.ContributionAdded(self.contribution_view(doc), role))
         self._fire_hook("contribution_stored", contribution=self.contribution_view(doc), role=role)
         await self._source_changed(current)
@@ -396,6 +418,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 await asyncio.shield(pending)
             except Exception:
                 pass
+        self._require_participant(participant_id)  # erased meanwhile? (no await until the write)
         doc = self.tables["contributions"].get(key)
         if doc is None:
             raise WorkshopError("not_found", "no such contribution of yours")

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .agenda import Agenda
+from .roles import submitted_role
 
 __all__ = ["build_export", "utc_iso", "EXPORT_FORMAT", "EXPORT_VERSION"]
 
@@ -56,7 +57,7 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
             continue
         row = {"id": doc["id"], "participant": doc["participant"], "activity": doc["activity"],
                "data": doc["data"], "created_at": doc["created_at"],
-               "role": role_of.get(doc["participant"])}
+               "role": submitted_role(doc, role_of.get(doc["participant"]))}
         if doc.get("hidden"):
             row["hidden"] = True
         contributions.append(row)

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 from .activity import ActivityInfo
 
 __all__ = ["NO_ROLE", "OTHER_ROLES", "RoleGroups", "role_groups", "role_of", "role_order", "mean",
-           "dont_know", "latest_per_participant"]
+           "dont_know", "latest_per_participant", "submitted_role"]
 
 #: How a contribution without a role is counted and shown: the one spelling everywhere.
 NO_ROLE = "No role given"
@@ -16,6 +16,14 @@ NO_ROLE = "No role given"
 def role_of(contribution: Mapping[str, Any]) -> str:
     """The contributor's role, or :data:`NO_ROLE`."""
     return contribution.get("role") or NO_ROLE
+
+
+def submitted_role(doc: Mapping[str, Any], current: str | None) -> str | None:
+    """The role a stored contribution was made in: the author's role when it was
+    submitted, stored with it (``role``). A later change of role changes only new
+    contributions. Rows stored before the role was kept with them fall back to the
+    author's ``current`` role."""
+    return doc["role"] if "role" in doc else current
 
 
 def role_order(activity: ActivityInfo, contributions: Iterable[Mapping[str, Any]]) -> list[str]:

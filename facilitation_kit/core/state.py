@@ -18,6 +18,7 @@ from . import i18n
 from .agenda import Agenda
 from .ops import TABLES, Op, apply_ops
 from .record import build_export
+from .roles import submitted_role
 
 __all__ = ["WorkshopState", "contribution_key", "hash_token", "public_participant"]
 
@@ -207,7 +208,8 @@ class WorkshopState:
         for doc in rows:
             if doc.get("withdrawn") or (doc.get("hidden") and not include_hidden):
                 continue
-            out.append({**self.contribution_view(doc), "role": self.role_of(doc["participant"])})
+            out.append({**self.contribution_view(doc),
+                        "role": submitted_role(doc, self.role_of(doc["participant"]))})
         out.sort(key=lambda c: c["created_at"])
         return out
 

@@ -13,7 +13,7 @@ import logging
 from typing import Any, Callable
 
 from . import i18n
-from .activity import ActivityInfo, Item
+from .activity import ActivityInfo, Item, opaque_item
 from .caller import PluginFailure
 from .forms import Form
 from .record import utc_iso
@@ -25,10 +25,12 @@ log = logging.getLogger("facilitation_kit.core.views")
 
 
 def require_json(value: Any, what: str) -> None:
-    """Plugin data goes over the wire as JSON: refuse what would not (a set, NaN, …)."""
+    """Plugin data goes over the wire and into the journal as JSON: refuse what would
+    not get there (a set, NaN, a lone surrogate, nesting too deep), as the store would,
+    so that it is the plugin's failure and never a storage failure."""
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
         raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
 
 
@@ -86,6 +88,7 @@ class ActivityViews:
             items = await self.caller.call(registered.activity_type, "items", info,
                                            self.state.contributions(activity_id))
             items = [i if isinstance(i, Item) else Item(str(i["id"]), str(i["label"])) for i in items or []]
+            items = [opaque_item(i, self.state.session_id) for i in items]  # no author ids to phones
         except Exception as exc:
             self._failed(activity_id, act.plugin, f"items: {exc}")
             return []

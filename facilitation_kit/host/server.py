@@ -73,6 +73,7 @@ class Limits:
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 HELLO_TIMEOUT_CLOSE = 4008              # close code: no `hello` (or no join) within hello_timeout
+ERASED_CLOSE = 4009                     # close code: the participant was erased (their data is gone)
 
 
 def address_key(address: str) -> str:
@@ -195,6 +196,7 @@ class _Conn:
     trusted: bool = False        # exempt from the per-address limits
     joined: bool = False         # welcomed (participant) or authed (facilitator)
     lang: str = "en"  # the language this phone's frames are built in
+    backlog: list[str | bytes] | None = None  # facilitator events held until `authed` is sent
 
 
 class BadFrame(Exception):
@@ -680,9 +682,17 @@ class ProtocolServer:
             await conn.ws.close(4003)
             return
         self._joined(conn)
+        # `authed` is the first frame after `auth`: events meanwhile (a failing form()
+        # emits plugin_error while the view is built) wait in the backlog until it is sent
+        conn.backlog = []
         self.facilitator_conns.add(conn)
-        await self._send(conn, {"type": "authed", "session": self.workshop.session_view(),
-                                "activity": await self.workshop.activity_view()})
+        try:
+            await self._send(conn, {"type": "authed", "session": self.workshop.session_view(),
+                                    "activity": await self.workshop.activity_view()})
+            while conn.backlog:
+                await conn.ws.send(conn.backlog.pop(0), text=True)
+        finally:
+            conn.backlog = None
         async for frame in self._frames(conn):
             if conn.remote and conn not in self.facilitator_conns:
                 break  # revoked while this frame was on its way
@@ -713,9 +723,16 @@ class ProtocolServer:
                 await self._error(conn, "unknown_type", "a screen only sends sync", frame)
 
     # events --------------------------------------------------------------------------
-    def _facilitators(self, frame: dict[str, Any]) -> None:
+    def _facilitators(self, frame: dict[str, Any] | str) -> None:
         if self.facilitator_conns:
-            broadcast([c.ws for c in self.facilitator_conns], _dumps(frame), text=True)
+            text = frame if isinstance(frame, str) else _dumps(frame)
+            ready = []
+            for c in self.facilitator_conns:
+                if c.backlog is None:
+                    ready.append(c.ws)
+                else:
+                    c.backlog.append(text)
+            broadcast(ready, text, text=True)
 
     def _on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.Stored):
@@ -732,7 +749,7 @@ class ProtocolServer:
             for lang, sockets in by_lang.items():  # one encoded frame per language, not per phone
                 view = event.by_lang.get(lang)
                 broadcast(sockets, frame if view is None else self._frames_cache.encoded(view, lang))
-            broadcast([c.ws for c in self.facilitator_conns], frame)
+            self._facilitators(frame)
         elif isinstance(event, ev.ParticipantJoined):
             self._facilitators({"type": "joined", "participant": event.participant, "resumed": event.resumed})
         elif isinstance(event, ev.ParticipantLeft):
@@ -755,7 +772,7 @@ class ProtocolServer:
                 self.participant_conns.discard(conn)
                 conn.participant = None
                 self.workshop.disconnect(event.participant_id)
-                asyncio.ensure_future(conn.ws.close(1000, "erased"))
+                asyncio.ensure_future(conn.ws.close(ERASED_CLOSE, "erased"))
         elif isinstance(event, ev.RoomLockChanged):
             self._facilitators({"type": "locked" if event.locked else "unlocked"})
         elif isinstance(event, ev.StorageProblem):

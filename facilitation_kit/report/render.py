@@ -83,7 +83,9 @@ def report_blocks(export: Mapping[str, Any], plugins, *, anonymise: bool = True)
     for spec in agenda.get("activities") or []:
         blocks += _activity_section(export, plugins, spec, results[spec["id"]], names, anonymise)
 
-    extra = _extra_sections(plugins, {k: v.get("summary") for k, v in results.items() if "summary" in v})
+    # hooks never see results the room may not see yet (a silent vote still open)
+    extra = _extra_sections(plugins, {k: v.get("summary") for k, v in results.items()
+                                      if "summary" in v and v.get("visible")})
     if extra:
         blocks.append(Heading("More", level=2))
         blocks += extra
@@ -118,7 +120,7 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
     if entry.get("skipped"):
         blocks.append(Paragraph(f"{entry['skipped']} contributions no longer fit this activity's form "
                                 "and are left out of the results."))
-    contributions = contributions_for(export, spec["id"])
+    contributions = entry.get("given") or contributions_for(export, spec["id"])
     if not contributions:
         return blocks
     form = None
@@ -129,8 +131,11 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
         except PluginCallError:
             form = None
     fields = list(form.fields) if isinstance(form, Form) else []
+    # without the plugin's form (not installed here, or failing): one column per stored field
+    keys = [] if fields else sorted({str(k) for c in contributions if isinstance(c.get("data"), dict)
+                                     for k in c["data"]})
     columns = ["Role"] + ([] if anonymise else ["Name"])
-    columns += [f.label for f in fields] if fields else ["Contribution"]
+    columns += [f.label for f in fields] if fields else keys or ["Contribution"]
     rows = []
     groups = role_groups(entry["info"], contributions) if "info" in entry else None
     for c in contributions:
@@ -139,12 +144,21 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
         data = c.get("data") if isinstance(c.get("data"), dict) else {}
         if fields:
             row += [_value(f, data.get(f.name)) for f in fields]
+        elif keys:
+            row += [_plain(data.get(k)) for k in keys]
         else:
             row.append(json.dumps(c.get("data"), ensure_ascii=False, sort_keys=True))
         rows.append(row)
     blocks.append(Heading("Contributions", level=3))
     blocks.append(Table(columns, rows))
     return blocks
+
+
+def _plain(value: Any) -> str:
+    """A stored value shown without its form: text as is, anything else as JSON."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _clamp(block: Block) -> Block:
@@ -361,10 +375,19 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 _MD_LINE_START = re.compile(r"^([#>=]|[-+](?=\s|$)|-(?=-)|\d+[.)](?=\s|$))")
 
 
+# Runs of text a Markdown renderer would make a link of by itself (GFM's extended
+# autolinks, markdown-it's linkify): a URL with a scheme, `www.`, an e-mail address, a
+# bare domain. Inside them `.`, `:` and `@` are backslash-escaped: shown the same, but
+# no renderer sees `www.`, `://` or `a@b.c` in one piece, so no link is made.
+_MD_LINKY = re.compile(r"\S*(?:://|@|www\.|[A-Za-z0-9-]\.[A-Za-z]{2,})\S*", re.IGNORECASE)
+_MD_LINK_PARTS = re.compile(r"([.:@])")
+
+
 def md_text(value: Any) -> str:
     """One line of text that Markdown shows literally (no markup, links or HTML)."""
     line = clean("" if value is None else value).replace("\t", " ").strip()
     line = _MD_INLINE.sub(r"\\\1", line)
+    line = _MD_LINKY.sub(lambda m: _MD_LINK_PARTS.sub(r"\\\1", m.group(0)), line)
     return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1)[0] in "#>+=-"
                               else m.group(1)[:-1] + "\\" + m.group(1)[-1], line)
 

@@ -18,7 +18,7 @@ import json
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.roles import NO_ROLE, latest_per_participant, mean, role_of, role_order  # noqa: F401
-from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, resolve_options
+from ..core.activity import ActivityInfo, ActivityType, Item, OptionError, opaque_item, resolve_options
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
@@ -78,6 +78,7 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
     language = session.get("language") or agenda.get("language") or "en"
     states = {a.get("id"): a.get("state", "pending") for a in export.get("activities", [])}
     offered: dict[str, tuple[Item, ...]] = {}
+    legacy: dict[str, dict[str, str]] = {}  # per source: its items' own ids -> hashed ids
     results: dict[str, dict[str, Any]] = {}
     caller = PluginCaller(timeout=CALL_TIMEOUT)  # one for the whole report: a hung plugin cools down
     call = lambda fn, *args: _call(fn, *args, caller=caller)  # noqa: E731
@@ -103,8 +104,12 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
                              state=entry["state"], language=language,
                              min_group=int(agenda.get("min_group") or 3))
         entry["info"] = info
+        given = contributions_for(export, act_id)
+        if source and legacy.get(source):  # recorded before item ids were hashed
+            given = [{**c, "data": _renamed(c["data"], legacy[source])} for c in given]
+            entry["given"] = given  # what the report lists, read with the same ids
         try:
-            contributions, skipped = _fitting(atype, info, contributions_for(export, act_id), caller)
+            contributions, skipped = _fitting(atype, info, given, caller)
             entry["contributions"], entry["skipped"] = contributions, skipped
             entry["visible"] = bool(call(atype.results_visible, info))
             summary = call(atype.summarise, info, contributions)
@@ -119,8 +124,20 @@ def session_results(export: Mapping[str, Any], plugins) -> dict[str, dict[str, A
             entry["error"] = f"{spec.get('plugin')}: {exc}"
             continue
         entry.update(summary=summary, blocks=list(blocks), items=list(items))
-        offered[act_id] = tuple(items)
+        # as the live host hands them on: ids hashed, so later activities' data maps back
+        offered[act_id] = tuple(opaque_item(i, str(session.get("id") or "")) for i in items)
+        legacy[act_id] = {raw.id: new.id for raw, new in zip(items, offered[act_id])}
     return results
+
+
+def _renamed(data: Any, ids: Mapping[str, str]) -> Any:
+    """Data stored before item ids were hashed names items by their source's own ids (a
+    vote's keys, a chosen item): map those to the hashed ids the activity is given now."""
+    if isinstance(data, dict):
+        return {ids.get(k, k) if isinstance(k, str) else k: _renamed(v, ids) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_renamed(v, ids) for v in data]
+    return ids.get(data, data) if isinstance(data, str) else data
 
 
 def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[str, Any]],

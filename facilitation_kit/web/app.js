@@ -317,6 +317,7 @@
       conn.inFlight = {};
       window.clearTimeout(conn.watchdog);
       if (ev.code === 4001) { becomeReplaced(); return; }
+      if (ev.code === ERASED_CLOSE) { becomeErased(); return; }
       setStatus("off");
       if (!conn.stopped) scheduleReconnect();
     };
@@ -380,6 +381,31 @@
     setStatus("off");
     showScreen("replaced");
     announce(t("replaced_title"));
+  }
+
+  // The facilitator erased this participant (close code 4009, docs/protocol.md): what
+  // they sent is gone from the host and the token is dead. Forget everything of theirs
+  // on this phone too (token, outbox, drafts, name, role) and say so; joining again
+  // starts as someone new.
+  var ERASED_CLOSE = 4009;
+  function becomeErased() {
+    conn.stopped = true;
+    window.clearTimeout(conn.retry);
+    conn.retry = null;
+    if (app.draftFor) store.del(roomKey("draft") + "." + app.draftFor);
+    store.del(roomKey("me"));
+    store.del(roomKey("outbox"));
+    app.token = null;
+    app.outbox = [];
+    app.mine = [];
+    app.draft = {};
+    app.draftFor = null;
+    app.participant = null;
+    app.activity = null;
+    app.profile = { name: "", role: "", lang: app.profile.lang, dirty: false };
+    setStatus("off");
+    showScreen("erased");
+    announce(t("erased_title"));
   }
 
   function stop(reason) {
@@ -706,11 +732,12 @@
 
   function showScreen(name) {
     app.screen = name;
-    var names = ["loading", "join", "main", "replaced"];
+    var names = ["loading", "join", "main", "replaced", "erased"];
     for (var i = 0; i < names.length; i++) show($("screen-" + names[i]), names[i] === name);
     show($("settings-btn"), name === "main");
     if (name === "join") renderJoin();
     if (name === "replaced") focusSoon($("replaced-h"));
+    if (name === "erased") focusSoon($("erased-h"));
   }
 
   function focusSoon(node) {
@@ -1416,6 +1443,12 @@
       showScreen("main");
       render();
       connect();
+    });
+    $("erased-btn").addEventListener("click", function () {
+      app.joinError = "";
+      showScreen("join");
+      render();
+      focusSoon($("join-h"));
     });
     document.addEventListener("keydown", function (ev) {
       if ((ev.key === "Escape" || ev.key === "Esc") && ui.settingsOpen) openSettings(false);

@@ -63,8 +63,10 @@ def test_participant_text_is_inert_in_markdown(plugins, workshop_export):
         for cell in cells:
             assert not re.search(r"(?<!\\)[<>\[\]`|*_]", cell.strip()), line
     assert "\\<script\\>window.\\_\\_pwned" in md
-    assert "\\[bold\\]Living\\[/bold\\] a normal life \\[@click=app.quit\\]x\\[/\\]" in md
-    assert "\\| table \\| # heading \\`code\\` \\<b\\>bold\\</b\\> !\\[img\\](http://evil.example/x.png)" in md
+    assert "\\[bold\\]Living\\[/bold\\] a normal life \\[\\@click=app\\.quit\\]x\\[/\\]" in md
+    # a URL is broken up too (issue 11 item 15): no renderer links it
+    assert ("\\| table \\| # heading \\`code\\` \\<b\\>bold\\</b\\> "
+            "!\\[img\\](http\\://evil\\.example/x\\.png)") in md
     assert "\\]2;PWNED \\[31mred\\[0m" in md
     # the closing answer's Markdown stays text: no heading, quote or list is created
     assert "| Service user | \\# Not a heading / \\> not a quote / \\- not a list / 1\\. not a list |" in md

@@ -115,3 +115,41 @@ def test_any_text_round_trips_through_a_live_host(threaded_host, texts):
         else:
             assert reply["type"] == "ack", reply
             assert reply["contribution"]["data"]["answer"] == expected
+
+
+LINKY = [
+    "go to https://evil.example/login?next=%2F now",
+    "HTTP://EVIL.EXAMPLE and ftp://files.evil.example/x",
+    "www.evil.example is better",
+    "(www.evil.example) *www.evil.example* _www.evil.example_",
+    "write to boss@evil.example or mailto:boss@evil.example",
+    "just evil.example or sub.evil.co.uk",
+    "xmpp:someone@evil.example",
+]
+
+
+async def test_markdown_reports_make_no_link_of_participant_text(live_host):
+    """Issue 11 item 15: bare URLs, www. and e-mail addresses become no link in any
+    Markdown renderer (checked with markdown-it's GFM-like mode and linkify)."""
+    from markdown_it import MarkdownIt
+
+    host, ledger = live_host
+    phone = await host.phone(role="Manager")
+    for i, text in enumerate(LINKY):
+        ack = ledger.record(await _submit_utf8(phone, f"linky-{i}", text))
+        assert ack["type"] == "ack", ack
+    md = host.report("md")
+    rendered = MarkdownIt("gfm-like", {"linkify": True}).enable("linkify").render(md)
+    assert "<a " not in rendered, [line for line in rendered.splitlines() if "<a " in line][:5]
+    # shown as typed once rendered
+    for text in LINKY:
+        assert text.replace("&", "&amp;") in rendered.replace("&amp;", "&amp;"), text
+    # and ordinary numbers and abbreviations stay readable in the source
+    assert md_text_plain("pi is 3.14, e.g. this") == "pi is 3.14, e.g. this"
+    await phone.close()
+
+
+def md_text_plain(text: str) -> str:
+    from facilitation_kit.report.render import md_text
+
+    return md_text(text)

@@ -104,6 +104,23 @@ async def test_erase_removes_everything_and_revokes_the_token(plugins):
     assert info.value.code == "bad_token"
 
 
+async def test_a_submission_in_flight_never_outlives_the_erase_of_its_author(plugins):
+    for yields in range(12):  # the erase lands at each point of the submission's way
+        w, store, _ = await new_workshop(plugins)
+        doc, _, _ = await w.join(role="Service user")
+        await w.open()
+        pending = [asyncio.ensure_future(w.submit(doc["id"], f"c{n}", "ideas", {"answer": "x"}))
+                   for n in range(3)]
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        await w.erase_participant(doc["id"])
+        await asyncio.gather(*pending, return_exceptions=True)
+        assert not any(c["participant"] == doc["id"] for c in store.tables.get("contributions", {}).values())
+        with pytest.raises(WorkshopError) as info:
+            await w.submit(doc["id"], "late", "ideas", {"answer": "y"})
+        assert info.value.code == "not_joined"
+
+
 async def test_resume_keeps_what_was_stored(plugins):
     w, store, _ = await new_workshop(plugins)
     doc, token, _ = await w.join(role="Manager")
@@ -162,3 +179,19 @@ async def test_results_carry_the_plugins_report_blocks_and_info(plugins):
     reply = await dispatch(w, {"type": "results", "activity": "ideas"})
     assert reply["results"] and reply["info"]["id"] == "ideas" and reply["blocks"]
     assert all("block" in b for b in reply["blocks"])
+
+
+async def test_a_contribution_keeps_the_role_it_was_made_in_old_rows_fall_back(plugins):
+    w, store, _ = await new_workshop(plugins)
+    doc, _, _ = await w.join(role="Service user")
+    await w.open()
+    await w.submit(doc["id"], "c1", "ideas", {"answer": "before"})
+    await w.set_profile(doc["id"], role="Manager")
+    await w.submit(doc["id"], "c2", "ideas", {"answer": "after"})
+    assert [c["role"] for c in w.contributions("ideas")] == ["Service user", "Manager"]
+    # a row stored before roles were kept with contributions: the author's role now
+    old = {k: v for k, v in store.tables["contributions"][f"{doc['id']}/c1"].items() if k != "role"}
+    store.tables["contributions"][f"{doc['id']}/c1"] = old
+    again = await Workshop.resume(w.agenda, plugins, store.reopened())
+    assert [c["role"] for c in again.contributions("ideas")] == ["Manager", "Manager"]
+    assert [c["role"] for c in again.export()["contributions"]] == ["Manager", "Manager"]

@@ -92,10 +92,11 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def stored_contributions(data_dir: Path, session_id: str) -> dict[tuple[str, str], dict]:
-    """(participant, client id) → contribution, as read back from the session files."""
+    """(participant, client id) → contribution as acked (the CONTRIBUTION object, without
+    the ``role`` stored beside it), as read back from the session files."""
     tables, _ = read_session(data_dir, session_id)
-    return {(c["participant"], c["id"]): c for c in tables["contributions"].values()
-            if not c.get("withdrawn")}
+    return {(c["participant"], c["id"]): {k: v for k, v in c.items() if k != "role"}
+            for c in tables["contributions"].values() if not c.get("withdrawn")}
 
 
 async def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> None:
