@@ -667,6 +667,21 @@ class Workshop(WorkshopState, ev.Publisher):
         self._emit(ev.ScreenChanged(self.screen_public(), token_changed=True))
         return settings["token"]
 
+    # -- the facilitator's remote (docs/facilitators.md) -----------------------------------
+    async def ensure_remote_token(self) -> str:
+        """The remote token (facilitator rights, for the page ``/remote`` on the
+        facilitator's phone), made and stored on first use, so a paired phone keeps
+        working after ``--resume``."""
+        return self.remote_token or await self.new_remote_token()
+
+    async def new_remote_token(self) -> str:
+        """Revoke the remote token and make a new one; paired remotes are disconnected."""
+        async with self._command_lock:
+            token = secrets.token_urlsafe(32)
+            await self._commit([put("session", "remote", {"token": token, "created_at": utc_iso()})])
+        self._emit(ev.RemoteTokenChanged())
+        return token
+
     def screen_public(self) -> dict[str, Any]:
         return {k: v for k, v in self.screen_settings.items() if k != "token"}
 

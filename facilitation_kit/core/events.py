@@ -154,3 +154,9 @@ class ScreenChanged(Event):
 
     settings: dict[str, Any]
     token_changed: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteTokenChanged(Event):
+    """The facilitator made a new remote token (docs/facilitators.md, "A remote on your
+    phone"): remotes paired with the old one must be disconnected."""

@@ -125,6 +125,14 @@ async def _screen_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"token": token, "path": f"/screen#token={token}"}
 
 
+async def _remote_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    action = f["action"] or "get"
+    if action not in ("get", "new", "revoke"):
+        raise BadCommand("bad_message", "action must be get, new or revoke")
+    token = await (w.ensure_remote_token() if action == "get" else w.new_remote_token())
+    return {"token": token, "path": f"/remote#token={token}"}
+
+
 _ACTIVITY = Field("activity", (str,))
 _CONTRIBUTION = (Field("contribution", (str,)), Field("participant", (str,)))
 
@@ -162,6 +170,7 @@ _LIST = [
             ("no_activity", "unknown_contribution", "not_visible")),
     Command("screen_token", _screen_token, (Field("action", (str, _NONE), required=False),)),
     Command("note", _note, (_ACTIVITY, Field("text", (str,))), ("unknown_activity", "bad_message")),
+    Command("remote_token", _remote_token, (Field("action", (str, _NONE), required=False),)),
 ]
 
 

@@ -115,6 +115,12 @@ class WorkshopState:
         session table under ``screen``, so both survive ``--resume``)."""
         return self.tables["session"].get("screen") or {}
 
+    @property
+    def remote_token(self) -> str | None:
+        """The facilitator's remote token (session table, ``remote``), or None before
+        the first pairing. Never in the ``state`` answer or an ``ops`` event."""
+        return (self.tables["session"].get("remote") or {}).get("token")
+
     def session_view(self, lang: str | None = None) -> dict[str, Any]:
         lang = self.lang_of(lang)
         return {"id": self.session_id, "title": i18n.text(self.agenda.texts.get("title", self.agenda.title),

@@ -191,6 +191,7 @@ class _Conn:
     bucket: _Bucket
     participant: str | None = None
     facilitator: bool = False
+    remote: bool = False         # a facilitator connection authed with the remote token
     address: str = ""            # address_key of the peer
     trusted: bool = False        # exempt from the per-address limits
     joined: bool = False         # welcomed (participant) or authed (facilitator)
@@ -396,6 +397,8 @@ class ProtocolServer:
             return self._static("index.html")
         if path == "/screen":
             return self._static("screen.html")
+        if path == "/remote":
+            return self._static("remote.html")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):])
         return self._text(404, "Not found\n")
@@ -678,7 +681,10 @@ class ProtocolServer:
         token = await self._auth_token(conn)
         if token is None:
             return
-        if not hmac.compare_digest(hash_token(token), self._facilitator_hash):
+        given = hash_token(token)
+        remote = self.workshop.remote_token  # the facilitator's phone (docs/facilitators.md)
+        conn.remote = bool(remote) and hmac.compare_digest(given, hash_token(remote))
+        if not conn.remote and not hmac.compare_digest(given, self._facilitator_hash):
             await conn.ws.close(4003)
             return
         self._joined(conn)
@@ -694,6 +700,8 @@ class ProtocolServer:
         finally:
             conn.backlog = None
         async for frame in self._frames(conn):
+            if conn.remote and conn not in self.facilitator_conns:
+                break  # revoked while this frame was on its way
             try:
                 payload = await dispatch(self.workshop, frame)
             except BadCommand as bad:
@@ -782,6 +790,10 @@ class ProtocolServer:
         elif isinstance(event, ev.ScreenChanged):
             self._facilitators({"type": "screen", "screen": event.settings,
                                 "token_changed": event.token_changed})
+        elif isinstance(event, ev.RemoteTokenChanged):
+            for conn in [c for c in self.facilitator_conns if c.remote]:
+                self.facilitator_conns.discard(conn)  # the old remote token was revoked
+                asyncio.ensure_future(conn.ws.close(4003, "remote revoked"))
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})
@@ -796,7 +808,9 @@ class ProtocolServer:
 
 
 def _public_op(op: tuple) -> list:
-    """A stored operation as the facilitator may see it (no token hashes)."""
+    """A stored operation as the facilitator may see it (no token hashes, no remote token)."""
     if op[0] == "put" and op[1] == "participants":
         return ["put", op[1], op[2], public_participant(op[3])]
+    if op[0] == "put" and op[1] == "session" and op[2] == "remote":
+        return ["put", op[1], op[2], {k: v for k, v in op[3].items() if k != "token"}]
     return list(op)

@@ -35,6 +35,7 @@ from .messages import EraseRequested, ExportFinished, WorkshopCommand
 from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, NoteScreen, TimerScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
+from .screens.remote import RemotePairScreen
 from ..host.store import StoreError
 from .widgets.safe import count_of, one_line
 
@@ -392,6 +393,25 @@ class FacilitatorApp(App[int]):
         self.push_screen(ConfirmScreen(
             "Make a new screen link?", "Screens open with the old link go dark and must open the new one "
             "(K shows it).", yes="New link", danger=True), answered)
+
+    # -- the facilitator's remote (docs/facilitators.md) ----------------------------------
+    def action_pair_remote(self) -> None:
+        """The remote's pairing QR code (made on first use; shown only here)."""
+        if isinstance(self.screen, RemotePairScreen):
+            return
+
+        def shown(ok) -> str:
+            self.push_screen(RemotePairScreen(self._remote_url(ok["token"]), self._renew_remote))
+            return ""
+
+        self.run_command("remote_token", done=shown)
+
+    async def _renew_remote(self) -> str:
+        ok = await self.workshop_host.channel.request("remote_token", action="new")
+        return self._remote_url(ok["token"])
+
+    def _remote_url(self, token: str) -> str:
+        return f"{self.workshop_host.base_url}/remote#token={token}"
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

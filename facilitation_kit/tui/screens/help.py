@@ -23,6 +23,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("b", "blank the room's screen / show it again"),
         ("v", "reveal the current activity's results on the room's screen (again: back to the activity)"),
         ("k / K", "show and copy the room's screen link / make a new one (the old link stops working)"),
+        ("f", "pair your phone as a remote: its QR code (N in it makes a new one; the old phone stops working)"),
         ("e", "export now: JSON, CSV, Markdown, HTML or Word, into the data folder's exports/"),
         ("N", "write the note for the report on this activity: what we heard, what we agreed"),
         ("l", "lock / unlock the room (no new participants; people who joined get back in)"),

@@ -19,7 +19,8 @@ from ..widgets.status import StatusBar
 
 __all__ = ["MainScreen", "WORKSHOP_BINDINGS"]
 
-#: The workshop's commands (b, v, k and K drive the room's screen page: docs/screen.md).
+#: The workshop's commands (b, v, k and K drive the room's screen page: docs/screen.md;
+#: f pairs the facilitator's phone as a remote: docs/facilitators.md).
 WORKSHOP_BINDINGS = [
     Binding("question_mark,f1", "app.help", "Help", key_display="?"),
     Binding("q", "app.quit", "Quit"),
@@ -38,6 +39,7 @@ WORKSHOP_BINDINGS = [
     Binding("v", "app.reveal_results", "Reveal"),
     Binding("k", "app.screen_link", "Screen link", show=False),
     Binding("K", "app.new_screen_link", "New screen link", show=False),
+    Binding("f", "app.pair_remote", "Phone remote", show=False),
 ]
 
 TABS = ["lobby", "agenda", "activity", "results", "people"]
