@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a session (works while it runs)")
     p.add_argument("session_id")
-    p.add_argument("--format", choices=["json", "csv", "md", "html"], default="json")
+    p.add_argument("--format", choices=["json", "csv", "md", "html", "actions-csv"], default="json",
+                   help="actions-csv: the agreed actions with owners, one row each, for follow-up")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
     p.add_argument("--names", action="store_true",
                    help="include the display names participants chose (default: anonymised)")
@@ -321,6 +322,11 @@ def cmd_export(args) -> int:
         text = to_json(export)
     elif args.format == "csv":
         text = to_csv(export)
+    elif args.format == "actions-csv":
+        from ..core.plugins import load_plugins
+        from ..report.actions import actions_csv
+
+        text = actions_csv(export, load_plugins())
     else:
         from ..core.plugins import load_plugins
         from ..report.render import render_report

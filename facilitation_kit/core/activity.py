@@ -355,3 +355,22 @@ class ActivityType:
         the screen show roles (``screen_roles``) and enough people share that role
         (the agenda's ``min_group``). See docs/screen.md."""
         return None
+
+    def findings(self, activity: ActivityInfo, results: dict[str, Any]) -> list[dict[str, Any]]:
+        """What this step found that belongs on the report's first page, each as
+        ``{"text": a sentence, "size": a number >= 0, "item": what it is about (or None),
+        "roles": [the role groups it compares]}``. ``results`` is what :meth:`summarise`
+        returned. ``size`` says how big the finding is, so that the report can rank the
+        findings of every step together: the built-in activities give a share of their
+        scale's range (a difference of 3 on a 1-5 scale is 0.75). The sentences must keep
+        the rules of every result: no role group smaller than ``min_group`` and no words
+        the author did not allow to be quoted. Default: none. See docs/plugin_hooks.md."""
+        return []
+
+    def public_data(self, activity: ActivityInfo, contribution: dict[str, Any]) -> dict[str, Any]:
+        """A contribution's ``data`` as it may be shown outside the facilitator's record:
+        on the room's screen (a highlighted contribution) and in the report's table of
+        contributions. The JSON and CSV exports (the record itself) keep everything.
+        Return a copy with what may not be shown replaced (e.g. a story its author did
+        not allow to be quoted). Default: the data unchanged."""
+        return contribution.get("data")

@@ -133,18 +133,35 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
     columns += [f.label for f in fields] if fields else ["Contribution"]
     rows = []
     groups = role_groups(entry["info"], contributions) if "info" in entry else None
+    public = getattr(registered.activity_type, "public_data", None) if registered is not None and "info" in entry else None
     for c in contributions:
         role = (groups.of(c) if groups is not None else c.get("role") or NO_ROLE) or "–"
         row = [role] + ([] if anonymise else [names.get(c.get("participant")) or "(no name)"])
-        data = c.get("data") if isinstance(c.get("data"), dict) else {}
+        data = _public(public, entry.get("info"), c)
         if fields:
             row += [_value(f, data.get(f.name)) for f in fields]
         else:
-            row.append(json.dumps(c.get("data"), ensure_ascii=False, sort_keys=True))
+            row.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
         rows.append(row)
     blocks.append(Heading("Contributions", level=3))
     blocks.append(Table(columns, rows))
     return blocks
+
+
+def _public(public, info, contribution) -> dict[str, Any]:
+    """A contribution's data as it may appear in the report (the plugin's ``public_data``:
+    e.g. a story its author did not allow to be quoted is withheld). If the plugin fails,
+    its text answers are withheld too: nothing is shown that it might have kept back."""
+    data = contribution.get("data") if isinstance(contribution.get("data"), dict) else {}
+    if public is None:
+        return data
+    try:
+        shown = _call(public, info, dict(contribution))
+    except PluginCallError:
+        shown = None
+    if not isinstance(shown, dict):
+        return {k: ("…" if isinstance(v, str) else v) for k, v in data.items()}
+    return shown
 
 
 def _clamp(block: Block) -> Block:
