@@ -439,12 +439,14 @@ def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | No
     def px(v: float) -> float:
         return plot_x0 + (v - low) * step
 
-    legend, legend_h = _legend(uid, series, pad, 34, width - 2 * pad, swatch="marker")
+    title_lines = wrap_text(title, int((width - 2 * pad) / 8.5), 3)
+    head = 20 + 18 * (len(title_lines) - 1)
+    legend, legend_h = _legend(uid, series, pad, head + 14, width - 2 * pad, swatch="marker")
     chars = max(6, int(step / 6.2))
     labels = [wrap_text(f"{p} {point_labels[k]}" if point_labels and point_labels[k] else str(p), chars, 3)
               for k, p in enumerate(points)]
     axis_h = 15 * max(len(lines) for lines in labels) + 10
-    top = 34 + legend_h + 6
+    top = head + 14 + legend_h + 6
     out_rows = []
     y = top + axis_h
     for label, values in rows:
@@ -460,7 +462,7 @@ def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | No
         desc_parts.append(f"{label}: {shown}")
     desc = (f"Scale {low} to {high}. " + "; ".join(desc_parts)) if rows else "No data yet."
     out = _open(width, height, title, desc, uid)
-    out.append(f'<text x="{pad}" y="20" font-size="14" font-weight="bold">{esc(_short(title, 80))}</text>')
+    out.append(_text_lines(pad, 20, title_lines, step=18, attrs='font-size="14" font-weight="bold"'))
     out.extend(legend)
 
     def axis(y_text: float) -> None:
