@@ -71,11 +71,10 @@ class Story(ActivityType):
     # -- what leaves the facilitator's record -----------------------------------------
     def public_data(self, activity, contribution):
         data = dict(contribution.get("data") or {})
-        if not quotable(contribution):
-            withheld = T.t(activity.lang, K + "withheld")
+        if not quotable(contribution):  # one sentence in place of all its words
             for name in TEXTS:
-                if data.get(name):
-                    data[name] = withheld
+                data.pop(name, None)
+            data["happened"] = T.t(activity.lang, K + "withheld")
         return data
 
     def _numbered(self, contributions):
