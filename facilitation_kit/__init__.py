@@ -31,7 +31,7 @@ from .core.roles import (  # noqa: E402
     NO_ROLE, OTHER_ROLES, RoleGroups, dont_know, latest_per_participant, mean, role_groups, role_of, role_order,
     widest_gap,
 )
-from .report.charts import dumbbell, importance_support_map, stacked_bars, word_cloud  # noqa: E402
+from .report.charts import dumbbell, importance_support_map, scale_averages, stacked_bars, word_cloud  # noqa: E402
 from .report.words import word_counts  # noqa: E402
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "Form", "Field", "TextField", "ChoiceField", "ScaleField", "VoteField", "MatrixField",
     "Invalid",
     "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote", "ReportPart",
-    "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "word_counts",
+    "stacked_bars", "importance_support_map", "dumbbell", "scale_averages", "word_cloud", "word_counts",
     "Catalogue", "LANGUAGES", "text",
     "NO_ROLE", "OTHER_ROLES", "RoleGroups", "role_groups", "role_of", "role_order", "mean", "dont_know", "latest_per_participant",
     "widest_gap",

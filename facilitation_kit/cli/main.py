@@ -110,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a session (works while it runs)")
     p.add_argument("session_id")
-    p.add_argument("--format", choices=["json", "csv", "md", "html", "docx"], default="json",
-                   help="json (the complete record), csv, or a report: md, html, docx (Word)")
+    p.add_argument("--format", choices=["json", "csv", "md", "html", "docx", "actions-csv"], default="json",
+                   help="json (the complete record), csv, a report: md, html, docx (Word); or actions-csv: "
+                        "the agreed actions with owners, one row each, for follow-up")
     p.add_argument("--lang", choices=["en", "fi", "sv", "nl", "es", "pl", "it", "de"], default=None,
                    help="the report's language (default: the agenda's)")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
@@ -338,6 +339,11 @@ def cmd_export(args) -> int:
         text = to_json(export)
     elif args.format == "csv":
         text = to_csv(export)
+    elif args.format == "actions-csv":
+        from ..core.plugins import load_plugins
+        from ..report.actions import actions_csv
+
+        text = actions_csv(export, load_plugins())
     else:
         from ..core.plugins import load_plugins
         from ..report.render import render_report

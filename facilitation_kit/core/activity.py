@@ -412,6 +412,14 @@ class ActivityType:
         (the agenda's ``min_group``). See docs/screen.md."""
         return None
 
+    def public_data(self, activity: ActivityInfo, contribution: dict[str, Any]) -> dict[str, Any]:
+        """A contribution's ``data`` as it may be shown outside the facilitator's record:
+        on the room's screen (a highlighted contribution) and in the report's table of
+        contributions. The JSON and CSV exports (the record itself) keep everything.
+        Return a copy with what may not be shown replaced (e.g. a story its author did
+        not allow to be quoted). Default: the data unchanged."""
+        return contribution.get("data")
+
 
 def source_method(atype: ActivityType, top: int | None) -> str:
     """The method that gives a source's items for a later activity: ``ranked_items`` when

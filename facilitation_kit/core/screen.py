@@ -8,6 +8,8 @@ room may see live here, in one place:
   leaves hidden and held ones out) reaches a plugin's :meth:`ActivityType.screen`;
 - a plugin's screen view only while its :meth:`ActivityType.results_visible` says so
   (a silent vote: only once closed);
+- a highlighted contribution only as its plugin's :meth:`ActivityType.public_data` gives it
+  (a story its author did not allow to be quoted is never shown word for word);
 - names never (contributions carry none, and no view includes one); roles only when the
   agenda sets ``screen_roles = true``, and then only for roles that at least
   ``min_group`` participants (the agenda's one small-group rule) of this activity share.
@@ -141,6 +143,22 @@ async def _plugin_view(w: Workshop, activity_id: str) -> tuple[str, list[dict[st
         return "none", None
 
 
+async def _public_data(w: Workshop, act: Any, contribution: dict[str, Any]) -> Any:
+    """What the plugin lets the room see of a contribution (:meth:`ActivityType.public_data`:
+    e.g. a story its author did not allow to be quoted is withheld); ``None`` (nothing
+    shown) if it fails."""
+    registered = w.plugins.activity_type(act.plugin)
+    if registered is None or not hasattr(registered.activity_type, "public_data"):
+        return contribution.get("data")
+    try:
+        data = await w.caller.call(registered.activity_type, "public_data", await w.activity_info(act.id),
+                                   dict(contribution))
+    except PluginFailure as exc:
+        w._plugin_failed(act.id, act.plugin, f"public_data: {exc}")
+        return None
+    return data if isinstance(data, Mapping) else None
+
+
 async def screen_state(w: Workshop, *, with_blocks: bool = True,
                        previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the screen page shows now. ``with_blocks=False`` reuses the plugin's
@@ -174,11 +192,12 @@ async def screen_state(w: Workshop, *, with_blocks: bool = True,
         shown = next((c for c in screen_contributions(w, act.id)
                       if c["participant"] == ref.get("participant") and c["id"] == ref.get("contribution")),
                      None)
-        if shown is not None:  # hidden or withdrawn since: back to the activity
+        data = await _public_data(w, act, shown) if shown is not None else None
+        if data is not None:  # hidden or withdrawn since, or nothing to show: back to the activity
             activity_view = await w.activity_view(act.id) or {}
             fields = (activity_view.get("form") or {}).get("fields") or []
             out["view"] = "highlight"
-            out["highlight"] = {"text": contribution_text(shown.get("data"), fields),
+            out["highlight"] = {"text": contribution_text(data, fields),
                                 "role": shown.get("role")}
             return out
         view = "live"

@@ -11,6 +11,8 @@ has its own colour *and* its own pattern or marker shape, and the legend names i
   supported" corner shaded.
 - :func:`dumbbell`: today vs desired per row (the ethical compass), grouped if wanted.
 - :func:`word_cloud`: the frequent words of open answers, sized by count (the screen).
+- :func:`scale_averages`: averages per item on a rating scale, one marker per series
+  (usually a role) on a scale axis labelled at every point (rate_items, journey).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import unicodedata
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-__all__ = ["esc", "clean", "wrap_label", "text_lines", "stacked_bars", "importance_support_map", "dumbbell", "word_cloud", "PALETTE",
+__all__ = ["esc", "clean", "wrap_label", "text_lines", "stacked_bars", "importance_support_map", "dumbbell",
+           "word_cloud", "scale_averages", "wrap_text", "PALETTE",
            "PATTERNS", "SHAPES"]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -416,5 +419,108 @@ def word_cloud(title: str, words: Sequence[tuple[str, int]], *, width: int = 960
                        f'font-weight="{weight}" fill="#111">{esc(text)}</text>')
             x += w
         y += h
+    out.append("</svg>")
+    return "".join(out)
+
+
+def wrap_text(text: str, width: int, max_lines: int | None = None) -> list[str]:
+    """:func:`wrap_label` (every character kept, nothing cut); ``max_lines`` is only a
+    hint for the layout and never drops text."""
+    return wrap_label(text, width)
+
+
+def _text_lines(x: float, y: float, lines: Sequence[str], *, step: float = 15, attrs: str = "") -> str:
+    """One ``<text>`` with a ``<tspan>`` per line (every line escaped)."""
+    spans = "".join(f'<tspan x="{x:g}" dy="{0 if k == 0 else step:g}">{esc(line)}</tspan>'
+                    for k, line in enumerate(lines))
+    return f'<text x="{x:g}" y="{y:g}"{(" " + attrs) if attrs else ""}>{spans}</text>'
+
+
+def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | None]]],
+                   series: Sequence[str], *, low: int = 1, high: int = 5,
+                   point_labels: Sequence[str] | None = None, width: int = 640,
+                   note: str = "") -> str:
+    """Where each series (usually a role) stands on a rating scale, per item.
+
+    ``rows`` are ``(item label, {series name: average or None})``; ``None`` (or a missing
+    series) draws no marker and writes "–". Each item gets its label (wrapped, never cut
+    short of four lines) and one lane per series: the series' own colour *and* marker
+    shape at its average, the series' name at the left and the number at the right, so
+    the chart reads in black and white. The scale axis, at the top and bottom, has a tick
+    and a label at every point: the number and, with ``point_labels`` (one per point,
+    ``low`` to ``high``), its words, wrapped.
+    """
+    points = list(range(int(low), int(high) + 1))
+    if point_labels is not None and len(point_labels) != len(points):
+        raise ValueError(f"point_labels needs {len(points)} labels (one per point {low} to {high}), "
+                         f"not {len(point_labels)}")
+    uid = _uid("scale", title, [(r[0], sorted((k, v) for k, v in r[1].items())) for r in rows],
+               tuple(series), low, high, tuple(point_labels or ()))
+    pad, name_w, value_w, lane_h = 14, 150, 44, 20
+    plot_x0 = pad + name_w
+    plot_x1 = width - pad - value_w
+    step = (plot_x1 - plot_x0) / max(len(points) - 1, 1)
+
+    def px(v: float) -> float:
+        return plot_x0 + (v - low) * step
+
+    title_lines = wrap_text(title, int((width - 2 * pad) / 8.5), 3)
+    head = 20 + 18 * (len(title_lines) - 1)
+    legend, legend_h = _legend(uid, series, pad, head + 14, width - 2 * pad, swatch="marker")
+    chars = max(6, int(step / 6.2))
+    labels = [wrap_text(f"{p} {point_labels[k]}" if point_labels and point_labels[k] else str(p), chars, 3)
+              for k, p in enumerate(points)]
+    axis_h = 15 * max(len(lines) for lines in labels) + 10
+    top = head + 14 + legend_h + 6
+    out_rows = []
+    y = top + axis_h
+    for label, values in rows:
+        lines = wrap_text(label, int((width - 2 * pad) / 7), 4)
+        out_rows.append((y, lines, values))
+        y += 15 * len(lines) + 6 + lane_h * len(series) + 12
+    bottom = y
+    height = bottom + axis_h + pad + (24 if not rows else 0) + (16 if note else 0)
+    desc_parts = []
+    for label, values in rows:
+        shown = ", ".join(f"{name} {_num(values[name]) if values.get(name) is not None else '–'}"
+                          for name in series)
+        desc_parts.append(f"{label}: {shown}")
+    desc = (f"Scale {low} to {high}. " + "; ".join(desc_parts)) if rows else "No data yet."
+    out = _open(width, height, title, desc, uid)
+    out.append(_text_lines(pad, 20, title_lines, step=18, attrs='font-size="14" font-weight="bold"'))
+    out.extend(legend)
+
+    def axis(y_text: float) -> None:
+        for k, p in enumerate(points):
+            ends = len(points) > 1 and k in (0, len(points) - 1)
+            anchor = ("start" if k == 0 else "end") if ends else "middle"
+            out.append(_text_lines(px(p), y_text, labels[k], attrs=f'text-anchor="{anchor}" font-size="11"'))
+
+    axis(top + 12)
+    for p in points:
+        out.append(f'<line x1="{px(p):.1f}" y1="{top + axis_h - 6:g}" x2="{px(p):.1f}" y2="{bottom:g}" '
+                   f'stroke="#ccc"/>')
+    if not rows:
+        out.append(f'<text x="{pad}" y="{top + axis_h + 14:g}" fill="#555">No data yet.</text>')
+    for y0, lines, values in out_rows:
+        out.append(_text_lines(pad, y0 + 12, lines, attrs='font-weight="bold"'))
+        lane0 = y0 + 15 * len(lines) + 6
+        for i, name in enumerate(series):
+            ly = lane0 + i * lane_h + lane_h / 2
+            value = values.get(name)
+            out.append(f'<text x="{pad + 8}" y="{ly + 4:g}" font-size="11"><title>{esc(name)}</title>'
+                       f'{esc(_short(name, 25))}</text>')
+            out.append(f'<line x1="{plot_x0:g}" y1="{ly:g}" x2="{plot_x1:g}" y2="{ly:g}" stroke="#999" '
+                       f'stroke-dasharray="2 3"/>')
+            shown = _num(value) if value is not None else "–"
+            if value is not None:
+                out.append(f'<g><title>{esc(lines[0] if len(lines) == 1 else " ".join(lines))} — '
+                           f'{esc(name)}: {shown}</title>{_marker(i, px(value), ly, 6)}</g>')
+            out.append(f'<text x="{width - pad:g}" y="{ly + 4:g}" text-anchor="end" font-weight="bold">'
+                       f'{esc(shown)}</text>')
+    out.append(f'<line x1="{plot_x0:g}" y1="{bottom:g}" x2="{plot_x1:g}" y2="{bottom:g}" stroke="#333"/>')
+    axis(bottom + 14)
+    if note:
+        out.append(f'<text x="{pad}" y="{height - 6:g}" font-size="11" fill="#333">{esc(_short(note, 110))}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -80,9 +80,9 @@ def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = No
     Each value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
     ``contributions`` (what the plugin was given), ``skipped`` (contributions whose data
     no longer fits the form) and ``visible`` (the plugin's ``results_visible``), then
-    either ``summary`` (from ``summarise``), ``blocks`` (from ``report``) and ``items``
-    (offered to later activities), or ``error`` with a sentence saying what went wrong.
-    ``lang`` asks for the plugins' texts in another language than the agenda's.
+    either ``summary`` (from ``summarise``), ``blocks`` (from ``report``), ``items``
+    (offered to later activities) and ``findings`` (from ``findings``, checked; none while
+    the results are hidden), or ``error`` with a sentence saying what went wrong.
     """
     session = export.get("session") or {}
     agenda = export.get("agenda") or {}
@@ -143,7 +143,8 @@ def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = No
         except PluginCallError as exc:
             entry["error"] = f"{spec.get('plugin')}: {exc}"
             continue
-        entry.update(summary=summary, blocks=list(blocks), items=list(items))
+        entry.update(summary=summary, blocks=list(blocks), items=list(items),
+                     findings=_findings(atype, info, summary, caller) if entry["visible"] else [])
         # as the live host hands them on: ids hashed, so later activities' data maps back
         salt = str(session.get("id") or "")
         offered[act_id] = tuple(opaque_item(i, salt) for i in items)
@@ -160,6 +161,31 @@ def _renamed(data: Any, ids: Mapping[str, str]) -> Any:
     if isinstance(data, list):
         return [_renamed(v, ids) for v in data]
     return ids.get(data, data) if isinstance(data, str) else data
+
+
+def _findings(atype: ActivityType, info: ActivityInfo, summary: Any, caller: PluginCaller) -> list[dict[str, Any]]:
+    """The plugin's :meth:`ActivityType.findings`, checked: a list of ``{"text", "size",
+    "item", "roles"}``; a plugin whose findings fail or do not fit gives none (its
+    results still stand)."""
+    method = getattr(atype, "findings", None)
+    if method is None:
+        return []
+    try:
+        found = _call(method, info, summary, caller=caller)
+    except PluginCallError:
+        return []
+    out = []
+    for f in found if isinstance(found, (list, tuple)) else []:
+        if not isinstance(f, Mapping) or not isinstance(f.get("text"), str) or not f["text"].strip():
+            continue
+        size = f.get("size")
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 <= size < float("inf"):
+            continue
+        roles = f.get("roles") or []
+        out.append({"text": f["text"], "size": float(size),
+                    "item": f.get("item") if isinstance(f.get("item"), str) else None,
+                    "roles": [str(r) for r in roles] if isinstance(roles, (list, tuple)) else []})
+    return out
 
 
 def _fitting(atype: ActivityType, info: ActivityInfo, contributions: list[dict[str, Any]],

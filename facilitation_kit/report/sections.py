@@ -251,13 +251,8 @@ class _Context:
     def _findings(self) -> list[dict[str, Any]]:
         found = []
         for spec, entry, atype in self._ready():
-            try:
-                values = _call(atype.findings, entry["info"], entry["summary"])
-            except PluginCallError:
-                continue
-            if not isinstance(values, list):
-                continue
-            for f in values:
+            # checked by report.results (none while the room may not see the results)
+            for f in entry.get("findings") or []:
                 if (isinstance(f, dict) and isinstance(f.get("text"), str) and f["text"].strip()
                         and isinstance(f.get("size"), (int, float)) and not isinstance(f.get("size"), bool)
                         and f["size"] >= FINDING_AT_LEAST):
@@ -425,7 +420,7 @@ class _Context:
         for c in contributions:
             role = (groups.of(c) if groups is not None else c.get("role") or NO_ROLE) or "–"
             row = [role] + ([] if self.anonymise else [names.get(c.get("participant")) or t("appendix.no_name")])
-            data = c.get("data") if isinstance(c.get("data"), dict) else {}
+            data = self._public(spec, entry, c)
             if fields:
                 row += [_value(f, data.get(f.name)) for f in fields]
             elif keys:
@@ -434,6 +429,18 @@ class _Context:
                 row.append(json.dumps(c.get("data"), ensure_ascii=False, sort_keys=True))
             rows.append(row)
         return [heading, Table(columns, rows)]
+
+    def _public(self, spec, entry, contribution) -> dict[str, Any]:
+        """What the plugin lets the report show of a contribution (``public_data``: e.g. a
+        story its author did not allow to be quoted is not printed word for word)."""
+        atype = self._atype(spec)
+        data = contribution.get("data")
+        if atype is not None and "info" in entry:
+            try:
+                data = _call(atype.public_data, entry["info"], contribution)
+            except PluginCallError:
+                data = {}
+        return data if isinstance(data, dict) else {}
 
     def _form(self, spec, entry) -> Form | None:
         atype = self._atype(spec)

@@ -10,6 +10,9 @@ So that the biggest group does not win by numbers alone, the results show each r
 top 3 side by side and a sentence naming where roles put different items first; with
 ``weighting = "equal_per_role"`` the ranking itself gives every role group the same
 weight. Role groups smaller than the agenda's ``min_group`` are counted together.
+
+With ``note = true`` the form also asks, optionally, "Why this one?" (``note_label``
+changes the question); the report lists the answers of each person's last vote.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from collections import Counter
 
 from facilitation_kit import (
     hookimpl, ActivityType, Catalogue, Chart, Form, Heading, Item, Option, OptionError,
-    Paragraph, Table, VoteField, latest_per_participant, role_groups, stacked_bars, widest_gap,
+    Paragraph, Quote, Table, TextField, VoteField, latest_per_participant, role_groups, stacked_bars,
+    widest_gap,
 )
 
 T = Catalogue(__package__)
@@ -51,6 +55,10 @@ class DotVote(ActivityType):
                help="Keep the results off the projector until the vote is closed (silent voting)."),
         Option("weighting", "string", default="dots", choices=["dots", "equal_per_role"],
                help='"dots": rank by all dots; "equal_per_role": every role group weighs the same.'),
+        Option("note", "boolean", default=False,
+               help='Also ask, optionally, why (default question: "Why this one?").'),
+        Option("note_label", "string", default="", translatable=True,
+               help="The question of the note (with note = true)."),
     )
 
     def check_options(self, options, roles, source=None):
@@ -73,9 +81,13 @@ class DotVote(ActivityType):
 
     def form(self, activity):
         o, lang = activity.options, activity.lang
-        return Form([VoteField("dots", label=T.t(lang, "dot_vote.label", count=o["dots"]),
-                               help=T.t(lang, "dot_vote.help", count=o["max_per_item"]),
-                               items=self._items(activity), dots=o["dots"], max_per_item=o["max_per_item"])])
+        fields = [VoteField("dots", label=T.t(lang, "dot_vote.label", count=o["dots"]),
+                            help=T.t(lang, "dot_vote.help", count=o["max_per_item"]),
+                            items=self._items(activity), dots=o["dots"], max_per_item=o["max_per_item"])]
+        if o["note"]:
+            fields.append(TextField("note", label=activity.text(o["note_label"]) or T.t(lang, "dot_vote.note_label"),
+                                    required=False, max_length=500, multiline=True))
+        return Form(fields)
 
     def extras(self, activity):
         return {"hide_results_until_closed": activity.options["hide_results_until_closed"]}
@@ -131,6 +143,9 @@ class DotVote(ActivityType):
             "items": ranked,
             "top_by_role": top_by_role,
             "roles_agree": len(set(firsts.values())) <= 1,
+            "notes": [{"text": v["data"]["note"], "role": groups.of(v),
+                       "items": [label for iid, label in items if iid in v["data"]["dots"]]}
+                      for v in votes if v["data"].get("note")],
         }
 
     def items(self, activity, contributions):
@@ -227,6 +242,11 @@ class DotVote(ActivityType):
                             [[i["rank"], i["label"], i["dots"]] + ([i["score"]] if score else [])
                              + [i["by_role"].get(r, 0) for r in roles] for i in results["items"]],
                             caption=T.t(lang, "dot_vote.table_caption")))
+        if results.get("notes"):
+            blocks.append(Heading(activity.text(activity.options["note_label"]) or T.t(lang, "dot_vote.note_label"),
+                                  level=4))
+            blocks += [Quote(f"{', '.join(n['items'])}: {n['text']}" if n["items"] else n["text"], n["role"])
+                       for n in results["notes"]]
         return blocks
 
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import facilitation_kit as fk
-from facilitation_kit.core.activity import ActivityType, Option
+from facilitation_kit.core.activity import RESERVED_OPTION_NAMES, ActivityType, Option
 from facilitation_kit.core.agenda import AgendaError, parse_agenda
 from facilitation_kit.core.engine import PHONE_PLUGIN_ERROR
 from facilitation_kit.core.forms import ChoiceField, Form, MatrixField, TextField, VoteField
@@ -88,7 +88,7 @@ def test_bad_option_defaults_and_reserved_names_are_refused_at_registration():
     assert problems(host, "badopts") == [
         "activity 'bad_options': option 'rounds': its default '5' does not fit kind 'integer': must be "
         "a whole number, not text; option 'title' has a name the agenda uses for every activity "
-        "(reserved: auto_open, close_at_end, from, id, max_contributions, notes, plugin, prompt, timebox, title): the "
+        f"(reserved: {', '.join(sorted(RESERVED_OPTION_NAMES))}): the "
         "agenda could never set it; rename it; option 'mode': its default 'loud' does not fit kind "
         "'string': 'loud' is not allowed; allowed: quiet, calm"]
     with pytest.raises(AgendaError, match=r"no activity plugin 'bad_options' is installed \(badopts: "
@@ -197,7 +197,8 @@ def test_why_explains_a_plugin_that_is_not_found():
     lines = explain("sticky_notes")
     assert lines[0].startswith("Looking for the plugin 'sticky_notes' with ")
     assert any(l.startswith("- the entry-point group 'facilitation_kit' of the ") for l in lines)
-    assert any("facilitation-kit 0.1.0: dot_vote = facilitation_kit_plugins.dot_vote" in l for l in lines)
+    assert any("facilitation-kit 0.1.0: " in l and "dot_vote = facilitation_kit_plugins.dot_vote" in l
+               for l in lines)
     assert "- no --plugins-dir was given (one-file plugins: --plugins-dir DIR loads DIR/*.py)" in lines
     assert "Not found: no plugin or activity type 'sticky_notes'." in lines
     assert lines[-1].startswith("Hint: install the plugin's package into the environment of ")

@@ -319,5 +319,6 @@ def test_an_agenda_using_a_broken_plugin_names_the_problem():
         parse_agenda(agenda_toml([{"id": "x", "plugin": "shaky"}]), plugins, path="w.toml")
     assert str(err.value) == ("w.toml:5: activity 'x': field 'plugin': no activity plugin 'shaky' is "
                               "installed (shaky: register_activities raised ValueError: oops); installed: "
-                              "dot_vote, ethical_compass, open_question, role_redefinition, value_mapping "
+                              "actions, dot_vote, ethical_compass, journey, open_question, rate_items, "
+                              "role_redefinition, story, value_mapping "
                               "(facilitation-kit plugins --why shaky says where it looked)")

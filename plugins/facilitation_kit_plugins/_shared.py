@@ -1,0 +1,49 @@
+"""Helpers the rating activities share (rate_items, journey): averages per role group
+under the small-group rule, and one plugin catalogue per activity."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from facilitation_kit import Catalogue, RoleGroups, mean
+
+
+def catalogue(name: str) -> Catalogue:
+    """The catalogue of one activity: ``locales/<name>/<lang>.json`` in this package."""
+    return Catalogue(__package__, folder=f"locales/{name}")
+
+
+def rating_stats(values: Iterable[Any], min_group: int) -> dict[str, Any]:
+    """``{"mean", "count", "dont_know", "too_few"}`` of answers on a scale (``None`` is
+    "don't know"). The mean is left out (``None``, ``too_few``) when fewer than
+    ``min_group`` people gave a number: a role group's mean of one or two ratings would
+    show what those people said."""
+    values = list(values)
+    numbers = [v for v in values if v is not None]
+    too_few = len(numbers) < min_group
+    return {"mean": None if too_few else mean(numbers), "count": len(numbers),
+            "dont_know": len(values) - len(numbers), "too_few": too_few and bool(numbers)}
+
+
+def stats_by_role(contributions: Iterable[Mapping[str, Any]], groups: RoleGroups,
+                  value: Callable[[Mapping[str, Any]], Any], min_group: int,
+                  has: Callable[[Mapping[str, Any]], bool] = lambda c: True) -> dict[str, Any]:
+    """Everyone's :func:`rating_stats` (the mean of everyone is shown from one rating on)
+    and each shown role group's, for the contributions where ``has`` holds."""
+    chosen = [c for c in contributions if has(c)]
+    everyone = rating_stats((value(c) for c in chosen), 1)
+    return {**everyone, "by_role": {r: rating_stats((value(c) for c in chosen if groups.of(c) == r), min_group)
+                                    for r in groups.order}}
+
+
+def widest_gap(by_role: Mapping[str, Mapping[str, Any]], order: list[str]) -> tuple[str, str, float] | None:
+    """The two role groups furthest apart (in role order), or None with fewer than two means."""
+    shown = [(r, by_role[r]["mean"]) for r in order if by_role.get(r, {}).get("mean") is not None]
+    if len(shown) < 2:
+        return None
+    high = max(shown, key=lambda p: p[1])
+    low = min(shown, key=lambda p: p[1])
+    if high[0] == low[0]:
+        return None
+    first, second = sorted((high, low), key=lambda p: order.index(p[0]))
+    return first[0], second[0], round(abs(high[1] - low[1]), 2)
