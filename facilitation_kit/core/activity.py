@@ -25,7 +25,8 @@ __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RES
 
 #: Keys the agenda itself uses for every activity: no plugin option may take these names.
 RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
-                                   "close_at_end", "notes", "from", "max_contributions"})
+                                   "close_at_end", "notes", "from", "from_themes",
+                                   "max_contributions"})
 
 
 class OptionError(ValueError):

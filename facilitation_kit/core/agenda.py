@@ -68,6 +68,9 @@ class AgendaActivity:
     close_at_end: bool = False
     notes: str = ""
     source: str | None = None
+    #: With ``from``: the items are the source's confirmed themes (docs/themes.md), not
+    #: what its plugin ranks.
+    from_themes: bool = False
     max_contributions: int | None = None  # per participant; None: the plugin's or the host's
     #: ``title``, ``prompt`` and ``notes`` as given when given as a table by language.
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
@@ -80,6 +83,8 @@ class AgendaActivity:
         out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
                "timebox": self.timebox, "auto_open": self.auto_open,
                "close_at_end": self.close_at_end, "notes": self.notes, "from": self.source}
+        if self.from_themes:
+            out["from_themes"] = True
         out["options"] = dict(self.options)
         if self.texts:
             out["texts"] = {k: dict(v) for k, v in self.texts.items()}
@@ -317,6 +322,12 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if not isinstance(source, str) or source not in seen - {act_id}:
                 fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
                      activity=label, index=index, field="from")
+        from_themes = raw.get("from_themes", False)
+        if not isinstance(from_themes, bool):
+            fail("must be true or false", activity=label, index=index, field="from_themes")
+        if from_themes and source is None:
+            fail('takes the themes of the activity named in "from": add from = "<its id>"',
+                 activity=label, index=index, field="from_themes")
         # `source` is an opt-in argument: passed only to implementations that accept it.
         extra_kw = {"source": source} if "source" in inspect.signature(atype.check_options).parameters else {}
         try:
@@ -342,6 +353,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             prompt=common["prompt"].strip() or atype.default_prompt,
             options=options, timebox=timebox, auto_open=common["auto_open"],
             close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source,
+            from_themes=from_themes,
             max_contributions=max_contributions, texts=texts))
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),

@@ -154,3 +154,21 @@ class ScreenChanged(Event):
 
     settings: dict[str, Any]
     token_changed: bool = False
+
+
+@dataclass(frozen=True)
+class ThemesChanged(Event):
+    """The facilitator's themes of an activity changed (docs/themes.md)."""
+
+    activity: str
+
+
+@dataclass(frozen=True)
+class ContributionStarred(Event):
+    """The facilitator starred (or unstarred) a contribution: starred ones are the
+    report's quotes."""
+
+    participant: str
+    id: str
+    activity: str
+    starred: bool

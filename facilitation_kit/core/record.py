@@ -59,6 +59,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
                "role": role_of.get(doc["participant"])}
         if doc.get("hidden"):
             row["hidden"] = True
+        if doc.get("starred"):
+            row["starred"] = True
         contributions.append(row)
     contributions.sort(key=lambda c: (order.get(c["activity"], 1 << 30), c["created_at"]))
     activities = []
@@ -80,6 +82,10 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
         "activities": activities,
         "participants": participants,
         "contributions": contributions,
+        # the facilitator's themes (docs/themes.md), without erased participants' contributions
+        "themes": [{**t, "contributions": [r for r in t.get("contributions") or () if r[0] not in erased]}
+                   for t in sorted((tables.get("themes") or {}).values(),
+                                   key=lambda t: (order.get(t.get("activity"), 1 << 30), t.get("created_at") or ""))],
     }
 
 

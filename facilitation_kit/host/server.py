@@ -718,6 +718,11 @@ class ProtocolServer:
         elif isinstance(event, ev.ScreenChanged):
             self._facilitators({"type": "screen", "screen": event.settings,
                                 "token_changed": event.token_changed})
+        elif isinstance(event, ev.ThemesChanged):
+            self._facilitators({"type": "themes", "activity": event.activity})
+        elif isinstance(event, ev.ContributionStarred):
+            self._facilitators({"type": "starred" if event.starred else "unstarred", "activity": event.activity,
+                                "participant": event.participant, "id": event.id})
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})

@@ -1,0 +1,143 @@
+"""Themes and stars against a real host: commands over the facilitator channel, the
+journal (resume), themes as a `from` source, erasure, the screen's and report's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from facilitation_kit.core.themes import starred_quotes, themes_of
+from facilitation_kit.host.store import read_session
+from facilitation_kit.testing import agenda_toml
+
+AGENDA = agenda_toml([
+    {"id": "ideas", "plugin": "open_question", "title": "Ideas", "prompt": "What would help?"},
+    {"id": "vote", "plugin": "dot_vote", "title": "Vote on the themes", "from": "ideas", "from_themes": True,
+     "dots": 3, "max_per_item": 3},
+], roles=["Service user", "Staff"])
+
+IDEAS = ["Same worker every time", "One contact person who knows me", "Shorter waiting times",
+         "I waited months for a call back", "Less paperwork please", "Simpler forms"]
+
+
+async def ideas_host(workshop_host, texts=IDEAS, **kw):
+    host = await workshop_host(AGENDA, **kw)
+    await host.open()
+    refs = []
+    for n, text in enumerate(texts):
+        phone = await host.phone(role="Service user" if n % 2 else "Staff")
+        ack = await phone.submit({"answer": text})
+        refs.append({"participant": phone.welcome["participant"]["id"], "id": ack["id"]})
+    return host, refs
+
+
+async def error_of(host, command, **fields):
+    frame = await host.facilitator.send_command(command, **fields)
+    assert frame["type"] == "error", frame
+    return frame["code"]
+
+
+async def test_group_rename_move_merge_ungroup_confirm(workshop_host):
+    host, refs = await ideas_host(workshop_host)
+    a = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2]))["theme"]
+    b = (await host.command("theme_create", activity="ideas", label="Waiting", contributions=refs[2:4]))["theme"]
+    assert a["contributions"] == [[r["participant"], r["id"]] for r in refs[:2]] and a["confirmed"] is False
+    # a contribution is in at most one theme: grouping it again takes it out of the other
+    c = (await host.command("theme_create", activity="ideas", label="  Paper\nwork  ", contributions=[refs[4], refs[1]]))["theme"]
+    assert c["label"] == "Paper work"
+    state = host.workshop.tables["themes"]
+    assert state[a["id"]]["contributions"] == [[refs[0]["participant"], refs[0]["id"]]]
+    await host.command("theme_move", contributions=[refs[1]], theme=a["id"])
+    assert [refs[1]["participant"], refs[1]["id"]] in state[a["id"]]["contributions"]
+    assert [refs[1]["participant"], refs[1]["id"]] not in state[c["id"]]["contributions"]
+    await host.command("theme_move", contributions=[refs[4]], theme=None, activity="ideas")
+    assert state[c["id"]]["contributions"] == []
+    renamed = (await host.command("theme_rename", theme=b["id"], label="Waiting times"))["theme"]
+    assert renamed["label"] == "Waiting times"
+    merged = (await host.command("theme_merge", theme=c["id"], into=b["id"]))["theme"]
+    assert c["id"] not in state and merged["id"] == b["id"]
+    await host.command("theme_ungroup", theme=b["id"])
+    assert b["id"] not in state
+    confirmed = (await host.command("theme_confirm", theme=a["id"]))["theme"]
+    assert confirmed["confirmed"] is True
+    listed = (await host.command("themes", activity="ideas"))["themes"]
+    assert [t["id"] for t in listed] == [a["id"]]
+    # every change is journalled: the session's files hold the same themes
+    tables, _ = read_session(host.host.data_dir, host.workshop.session_id)
+    assert tables["themes"] == host.workshop.tables["themes"]
+
+
+async def test_theme_commands_refuse_bad_input_clearly(workshop_host):
+    host, refs = await ideas_host(workshop_host, IDEAS[:2])
+    assert await error_of(host, "theme_create", activity="nope", label="x", contributions=refs) == "unknown_activity"
+    assert await error_of(host, "theme_create", activity="ideas", label="   ", contributions=refs) == "invalid"
+    assert await error_of(host, "theme_create", activity="ideas", label="x", contributions=[]) == "bad_message"
+    assert await error_of(host, "theme_create", activity="ideas", label="x",
+                          contributions=[{"participant": "p-x", "id": "c"}]) == "unknown_contribution"
+    assert await error_of(host, "theme_create", activity="ideas", label="x", contributions=["oops"]) == "bad_message"
+    assert await error_of(host, "theme_create", activity="ideas", label=5, contributions=refs) == "bad_message"
+    assert await error_of(host, "theme_rename", theme="t-none", label="x") == "unknown_theme"
+    t = (await host.command("theme_create", activity="ideas", label="A" * 200, contributions=refs))["theme"]
+    assert len(t["label"]) == 80
+    assert await error_of(host, "theme_merge", theme=t["id"], into=t["id"]) == "invalid"
+    assert await error_of(host, "theme_move", contributions=refs, theme=None) == "bad_message"
+    assert await error_of(host, "star", participant="p-x", id="nope") == "unknown_contribution"
+    assert host.workshop.current_id == "ideas"  # the room goes on
+
+
+async def test_confirmed_themes_are_the_items_of_a_vote(workshop_host):
+    host, refs = await ideas_host(workshop_host)
+    a = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2]))["theme"]
+    b = (await host.command("theme_create", activity="ideas", label="Waiting", contributions=refs[2:4]))["theme"]
+    info = await host.workshop.activity_info("vote")
+    assert info.items == ()  # nothing reaches a vote until confirmed
+    await host.command("theme_confirm", theme=a["id"])
+    await host.command("theme_confirm", theme=b["id"])
+    await host.goto("vote")
+    await host.open()
+    phone = host.phones[0]
+    view = await phone.wait_activity("vote", "open")
+    items = view["form"]["fields"][0]["items"]
+    assert [(i["id"], i["label"]) for i in items] == [(a["id"], "Continuity"), (b["id"], "Waiting")]
+    ack = await phone.submit({"dots": {a["id"]: 2, b["id"]: 1}})
+    assert ack["type"] == "ack"
+    ranked = (await host.summary("vote"))["items"]
+    assert ranked[0]["label"] == "Continuity" and ranked[0]["dots"] == 2
+    # renaming a confirmed theme reaches the open vote at once
+    await host.facilitator.send_command("theme_rename", theme=b["id"], label="Quicker answers")
+    frame = await phone.expect("activity")
+    assert any(i["label"] == "Quicker answers" for i in frame["activity"]["form"]["fields"][0]["items"])
+
+
+async def test_stars_are_the_reports_quotes_and_erasure_empties_themes(workshop_host):
+    host, refs = await ideas_host(workshop_host)
+    answer = await host.command("star", participant=refs[0]["participant"], id=refs[0]["id"])
+    assert answer["starred"] is True
+    await host.command("star", participant=refs[3]["participant"], id=refs[3]["id"])
+    await host.command("unstar", participant=refs[3]["participant"], id=refs[3]["id"])
+    assert host.workshop.contribution(refs[0]["participant"], refs[0]["id"])["starred"] is True
+    assert "starred" not in host.workshop.contribution(refs[3]["participant"], refs[3]["id"])
+    quotes = starred_quotes(host.export())
+    assert [(q["text"], q["role"]) for q in quotes] == [("Same worker every time", "Staff")]
+    # a hidden contribution is never a quote
+    await host.command("hide", participant=refs[0]["participant"], contribution=refs[0]["id"])
+    assert starred_quotes(host.export()) == []
+    # erasing a participant takes their contributions out of every theme
+    t = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2]))["theme"]
+    await host.command("erase", participant=refs[1]["participant"])
+    assert host.workshop.tables["themes"][t["id"]]["contributions"] == [[refs[0]["participant"], refs[0]["id"]]]
+    exported = host.export()["themes"]
+    assert exported[0]["id"] == t["id"] and refs[1]["participant"] not in str(exported)
+
+
+async def test_themes_and_stars_survive_a_resume(workshop_host, tmp_path):
+    data = tmp_path / "resume"
+    host, refs = await ideas_host(workshop_host, data_dir=data)
+    t = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2],
+                            confirmed=True))["theme"]
+    await host.command("star", participant=refs[2]["participant"], id=refs[2]["id"])
+    session = host.workshop.session_id
+    await host.host.close()
+    again = await workshop_host(AGENDA, data_dir=data, resume=session)
+    assert again.workshop.tables["themes"][t["id"]]["confirmed"] is True
+    assert again.workshop.contribution(refs[2]["participant"], refs[2]["id"])["starred"] is True
+    assert themes_of(again.workshop, "ideas", confirmed_only=True)[0]["label"] == "Continuity"
