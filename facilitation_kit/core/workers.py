@@ -3,8 +3,8 @@
 ``suggest_themes`` embeds and clusters hundreds of texts (seconds of CPU). In a thread it
 would still compete for the interpreter with the loop that answers phones; so it runs in
 one worker process (``concurrent.futures.ProcessPoolExecutor``, started with ``spawn`` so
-that no thread or socket of the host is inherited), at a lower scheduling priority, with
-the encoder on one thread: on a 2-core laptop the other core stays with the host.
+that no thread or socket of the host is inherited), at a lower scheduling priority
+(``nice`` 10): the host's loop is served first whenever it has work.
 The pool starts on first use and is kept for the session (the model loads once).
 """
 

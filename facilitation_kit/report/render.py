@@ -26,6 +26,7 @@ from .charts import clean
 from ..core.forms import ChoiceField, Field, Form, MatrixField, VoteField
 from ..core.activity import ActivityInfo
 from ..core.roles import role_groups
+from ..core.themes import theme_summary
 from .results import NO_ROLE, _call, PluginCallError, contributions_for, session_results
 
 __all__ = ["render_report", "report_blocks", "to_html", "to_markdown"]
@@ -115,6 +116,7 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
         return blocks
     else:
         blocks += [_clamp(b) for b in entry["blocks"]]
+    blocks += _themes_section(export, spec["id"])
     if entry.get("skipped"):
         blocks.append(Paragraph(f"{entry['skipped']} contributions no longer fit this activity's form "
                                 "and are left out of the results."))
@@ -145,6 +147,19 @@ def _activity_section(export, plugins, spec, entry, names, anonymise) -> list[Bl
     blocks.append(Heading("Contributions", level=3))
     blocks.append(Table(columns, rows))
     return blocks
+
+
+def _themes_section(export, activity_id: str) -> list[Block]:
+    """The activity's confirmed themes (docs/themes.md): count by role, after the
+    ``min_group`` rule, and the most representative quote."""
+    session, agenda = export.get("session") or {}, export.get("agenda") or {}
+    themes = theme_summary(export, activity_id, tuple(session.get("roles") or agenda.get("roles") or ()),
+                           int(agenda.get("min_group") or 3))
+    if not themes:
+        return []
+    rows = [[t["label"], t["count"], ", ".join(f"{r}: {n}" for r, n in t["by_role"].items()) or "–", t["quote"]]
+            for t in themes]
+    return [Heading("Themes", level=3), Table(["Theme", "Contributions", "By role", "Most representative quote"], rows)]
 
 
 def _clamp(block: Block) -> Block:

@@ -141,3 +141,24 @@ async def test_themes_and_stars_survive_a_resume(workshop_host, tmp_path):
     assert again.workshop.tables["themes"][t["id"]]["confirmed"] is True
     assert again.workshop.contribution(refs[2]["participant"], refs[2]["id"])["starred"] is True
     assert themes_of(again.workshop, "ideas", confirmed_only=True)[0]["label"] == "Continuity"
+
+
+async def test_the_report_shows_confirmed_themes_by_role_with_a_quote(workshop_host):
+    texts = ["Same worker every time", "The same worker every visit please", "One worker who knows me",
+             "A worker every time the same", "Shorter waiting times"]
+    host, refs = await ideas_host(workshop_host, texts)
+    t = (await host.command("theme_create", activity="ideas", label="Continuity <b>", contributions=refs[:4]))["theme"]
+    await host.command("theme_create", activity="ideas", label="Not confirmed", contributions=refs[4:])
+    assert "Continuity" not in host.report("md")  # only confirmed themes reach the report
+    await host.command("theme_confirm", theme=t["id"])
+    md = host.report("md")
+    assert "Themes" in md and "Continuity" in md and "Not confirmed" not in md
+    # 2 staff and 2 service users: both groups are under min_group (3), together 4: "Other roles"
+    row = next(line for line in md.splitlines() if "Continuity" in line)
+    assert "Other roles: 4" in row and "Staff" not in row
+    html = host.report("html")
+    assert "Continuity &lt;b&gt;" in html
+    # a starred member is the quote
+    await host.command("star", participant=refs[2]["participant"], id=refs[2]["id"])
+    row = next(line for line in host.report("md").splitlines() if "Continuity" in line)
+    assert "One worker who knows me" in row
