@@ -579,7 +579,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 self._emit(ev.RoomLockChanged(locked))
 
     # -- the room's screen (docs/screen.md) ----------------------------------------------
-    SCREEN_VIEWS = ("live", "lobby", "blank", "toggle_blank", "highlight", "results")
+    SCREEN_VIEWS = ("live", "lobby", "blank", "toggle_blank", "highlight", "results", "themes")
 
     async def ensure_screen_token(self) -> str:
         """The screen token, made (and stored) on first use."""
@@ -600,8 +600,9 @@ class Workshop(WorkshopState, ev.Publisher):
                          contribution: str | None = None) -> dict[str, Any]:
         """Choose the screen's view: ``live`` (follow the workshop), ``lobby``, ``blank``,
         ``toggle_blank`` (blank, or back to what was shown before blanking: the ``b`` key),
-        ``highlight`` (one approved contribution) or ``results`` (the current activity's
-        results, if the plugin lets the room see them now)."""
+        ``highlight`` (one approved contribution), ``results`` (the current activity's
+        results, if the plugin lets the room see them now) or ``themes`` (the current
+        activity's confirmed themes, docs/themes.md)."""
         if view not in self.SCREEN_VIEWS:
             raise WorkshopError("bad_message", "view must be one of " + ", ".join(self.SCREEN_VIEWS))
         async with self._command_lock:
@@ -614,7 +615,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 new["before"] = {k: current[k] for k in ("view", "activity", "highlight") if k in current}
             elif unblank and current.get("before"):
                 new.update(current["before"])  # toggled back: to what was shown before
-            if view in ("highlight", "results"):
+            if view in ("highlight", "results", "themes"):
                 if self.current_id is None:
                     raise WorkshopError("no_activity", "there is no current activity")
                 new["activity"] = self.current_id

@@ -162,3 +162,25 @@ async def test_the_report_shows_confirmed_themes_by_role_with_a_quote(workshop_h
     await host.command("star", participant=refs[2]["participant"], id=refs[2]["id"])
     row = next(line for line in host.report("md").splitlines() if "Continuity" in line)
     assert "One worker who knows me" in row
+
+
+async def test_the_rooms_screen_shows_confirmed_themes_only(workshop_host):
+    from tests.core.test_screen_channel import Screen
+    host, refs = await ideas_host(workshop_host)
+    t = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:3]))["theme"]
+    await host.command("theme_create", activity="ideas", label="Draft", contributions=refs[3:5])
+    screen = await Screen.connect(host)
+    await host.command("screen", view="themes")
+    frame = await screen.until(lambda f: f.get("screen", f).get("themes") is not None)
+    state = frame.get("screen", frame)
+    assert state["themes"] == []  # nothing until confirmed
+    await host.command("theme_confirm", theme=t["id"])
+    frame = await screen.until(lambda f: f.get("screen", f).get("themes"))
+    state = frame.get("screen", frame)
+    assert state["themes"] == [{"label": "Continuity", "count": 3}]
+    assert state["blocks"] == [{"block": "bulletlist", "items": ["Continuity (3)"]}]
+    # a hidden contribution leaves the count
+    await host.command("hide", participant=refs[0]["participant"], contribution=refs[0]["id"])
+    frame = await screen.until(lambda f: (f.get("screen", f).get("themes") or [{}])[0].get("count") == 2)
+    assert "Draft" not in str(frame)
+    await screen.ws.close()
