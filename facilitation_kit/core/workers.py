@@ -11,8 +11,10 @@ The pool starts on first use and is kept for the session (the model loads once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Sequence
 
@@ -44,15 +46,35 @@ def _pool_() -> ProcessPoolExecutor:
 async def run_suggest(entries: Sequence[tuple[str, str, str | None]], **kw: Any) -> dict[str, Any]:
     """:func:`core.suggest.suggest` in the worker process."""
     global _pool
-    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(loop.run_in_executor(_pool_(), _call, list(entries), kw), TIMEOUT)
+        with _real_stderr():  # the worker starts here, on the first request
+            future = _pool_().submit(_call, list(entries), kw)
+        return await asyncio.wait_for(asyncio.wrap_future(future), TIMEOUT)
     except Exception:
         # a broken or hung worker is replaced on the next request
         pool, _pool = _pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         raise
+
+
+@contextlib.contextmanager
+def _real_stderr():
+    """Starting a process passes ``sys.stderr``'s file descriptor on; inside the TUI
+    (``run --in-process``) Textual replaces ``sys.stderr`` with an object whose
+    ``fileno()`` is -1, which ``spawn`` refuses. Start it with the real one."""
+    replaced = sys.stderr
+    try:
+        if sys.__stderr__ is not None and replaced is not sys.__stderr__:
+            try:
+                bad = replaced.fileno() < 0
+            except Exception:
+                bad = True
+            if bad:
+                sys.stderr = sys.__stderr__
+        yield
+    finally:
+        sys.stderr = replaced
 
 
 def _call(entries, kw):

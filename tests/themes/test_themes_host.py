@@ -184,3 +184,25 @@ async def test_the_rooms_screen_shows_confirmed_themes_only(workshop_host):
     frame = await screen.until(lambda f: (f.get("screen", f).get("themes") or [{}])[0].get("count") == 2)
     assert "Draft" not in str(frame)
     await screen.ws.close()
+
+
+async def test_suggest_themes_groups_a_mixed_language_room_off_the_loop(workshop_host):
+    texts = ["I want the same worker every time", "Haluaisin saman työntekijän joka kerta",
+             "Ich möchte jedes Mal dieselbe Betreuerin haben", "Quiero ver siempre a la misma trabajadora social",
+             "Shorter waiting times for a first appointment", "Lyhyemmät jonot ensimmäiselle käynnille",
+             "Kürzere Wartezeiten auf den ersten Termin", "Menos tiempo de espera para la primera cita"]
+    host, refs = await ideas_host(workshop_host, texts)
+    answer = await host.command("suggest_themes", activity="ideas")
+    assert answer["method"] in ("e5", "tfidf")
+    seen = [(c["participant"], c["id"]) for t in answer["themes"] for c in t["contributions"]]
+    assert len(seen) == len(set(seen))  # each contribution in at most one theme
+    assert set(seen) <= {(r["participant"], r["id"]) for r in refs}
+    assert all(0 < len(t["label"]) <= 80 and len(t["contributions"]) >= 2 for t in answer["themes"])
+    assert host.workshop.tables["themes"] == {}  # nothing stored
+    if answer["method"] == "e5":  # meaning, not language: the two groups come back
+        groups = sorted(sorted(refs.index({"participant": c["participant"], "id": c["id"]}) for c in t["contributions"])
+                        for t in answer["themes"])
+        assert groups == [[0, 1, 2, 3], [4, 5, 6, 7]], groups
+    assert await error_of(host, "suggest_themes", activity="nope") == "unknown_activity"
+    # an activity with fewer than two contributions with words: no suggestion, no error
+    assert (await host.command("suggest_themes", activity="vote"))["themes"] == []

@@ -37,6 +37,7 @@ WORKSHOP_BINDINGS = [
     Binding("v", "app.reveal_results", "Reveal"),
     Binding("k", "app.screen_link", "Screen link", show=False),
     Binding("K", "app.new_screen_link", "New screen link", show=False),
+    Binding("g", "app.themes", "Themes"),
 ]
 
 TABS = ["lobby", "agenda", "activity", "results", "people"]
