@@ -206,3 +206,14 @@ async def test_suggest_themes_groups_a_mixed_language_room_off_the_loop(workshop
     assert await error_of(host, "suggest_themes", activity="nope") == "unknown_activity"
     # an activity with fewer than two contributions with words: no suggestion, no error
     assert (await host.command("suggest_themes", activity="vote"))["themes"] == []
+
+
+def test_the_docs_agenda_example_parses_with_from_themes():
+    import re
+    from pathlib import Path
+    from facilitation_kit.core.agenda import parse_agenda
+    from facilitation_kit.core.plugins import load_plugins
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "themes.md").read_text("utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    agenda = parse_agenda(example, load_plugins(), path="example.toml")
+    assert agenda.activity("vote").from_themes and agenda.activity("vote").source == "ideas"
