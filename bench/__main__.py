@@ -1,8 +1,11 @@
-"""``python -m bench [phones|growth|all] [options]``: run the benchmarks and print figures.
+"""``python -m bench [throughput|crowd|growth|tui|profile|phones|all] [options]``: run the benchmarks and print figures.
 
+    python -m bench throughput [--quick] [--loop asyncio|uvloop] durable acks vs a bare echo, Node ws generator
+    python -m bench crowd [--quick] [--phones 5000]          5,000 phones: join, submit, activity change, page, RSS
+    python -m bench profile [--seconds 6] [--loop …]         py-spy sampling profile of the host at saturation
     python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost and resume time vs stored count
-    python -m bench all [--quick]                               both, one after the other (default)
+    python -m bench all [--quick]                               throughput, crowd, growth (0 and 50,000) and tui (default)
     python -m bench tui [--quick] …                             the TUI's lag under load (bench/tui_lag.py)
     python -m bench flood [--quick] [--seconds S] …             an honest phone's ack p99 while one participant floods
     python -m bench themes [--quick]                            theme suggestions: ARI per method, time, memory, ack p99
@@ -23,7 +26,16 @@ def main(argv: list[str]) -> int:
         return 0
     command = argv[0] if argv and not argv[0].startswith("-") else "all"
     rest = argv[1:] if argv and not argv[0].startswith("-") else argv
-    if command == "phones":
+    if command == "crowd":
+        from bench import crowd
+        crowd.main(rest)
+    elif command == "profile":
+        from bench import profile
+        profile.main(rest)
+    elif command == "throughput":
+        from bench import throughput
+        throughput.main(rest)
+    elif command == "phones":
         from bench import phones
         phones.main(rest)
     elif command == "growth":
@@ -39,15 +51,22 @@ def main(argv: list[str]) -> int:
         from bench import themes
         themes.main(rest)
     elif command == "all":
-        from bench import growth, phones
+        # every figure of issue 16: throughput and p99s vs the echo, 5,000 phones,
+        # checkpoint hold and resume, the TUI's key-to-repaint
+        from bench import crowd, growth, throughput, tui_lag
         if set(rest) - {"--quick"}:
-            print("`all` takes only --quick; give options to `phones` or `growth` directly", file=sys.stderr)
+            print("`all` takes only --quick; give options to a benchmark directly", file=sys.stderr)
             return 2
-        phones.main(rest)
+        throughput.main(rest)
         print()
-        growth.main(rest)
+        crowd.main(rest)
+        print()
+        growth.main(rest if rest else ["--sizes", "0,50000"])
+        print()
+        tui_lag.main(rest)
     else:
-        print(f"unknown benchmark {command!r}; choose phones, growth, tui, flood, themes or all", file=sys.stderr)
+        print(f"unknown benchmark {command!r}; choose throughput, crowd, growth, tui, flood, phones, profile, themes "
+              "or all", file=sys.stderr)
         return 2
     return 0
 

@@ -56,11 +56,45 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def peak_rss_bytes(pid: int) -> int:
+    """Peak resident set size of a process so far (VmHWM)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve_flags() -> str:
+    """``facilitation-kit serve --help``: which flags this version has."""
+    out = subprocess.run([sys.executable, "-m", "facilitation_kit", "serve", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    return out.stdout
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def core_times(cores: set[int] | None) -> tuple[float, float]:
+    """(busy, total) seconds of these cores so far, from /proc/stat: busy counts user,
+    nice, system, irq and softirq time (loopback traffic is handled in softirq, which a
+    process's own CPU figure does not include)."""
+    busy = total = 0.0
+    with open("/proc/stat", encoding="ascii") as fh:
+        for line in fh:
+            name = line.split(" ", 1)[0]
+            if not name.startswith("cpu") or name == "cpu":
+                continue
+            if cores is not None and int(name[3:]) not in cores:
+                continue
+            f = [int(x) for x in line.split()[1:]]
+            busy += f[0] + f[1] + f[2] + f[5] + f[6]
+            total += sum(f[:8])
+    return busy / CLOCK_TICKS, total / CLOCK_TICKS
 
 
 # -- statistics ----------------------------------------------------------------------
@@ -141,7 +175,7 @@ def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float, log_path: 
 
 def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None = None,
                cores: set[int] | None = None, participant_cap: int | None = None,
-               timeout: float = 120.0, env: dict | None = None) -> Server:
+               timeout: float = 120.0, env: dict | None = None, extra: Sequence[str] = ()) -> Server:
     """``facilitation-kit serve --headless`` on 127.0.0.1, a free port, as a subprocess."""
     data_dir.mkdir(parents=True, exist_ok=True)
     info_file = data_dir / f"info-{time.monotonic_ns()}.json"
@@ -156,6 +190,7 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
         cmd.insert(4, str(agenda))
     if participant_cap:
         cmd += ["--participant-cap", str(participant_cap)]
+    cmd += list(extra)
     started = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
@@ -164,7 +199,8 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
     return Server(proc, int(info["port"]), info, log_path, time.monotonic() - started)
 
 
-def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float = 30.0) -> Server:
+def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float = 30.0,
+               env: dict | None = None) -> Server:
     """The bare websockets echo server (bench/echo_server.py) as a subprocess."""
     work_dir.mkdir(parents=True, exist_ok=True)
     port_file = work_dir / f"echo-{time.monotonic_ns()}.json"
@@ -173,9 +209,17 @@ def start_echo(work_dir: Path, *, cores: set[int] | None = None, timeout: float 
     started = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                preexec_fn=_preexec(cores))
+                                preexec_fn=_preexec(cores), env={**os.environ, **(env or {})})
     info = wait_for_file(port_file, proc, timeout, log_path)
     return Server(proc, int(info["port"]), info, log_path, time.monotonic() - started)
+
+
+def loop_name(requested: str | None = None) -> str:
+    """The event loop the servers will run on ("uvloop" or "asyncio"), as the host
+    chooses it (facilitation_kit.host.loop)."""
+    from facilitation_kit.host.loop import choice
+
+    return choice(requested)
 
 
 def reproduce_line(argv: Sequence[str]) -> str:

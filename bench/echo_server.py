@@ -60,4 +60,6 @@ async def main(port_file: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port-file", type=Path, required=True)
-    asyncio.run(main(parser.parse_args().port_file))
+    from facilitation_kit.host.loop import run  # the host's loop (FACILITATION_KIT_LOOP), for a fair baseline
+
+    run(main(parser.parse_args().port_file))

@@ -205,7 +205,9 @@ def cmd_serve(args) -> int:
     from ..host.logs import setup_logging
 
     setup_logging()
-    return asyncio.run(_serve_headless(args))
+    from ..host.loop import run
+
+    return run(_serve_headless(args))
 
 
 async def _serve_headless(args) -> int:

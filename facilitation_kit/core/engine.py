@@ -149,6 +149,14 @@ class Workshop(WorkshopState, ev.Publisher):
         log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
         self._emit(ev.PluginProblem(activity_id, plugin, message))
 
+    def _compact_store(self) -> None:
+        """After an erase or a withdrawal: ask the store to rewrite its files without the
+        removed text (soon, off the ack path; docs/architecture.md "Durability")."""
+        compact = getattr(self.store, "compact", None)
+        if compact is not None:
+            compact()
+
+
     def _plugin_slow(self, plugin: str, label: str, seconds: float, activity_id: str | None) -> None:
         """The caller saw an ``async`` plugin call hold the event loop too long."""
         message = (f"{label} held the event loop for {seconds * 1000:.0f} ms: phones waited "
@@ -285,6 +293,7 @@ class Workshop(WorkshopState, ev.Publisher):
             ops.extend(th.drop_participant(self, participant_id))
             activities = {self.tables["contributions"][k]["activity"] for k in keys}
             await self._commit(ops)
+            self._compact_store()
             self._emit(ev.ParticipantErased(participant_id, counted))
             for aid in sorted(activities):
                 await self._source_changed(aid)
@@ -397,6 +406,7 @@ class Workshop(WorkshopState, ev.Publisher):
             tomb = {"id": client_id, "participant": participant_id, "activity": doc["activity"],
                     "created_at": doc["created_at"], "withdrawn": True, "withdrawn_at": utc_iso()}
             await self._commit([put("contributions", key, tomb)])
+            self._compact_store()
             self._emit(ev.ContributionWithdrawn(client_id, participant_id, doc["activity"]))
             await self._source_changed(doc["activity"])
         return {"id": client_id, "withdrawn": True}

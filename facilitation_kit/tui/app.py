@@ -36,7 +36,7 @@ from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, Time
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from ..host.store import StoreError
-from .widgets.safe import one_line
+from .widgets.safe import count_of, one_line
 
 __all__ = ["FacilitatorApp", "make_app", "run_app", "write_export"]
 
@@ -279,13 +279,15 @@ class FacilitatorApp(App[int]):
 
     @on(EraseRequested)
     def _erase_requested(self, message: EraseRequested) -> None:
-        body = Text(f"Erase everything {message.label} wrote ({message.contributions} contributions) "
-                    "and their name and role? This cannot be undone; exports made earlier keep their copy.")
+        body = Text(f"Erase everything {message.label} wrote ({count_of(message.contributions, 'contribution')}) "
+                    "and their name and role? This cannot be undone. The kit's own files are cleaned of it "
+                    "within seconds; exports and reports written earlier are outside the kit: delete "
+                    "or edit those yourself.")
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_command("erase", participant=message.participant_id,
-                                 done=lambda ok: f"Erased the participant and {ok['erased']} contributions")
+                                 done=lambda ok: f"Erased the participant and {count_of(ok['erased'], 'contribution')}")
 
         self.push_screen(ConfirmScreen("Erase a participant's data?", body, yes="Erase", danger=True), answered)
 

@@ -121,8 +121,10 @@ async def test_checkpoint_folds_journal(tmp_path, monkeypatch):
     store = Store.create(tmp_path, "s1")
     for n in range(25):
         await store.write([put("contributions", f"p/c{n}", doc(n))])
+        assert store.wait_checkpoint(30)
     paths = session_paths(tmp_path, "s1")
-    assert len(paths["journal"].read_bytes().splitlines()) < 10
+    assert store.checkpoints == 2  # after the 10th and the 20th write
+    assert len(paths["journal"].read_bytes().splitlines()) == 5 and not paths["previous"].exists()
     assert len(read_session(tmp_path, "s1")[0]["contributions"]) == 25
     store.close()
     checkpoint = json.loads(paths["checkpoint"].read_text())
@@ -154,3 +156,124 @@ async def test_list_sessions(tmp_path):
     store.close()
     assert list_sessions(tmp_path) == [{"id": "s1", "title": "First", "created_at": "2026",
                                         "participants": 1, "contributions": 1}]
+
+
+# -- journal rotation: the files a crash can leave at each point of a checkpoint --------
+from facilitation_kit.host.store import _encode_line, _write_checkpoint  # noqa: E402
+
+
+def _lines(first, last, **extra):
+    return b"".join(_encode_line(n, [put("contributions", f"p/c{n}", doc(n))]) for n in range(first, last + 1))
+
+
+def _session(tmp_path, *, checkpoint_seq, previous=None, journal=None, extra_rows=()):
+    """Files as a host leaves them, written by hand: a checkpoint holding c1..c<seq>, a
+    previous journal and a journal with the given bytes (None: the file is absent)."""
+    paths = session_paths(tmp_path, "s1")
+    paths["dir"].mkdir(parents=True, exist_ok=True)
+    tables = {"session": {"session": {"id": "s1"}},
+              "contributions": {f"p/c{n}": doc(n) for n in range(1, checkpoint_seq + 1)}}
+    _write_checkpoint(paths["checkpoint"], tables, checkpoint_seq)
+    for name, data in (("previous", previous), ("journal", journal)):
+        if data is not None:
+            paths[name].write_bytes(data)
+    return paths
+
+
+def _reopen_all(tmp_path, expected):
+    tables, recovery = read_session(tmp_path, "s1")  # what an export reads
+    assert sorted(tables["contributions"]) == expected
+    store = Store.open(tmp_path, "s1")
+    assert sorted(store.tables["contributions"]) == expected
+    assert store.wait_checkpoint(30)
+    paths = store.paths
+    assert not paths["previous"].exists() and not paths["next"].exists()
+    store.close()
+    again = Store.open(tmp_path, "s1")
+    assert sorted(again.tables["contributions"]) == expected and not again.recovery
+    again.close()
+    return recovery
+
+
+def _keys(*ns):
+    return sorted(f"p/c{n}" for n in ns)
+
+
+async def test_crash_after_rotation_before_the_checkpoint(tmp_path):
+    """Journal rotated (1..5 in the previous journal), new writes 6..8, old checkpoint."""
+    _session(tmp_path, checkpoint_seq=0, previous=_lines(1, 5), journal=_lines(6, 8))
+    _reopen_all(tmp_path, _keys(*range(1, 9)))
+
+
+async def test_crash_between_the_two_renames_of_a_rotation(tmp_path):
+    """The journal was renamed to the previous one; the new journal is still .next."""
+    paths = _session(tmp_path, checkpoint_seq=0, previous=_lines(1, 5))
+    paths["next"].write_bytes(b"")
+    _reopen_all(tmp_path, _keys(*range(1, 6)))
+
+
+async def test_crash_after_the_checkpoint_before_the_previous_journal_is_deleted(tmp_path):
+    """The new checkpoint (seq 5) is in place, the previous journal still there: its lines
+    are not applied twice; a delete in the newer journal is not undone by them."""
+    journal = _lines(6, 7) + _encode_line(8, [delete("contributions", "p/c2")])
+    _session(tmp_path, checkpoint_seq=5, previous=_lines(1, 5), journal=journal)
+    _reopen_all(tmp_path, _keys(1, 3, 4, 5, 6, 7))
+
+
+async def test_crash_mid_checkpoint_write_leaves_the_old_checkpoint(tmp_path):
+    """A half-written checkpoint (.json.new) is ignored; the old one + journals count."""
+    paths = _session(tmp_path, checkpoint_seq=2, previous=_lines(3, 5), journal=_lines(6, 6))
+    paths["checkpoint"].with_name(paths["checkpoint"].name + ".new").write_bytes(b'{"_meta": {"1": {"seq": 9')
+    _reopen_all(tmp_path, _keys(*range(1, 7)))
+
+
+async def test_torn_tail_of_the_journal_while_a_previous_journal_exists(tmp_path):
+    torn = _lines(6, 7) + _lines(8, 8)[:-20]
+    _session(tmp_path, checkpoint_seq=0, previous=_lines(1, 5), journal=torn)
+    recovery = _reopen_all(tmp_path, _keys(*range(1, 8)))
+    assert any("unfinished last write" in p for p in recovery.problems)
+
+
+async def test_writes_go_on_while_the_checkpoint_is_written(tmp_path):
+    """A checkpoint rotates the journal and writes from a snapshot on its own thread;
+    writes made meanwhile land in the new journal and survive without a close."""
+    store = Store.create(tmp_path, "s1")
+    for n in range(300):
+        await store.write([put("contributions", f"p/c{n}", doc(n))])
+    store.compact()
+    for n in range(300, 400):
+        await store.write([put("contributions", f"p/c{n}", doc(n))])
+    assert store.wait_checkpoint(30) and store.compactions == 1
+    paths = store.paths
+    cp = json.loads(paths["checkpoint"].read_text())
+    assert 300 <= len(cp["contributions"]) <= 400  # the snapshot: what was written when it began
+    tables, _ = read_session(tmp_path, "s1")
+    assert len(tables["contributions"]) == 400
+    store._journal.close()  # die here: no final checkpoint
+    os.close(store._lock_fd)
+    store = Store.open(tmp_path, "s1")
+    assert len(store.tables["contributions"]) == 400
+    store.close()
+
+
+async def test_compaction_leaves_no_removed_text_in_any_file(tmp_path):
+    """After a delete (erase) or a tombstone (withdraw) and compact(), no file of the
+    session holds the text, including a *.damaged-* copy from an earlier recovery."""
+    store = Store.create(tmp_path, "s1")
+    secret = {**doc(1), "data": {"answer": "my neighbour's secret diagnosis"}}
+    await store.write([put("contributions", "p/c1", secret), put("contributions", "p/c2", doc(2))])
+    store._journal.close()
+    os.close(store._lock_fd)
+    journal = session_paths(tmp_path, "s1")["journal"]
+    journal.write_bytes(journal.read_bytes() + b"garbage\n")  # a damaged line: a copy is kept
+    store = Store.open(tmp_path, "s1")
+    assert store.recovery.moved_aside
+    await store.write([delete("contributions", "p/c1")])
+    store.compact()
+    assert store.wait_checkpoint(30)
+    for path in store.paths["dir"].iterdir():
+        assert b"secret diagnosis" not in path.read_bytes(), path
+    assert sorted(read_session(tmp_path, "s1")[0]["contributions"]) == ["p/c2"]
+    store.close()
+    for path in store.paths["dir"].iterdir():
+        assert b"secret diagnosis" not in path.read_bytes(), path

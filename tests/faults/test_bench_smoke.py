@@ -83,3 +83,29 @@ def test_flood_quick(tmp_path):
         assert results[run]["acked"] == results[run]["sent"] > 0  # every honest submit acked
     assert results["flood"]["flood_sent"] > 0
     assert set(results["flood"]["flooder_got"]) <= {"error:invalid", "error:rate_limited"}
+
+
+def test_throughput_quick(tmp_path):
+    """The Node `ws` generator against the echo (one and two generator processes) and the
+    host: every figure printed, every ack stored, no error."""
+    out = _bench("throughput", "--quick", "--json", str(tmp_path / "t.json"), timeout=400)
+    for figure in ("generator check:", "durable acks/s / echo round trips/s", "p99 submit→ack at",
+                   "p99 under saturation", "errors: 0"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench throughput --quick" in out
+    res = json.loads((tmp_path / "t.json").read_text())
+    host = res["host"]
+    assert host["joined"] == res["echo1"]["joined"] == res["echo2"]["joined"] == 100
+    assert host["stored"] == host["acked"] > 0 and host["exit_code"] == 0
+    assert set(host["closed"]["outcome"]) == {"ack"} and not host["errors"]
+
+
+@pytest.mark.slow
+def test_crowd_quick(tmp_path):
+    out = _bench("crowd", "--quick", "--json", str(tmp_path / "c.json"), timeout=400)
+    for figure in ("joined 300/300", "activity change reaches all", "participant page", "KiB per phone at peak"):
+        assert figure in out, figure
+    assert "reproduce: .venv/bin/python -m bench crowd --quick" in out
+    res = json.loads((tmp_path / "c.json").read_text())
+    assert res["joined"] == 300 and res["fanout_missing"] == 0 and res["page"]["ok"]
+    assert res["stored"] == res["acked"] == 300 and not res["errors"] and res["exit_code"] == 0

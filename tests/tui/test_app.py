@@ -301,7 +301,8 @@ async def test_erase_a_participant_after_confirmation(agenda_path, tmp_path):
         await pilot.press("x")  # the first row: Ana
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         body = str(app.screen.body)
-        assert "Ana (Service user)" in body and "(1 contributions)" in body
+        assert "Ana (Service user)" in body and "(1 contribution)" in body
+        assert "exports and reports written earlier are outside the kit" in body
         await pilot.press("n")  # changed her mind: nothing erased
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert host.workshop.participant(ana.id) is not None
@@ -309,7 +310,7 @@ async def test_erase_a_participant_after_confirmation(agenda_path, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: host.workshop.participant(ana.id) is None, what="erased")
-        await wait_text(pilot, "Erased the participant and 1 contributions")
+        await wait_text(pilot, "Erased the participant and 1 contribution")
         await wait_for(pilot, lambda: "Ana" not in screen_text(app) and "Bo" in screen_text(app),
                        what="Ana gone from the table")
         assert [p["name"] for p in host.workshop.participants()] == ["Bo"]
@@ -428,3 +429,26 @@ async def test_a_port_in_use_is_one_clear_line(agenda_path, tmp_path):
     finally:
         blocker.close()
         await blocker.wait_closed()
+
+
+async def test_the_cockpit_follows_the_workshop_unless_the_facilitator_is_busy(agenda_path, tmp_path):
+    app = new_app(agenda_path, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        host = await started(pilot)
+        tabs = app.main.query_one(TabbedContent)
+        assert tabs.active == "lobby"
+        await pilot.press("o")  # the current activity opens: its live view comes up
+        await wait_for(pilot, lambda: tabs.active == "activity", what="the activity tab")
+        await pilot.press("1", "n")
+        await wait_for(pilot, lambda: app.workshop_host.workshop.current_id == "values")
+        await pilot.press("t")  # a dialog is open: opening from elsewhere does not move the cockpit
+        await wait_for(pilot, lambda: isinstance(app.screen, TimerScreen))
+        f = await Facilitator.connect(f"ws://127.0.0.1:{host.port}", host.facilitator_token)
+        try:
+            assert (await f.send_command("open"))["type"] == "ok"
+        finally:
+            await f.close()
+        await wait_for(pilot, lambda: app.workshop_host.workshop.activity_state("values")["state"] == "open")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        assert tabs.active == "lobby"

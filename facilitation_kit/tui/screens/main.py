@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from ...core import events as ev
 from ..widgets.activity import ActivityPane
@@ -98,6 +98,7 @@ class MainScreen(Screen):
         if people:
             self.query_one(LobbyPane).show_people(w, events)
         self.query_one(ActivityPane).apply(events)
+        self._follow_the_workshop(events)
         tab = self.query_one(TabbedContent).active
         if tab == "agenda":
             self.query_one(AgendaPane).show(w)
@@ -110,6 +111,19 @@ class MainScreen(Screen):
             results.mark_dirty()
             if tab == "results":
                 results.request_refresh()
+
+    def _follow_the_workshop(self, events: list[ev.Event]) -> None:
+        """When the current activity opens, show its live view, unless the facilitator is
+        in the middle of something: a dialog, typing in a field, or moderating."""
+        w = self.workshop
+        opened = any(isinstance(e, ev.ActivityStateChanged) and e.activity == w.current_id
+                     and e.state.get("state") == "open" for e in events)
+        tabs = self.query_one(TabbedContent)
+        if not opened or tabs.active == "activity" or self.app.screen is not self:
+            return
+        if isinstance(self.app.focused, Input):
+            return
+        tabs.active = "activity"
 
     def tick(self) -> None:
         """Once a second: the countdown."""

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from ...core import events as ev
 from ..messages import WorkshopCommand
 from ...core.roles import NO_ROLE
-from .safe import local_time, one_line, safe_text, summary_of
+from .safe import count_of, local_time, one_line, safe_text, summary_of
 from .tables import SafeTable
 
 __all__ = ["ActivityPane", "ContributionTable"]
@@ -209,7 +209,7 @@ class ActivityPane(Vertical):
         text.append("\n" + one_line(act.prompt, 300))
         head.update(text)
         values = list(self._status.values())
-        line = Text(f"{len(values)} contributions", style="bold")
+        line = Text(count_of(len(values), "contribution"), style="bold")
         hidden, held = values.count("hidden"), values.count("held")
         if hidden:
             line.append(f" · {hidden} hidden", style="red")
@@ -272,7 +272,7 @@ class ActivityPane(Vertical):
         for key in held:
             pid, cid = split_key(key)
             self.post_message(WorkshopCommand("unhide", {"participant": pid, "contribution": cid}))
-        self.notify(f"Approving {len(held)} contributions" if held else "Nothing awaits approval.")
+        self.notify(f"Approving {count_of(len(held), 'contribution')}" if held else "Nothing awaits approval.")
 
     def action_toggle_moderation(self) -> None:
         if self.workshop is None or self.activity_id is None:

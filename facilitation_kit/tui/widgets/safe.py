@@ -91,3 +91,8 @@ def local_time(iso: str | None, fmt: str = "%H:%M:%S") -> str:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime(fmt)
     except ValueError:
         return one_line(iso, 20)
+
+
+def count_of(n: int, one: str, many: str | None = None) -> str:
+    """``1 contribution``, ``2 contributions``: the one way the cockpit counts things."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
