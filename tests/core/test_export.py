@@ -49,7 +49,7 @@ def test_json_export_is_the_complete_record():
     export = build_export(tables(), AGENDA)
     assert export["format"] == "facilitation-kit/export" and export["version"] == 1
     assert set(export) == {"format", "version", "exported_at", "session", "agenda", "activities",
-                           "participants", "contributions"}
+                           "participants", "contributions", "themes"}
     assert [c["id"] for c in export["contributions"]] == ["c1", "c1", "c2", "c9"]
     assert export["contributions"][2]["hidden"] is True  # hidden ones are in, marked
     assert all("withdrawn" not in c for c in export["contributions"])  # withdrawn ones are gone
