@@ -8,6 +8,7 @@
     python -m bench all [--quick]                               throughput, crowd, growth (0 and 50,000) and tui (default)
     python -m bench tui [--quick] …                             the TUI's lag under load (bench/tui_lag.py)
     python -m bench flood [--quick] [--seconds S] …             an honest phone's ack p99 while one participant floods
+    python -m bench themes [--quick]                            theme suggestions: ARI per method, time, memory, ack p99
 
 Each prints its figures and the exact command to reproduce them. Also:
 ``python -m bench.profile_submit`` (where the CPU of one durable ack goes). The TUI variant is
@@ -46,6 +47,9 @@ def main(argv: list[str]) -> int:
     elif command == "flood":
         from bench import flood
         flood.main(rest)
+    elif command == "themes":
+        from bench import themes
+        themes.main(rest)
     elif command == "all":
         # every figure of issue 16: throughput and p99s vs the echo, 5,000 phones,
         # checkpoint hold and resume, the TUI's key-to-repaint
@@ -61,8 +65,8 @@ def main(argv: list[str]) -> int:
         print()
         tui_lag.main(rest)
     else:
-        print(f"unknown benchmark {command!r}; choose throughput, crowd, growth, tui, flood, phones, profile or all",
-              file=sys.stderr)
+        print(f"unknown benchmark {command!r}; choose throughput, crowd, growth, tui, flood, phones, profile, themes "
+              "or all", file=sys.stderr)
         return 2
     return 0
 

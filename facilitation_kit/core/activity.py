@@ -28,7 +28,7 @@ __all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RES
 
 #: Keys the agenda itself uses for every activity: no plugin option may take these names.
 RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
-                                   "close_at_end", "notes", "from", "top", "from_kinds",
+                                   "close_at_end", "notes", "from", "top", "from_kinds", "from_themes",
                                    "max_contributions", "moderated"})
 
 

@@ -72,6 +72,9 @@ class AgendaActivity:
     moderated: bool = False
     notes: str = ""
     source: str | None = None
+    #: With ``from``: the items are the source's confirmed themes (docs/themes.md), not
+    #: what its plugin ranks.
+    from_themes: bool = False
     max_contributions: int | None = None  # per participant; None: the plugin's or the host's
     #: With ``from``: take only the first ``top`` of the source's ranked items.
     top: int | None = None
@@ -94,6 +97,8 @@ class AgendaActivity:
             out["top"] = self.top
         if self.from_kinds:
             out["from_kinds"] = list(self.from_kinds)
+        if self.from_themes:
+            out["from_themes"] = True
         out["options"] = dict(self.options)
         if self.texts:
             out["texts"] = {k: dict(v) for k, v in self.texts.items()}
@@ -406,6 +411,12 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                 fail(f"{unknown[0]!r} is not one of {source!r}'s kinds ({', '.join(offered)})",
                      activity=label, index=index, field="from_kinds")
             from_kinds = tuple(kinds)
+        from_themes = raw.get("from_themes", False)
+        if not isinstance(from_themes, bool):
+            fail("must be true or false", activity=label, index=index, field="from_themes")
+        if from_themes and source is None:
+            fail('takes the themes of the activity named in "from": add from = "<its id>"',
+                 activity=label, index=index, field="from_themes")
         # `source` is an opt-in argument: passed only to implementations that accept it.
         extra_kw = {"source": source} if "source" in inspect.signature(atype.check_options).parameters else {}
         try:
@@ -431,6 +442,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             prompt=common["prompt"].strip() or atype.default_prompt,
             options=options, timebox=timebox, auto_open=common["auto_open"], moderated=common["moderated"],
             close_at_end=common["close_at_end"], notes=common["notes"].strip(), source=source,
+            from_themes=from_themes,
             max_contributions=max_contributions, texts=texts, top=top, from_kinds=from_kinds))
 
     return Agenda(title=title.strip(), activities=tuple(activities), roles=tuple(roles),

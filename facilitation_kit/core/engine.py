@@ -26,6 +26,8 @@ from typing import Any
 
 from . import events as ev
 from . import i18n
+from . import themes as th
+from . import workers
 from .activity import ActivityInfo, ActivityType
 from .blocks import Block
 from .agenda import Agenda, AgendaActivity
@@ -315,6 +317,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 counted = sum(1 for k in keys if not self.tables["contributions"][k].get("withdrawn"))
                 ops = [delete("contributions", k) for k in keys]
                 ops.append(put("participants", participant_id, {"id": participant_id, "erased": True}))
+                ops.extend(th.drop_participant(self, participant_id))
                 activities = {self.tables["contributions"][k]["activity"] for k in keys}
                 await self._commit(ops)
                 self._compact_store()
@@ -653,7 +656,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 self._emit(ev.RoomLockChanged(locked))
 
     # -- the room's screen (docs/screen.md) ----------------------------------------------
-    SCREEN_VIEWS = ("live", "lobby", "blank", "toggle_blank", "highlight", "results")
+    SCREEN_VIEWS = ("live", "lobby", "blank", "toggle_blank", "highlight", "results", "themes")
 
     async def ensure_screen_token(self) -> str:
         """The screen token, made (and stored) on first use."""
@@ -689,8 +692,9 @@ class Workshop(WorkshopState, ev.Publisher):
                          contribution: str | None = None) -> dict[str, Any]:
         """Choose the screen's view: ``live`` (follow the workshop), ``lobby``, ``blank``,
         ``toggle_blank`` (blank, or back to what was shown before blanking: the ``b`` key),
-        ``highlight`` (one approved contribution) or ``results`` (the current activity's
-        results, if the plugin lets the room see them now)."""
+        ``highlight`` (one approved contribution), ``results`` (the current activity's
+        results, if the plugin lets the room see them now) or ``themes`` (the current
+        activity's confirmed themes, docs/themes.md)."""
         if view not in self.SCREEN_VIEWS:
             raise WorkshopError("bad_message", "view must be one of " + ", ".join(self.SCREEN_VIEWS))
         async with self._command_lock:
@@ -703,7 +707,7 @@ class Workshop(WorkshopState, ev.Publisher):
                 new["before"] = {k: current[k] for k in ("view", "activity", "highlight") if k in current}
             elif unblank and current.get("before"):
                 new.update(current["before"])  # toggled back: to what was shown before
-            if view in ("highlight", "results"):
+            if view in ("highlight", "results", "themes"):
                 if self.current_id is None:
                     raise WorkshopError("no_activity", "there is no current activity")
                 new["activity"] = self.current_id
@@ -723,6 +727,57 @@ class Workshop(WorkshopState, ev.Publisher):
                 await self._commit([put("session", "screen", new)])
         self._emit(ev.ScreenChanged(self.screen_public()))
         return self.screen_public()
+
+    # -- themes and stars (core/themes.py, docs/themes.md) ----------------------------------
+    async def change_themes(self, change: str, *args: Any) -> dict[str, Any] | None:
+        """Run one theme change of :mod:`core.themes` (``create``, ``rename``, ``merge``,
+        ``move``, ``ungroup``, ``confirm``): store its operations, tell subscribers and
+        refresh the activities that take the themes as items. Returns the theme."""
+        async with self._command_lock:
+            if change in ("create",):
+                self._require_activity(args[0])
+            try:
+                ops, row = getattr(th, change)(self, *args)
+            except th.ThemeError as exc:
+                raise WorkshopError(exc.code, exc.message) from None
+            activity = (row or {}).get("activity") or (args[-1] if change == "move" else None)
+            if ops:
+                await self._commit(ops)
+            if activity:
+                self._emit(ev.ThemesChanged(activity))
+                await self._source_changed(activity)
+            return self.tables["themes"].get(row["id"], row) if row else None
+
+    async def set_starred(self, participant_id: str, client_id: str, starred: bool) -> dict[str, Any]:
+        """Star a contribution (the report's quotes) or take the star away."""
+        async with self._command_lock:
+            key = contribution_key(participant_id, client_id)
+            doc = self.tables["contributions"].get(key)
+            if doc is None or doc.get("withdrawn"):
+                raise WorkshopError("unknown_contribution", "no such contribution")
+            if bool(doc.get("starred")) != starred:
+                new = {**doc, "starred": True} if starred else {k: v for k, v in doc.items() if k != "starred"}
+                await self._commit([put("contributions", key, new)])
+                self._emit(ev.ContributionStarred(participant_id, client_id, doc["activity"], starred))
+            return {"participant": participant_id, "id": client_id, "starred": starred}
+
+    async def suggest_themes(self, activity_id: str) -> dict[str, Any]:
+        """Suggested themes for an activity's contributions, computed in a worker process
+        (:mod:`core.suggest`); nothing is stored: the facilitator accepts them with
+        ``theme_create``."""
+        self._require_activity(activity_id)
+        entries = th.suggestion_entries(self, activity_id)
+        if len(entries) < 2:
+            return {"themes": [], "method": None}
+        try:
+            found = await workers.run_suggest(entries)
+        except Exception as exc:
+            log.warning("suggest_themes failed: %s", exc)
+            raise WorkshopError("unavailable", f"suggestions could not be computed: {exc}") from None
+        themes = [{"label": t["label"],
+                   "contributions": [dict(zip(("participant", "id"), k.split("/", 1))) for k in t["keys"]]}
+                  for t in found["themes"]]
+        return {"themes": themes, "method": found["method"]}
 
     # -- results and records ---------------------------------------------------------
     async def results(self, activity_id: str) -> dict[str, Any]:
@@ -767,6 +822,7 @@ class Workshop(WorkshopState, ev.Publisher):
         for task in list(self._plugin_tasks):
             task.cancel()
         self.caller.shutdown()
+        workers.shutdown()
 
 
 def _new_activity_state(act: AgendaActivity) -> dict[str, Any]:

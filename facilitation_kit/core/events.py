@@ -160,3 +160,21 @@ class ScreenChanged(Event):
 class RemoteTokenChanged(Event):
     """The facilitator made a new remote token (docs/facilitators.md, "A remote on your
     phone"): remotes paired with the old one must be disconnected."""
+
+
+@dataclass(frozen=True)
+class ThemesChanged(Event):
+    """The facilitator's themes of an activity changed (docs/themes.md)."""
+
+    activity: str
+
+
+@dataclass(frozen=True)
+class ContributionStarred(Event):
+    """The facilitator starred (or unstarred) a contribution: starred ones are the
+    report's quotes."""
+
+    participant: str
+    id: str
+    activity: str
+    starred: bool

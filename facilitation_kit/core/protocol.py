@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from .engine import Workshop, WorkshopError
+from .themes import themes_of
 
 __all__ = ["Command", "Field", "COMMANDS", "dispatch", "BadCommand", "LocalChannel"]
 
@@ -133,8 +134,22 @@ async def _remote_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"token": token, "path": f"/remote#token={token}"}
 
 
+async def _themes(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    w._require_activity(f["activity"])
+    return {"themes": themes_of(w, f["activity"])}
+
+
+async def _theme(w: Workshop, change: str, *args: Any) -> dict[str, Any]:
+    row = await w.change_themes(change, *args)
+    return {"theme": row} if row is not None else {}
+
+
 _ACTIVITY = Field("activity", (str,))
 _CONTRIBUTION = (Field("contribution", (str,)), Field("participant", (str,)))
+_STAR = (Field("participant", (str,)), Field("id", (str,)))
+_THEME = Field("theme", (str,))
+_LABEL = Field("label", (str,))
+_REFS = Field("contributions", (list,))
 
 _LIST = [
     Command("next", lambda w, f: w.next(), errors=("no_activity",), v1=True),
@@ -171,6 +186,27 @@ _LIST = [
     Command("screen_token", _screen_token, (Field("action", (str, _NONE), required=False),)),
     Command("note", _note, (_ACTIVITY, Field("text", (str,))), ("unknown_activity", "bad_message")),
     Command("remote_token", _remote_token, (Field("action", (str, _NONE), required=False),)),
+    # themes and stars (docs/themes.md)
+    Command("themes", _themes, (_ACTIVITY,), ("unknown_activity",)),
+    Command("theme_create", lambda w, f: _theme(w, "create", f["activity"], f["label"], f["contributions"],
+                                                bool(f["confirmed"])),
+            (_ACTIVITY, _LABEL, _REFS, Field("confirmed", (bool,), required=False)),
+            ("unknown_activity", "unknown_contribution", "invalid", "too_many")),
+    Command("theme_rename", lambda w, f: _theme(w, "rename", f["theme"], f["label"]), (_THEME, _LABEL),
+            ("unknown_theme", "invalid")),
+    Command("theme_merge", lambda w, f: _theme(w, "merge", f["theme"], f["into"]),
+            (_THEME, Field("into", (str,))), ("unknown_theme", "invalid")),
+    Command("theme_move", lambda w, f: _theme(w, "move", f["contributions"], f["theme"], f["activity"]),
+            (_REFS, Field("theme", (str, _NONE)), Field("activity", (str, _NONE), required=False)),
+            ("unknown_theme", "unknown_contribution", "invalid")),
+    Command("theme_ungroup", lambda w, f: _theme(w, "ungroup", f["theme"]), (_THEME,), ("unknown_theme",)),
+    Command("theme_confirm", lambda w, f: _theme(w, "confirm", f["theme"], f["confirmed"] is not False),
+            (_THEME, Field("confirmed", (bool,), required=False)), ("unknown_theme",)),
+    Command("suggest_themes", lambda w, f: w.suggest_themes(f["activity"]), (_ACTIVITY,),
+            ("unknown_activity", "unavailable")),
+    Command("star", lambda w, f: w.set_starred(f["participant"], f["id"], True), _STAR, ("unknown_contribution",)),
+    Command("unstar", lambda w, f: w.set_starred(f["participant"], f["id"], False), _STAR,
+            ("unknown_contribution",)),
 ]
 
 

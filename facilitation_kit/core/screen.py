@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 
 from .blocks import Block, Chart
 from .engine import PluginFailure, Workshop
+from .themes import themes_of
 
 __all__ = ["screen_state", "screen_contributions", "contribution_text", "blocks_json"]
 
@@ -166,7 +167,7 @@ async def screen_state(w: Workshop, *, with_blocks: bool = True,
     settings = w.screen_settings
     current = w.current_id
     view = settings.get("view") or "live"
-    if view in ("highlight", "results") and settings.get("activity") != current:
+    if view in ("highlight", "results", "themes") and settings.get("activity") != current:
         view = "live"  # chosen for an activity the workshop has moved on from
     out: dict[str, Any] = {"title": _short(w.agenda.title, 200), "language": w.agenda.language,
                            "room": w.room, "joined": w.connected_count(), "now": time.time() * 1000,
@@ -201,6 +202,16 @@ async def screen_state(w: Workshop, *, with_blocks: bool = True,
                                 "role": shown.get("role")}
             return out
         view = "live"
+    if view == "themes":  # confirmed themes only, counted over what the room may see
+        shown = {(c["participant"], c["id"]) for c in screen_contributions(w, act.id)}
+        out["view"] = "activity"
+        out["themes"] = [{"label": _short(t["label"], 80),
+                          "count": sum(1 for r in t["contributions"] if tuple(r) in shown)}
+                         for t in themes_of(w, act.id, confirmed_only=True)]
+        out["themes"] = [t for t in out["themes"] if t["count"]]
+        out["results"] = "shown"
+        out["blocks"] = [{"block": "bulletlist", "items": [f"{t['label']} ({t['count']})" for t in out["themes"]]}]
+        return out
     out["view"] = "results" if view == "results" else "activity"
     if with_blocks or previous is None or (previous.get("activity") or {}).get("id") != act.id:
         out["results"], out["blocks"] = await _plugin_view(w, act.id)

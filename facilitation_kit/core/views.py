@@ -18,6 +18,7 @@ from .caller import PluginFailure
 from .forms import Form
 from .record import utc_iso
 from .state import WorkshopState
+from .themes import theme_items
 
 __all__ = ["ActivityViews", "PluginFailure", "require_json"]
 
@@ -56,7 +57,9 @@ class ActivityViews:
         agenda = self.state.agenda
         act = agenda.activity(activity_id)
         items: tuple[Item, ...] = ()
-        if act.source:
+        if act.source and act.from_themes:
+            items = tuple(theme_items(self.state, act.source))
+        elif act.source:
             items = tuple(select_items(await self._items_of(act.source, act.top), act.top, act.from_kinds))
         info = ActivityInfo(
             id=act.id, plugin=act.plugin, title=act.title, prompt=act.prompt,

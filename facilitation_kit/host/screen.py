@@ -26,7 +26,7 @@ log = logging.getLogger("facilitation_kit.host.screen")
 
 #: Events that can change a plugin's screen blocks (everything else only changes counts).
 _CONTENT = (ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden, ev.ActivityChanged,
-            ev.ParticipantErased, ev.ScreenChanged, ev.ModerationChanged)
+            ev.ParticipantErased, ev.ScreenChanged, ev.ModerationChanged, ev.ThemesChanged)
 
 
 def screen_strings(web_dir: Path, language: str) -> dict[str, str]:

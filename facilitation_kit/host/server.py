@@ -794,6 +794,11 @@ class ProtocolServer:
             for conn in [c for c in self.facilitator_conns if c.remote]:
                 self.facilitator_conns.discard(conn)  # the old remote token was revoked
                 asyncio.ensure_future(conn.ws.close(4003, "remote revoked"))
+        elif isinstance(event, ev.ThemesChanged):
+            self._facilitators({"type": "themes", "activity": event.activity})
+        elif isinstance(event, ev.ContributionStarred):
+            self._facilitators({"type": "starred" if event.starred else "unstarred", "activity": event.activity,
+                                "participant": event.participant, "id": event.id})
         elif isinstance(event, ev.ModerationChanged):
             self._activity_state(event.activity)
             self._facilitators({"type": "moderation", "activity": event.activity, "moderated": event.moderated})

@@ -26,6 +26,7 @@ from ..core.activity import ActivityInfo
 from ..core.blocks import Block, BulletList, Heading, Paragraph, Quote, ReportPart, Table
 from ..core.forms import ChoiceField, Field, Form, MatrixField, TextField, VoteField
 from ..core.roles import NO_ROLE, role_groups
+from ..core.themes import theme_summary
 from .results import PluginCallError, _call, contributions_for, session_results
 
 __all__ = ["Section", "report_sections", "FINDING_AT_LEAST", "MAX_FINDINGS", "MAX_QUOTES",
@@ -325,14 +326,16 @@ class _Context:
         if note and str(note.get("text") or "").strip():
             blocks.append(Heading(t("activity.note"), level=3))
             blocks.append(Paragraph(str(note["text"])))
-        themes = [th for th in self.export.get("themes") or [] if th.get("activity") == act_id]
+        # the confirmed themes (docs/themes.md): count by role after the min_group rule, and
+        # the most representative quote; themes not yet confirmed stay the facilitator's
+        themes = theme_summary(self.export, act_id, tuple(self.roles), self.min_group)
         if themes and entry.get("visible", True):
             blocks.append(Heading(t("activity.themes"), level=3))
-            items = []
-            for th in themes:
-                item = t("activity.theme_item", label=th.get("label") or "–", count=len(th.get("contributions") or []))
-                items.append(item if th.get("confirmed") else t("activity.theme_unconfirmed", item=item))
-            blocks.append(BulletList(items))
+            blocks.append(Table([t("activity.col_theme"), t("activity.col_theme_count"),
+                                 t("activity.col_theme_roles"), t("activity.col_theme_quote")],
+                                [[th["label"], th["count"],
+                                  ", ".join(f"{r}: {n}" for r, n in th["by_role"].items()) or "–", th["quote"]]
+                                 for th in themes]))
         if "error" in entry:
             blocks.append(Paragraph(t("activity.error", error=entry["error"])))
         elif not entry["visible"]:

@@ -154,6 +154,9 @@ class FacilitatorApp(App[int]):
         try:
             with self.batch_update():
                 self.main.apply(events)
+                apply_events = getattr(self.screen, "apply_events", None)  # e.g. the Themes view
+                if apply_events is not None and self.screen is not self.main:
+                    apply_events(events)
         except NoMatches:  # the screens are being torn down (the app is closing)
             pass
 
@@ -204,6 +207,17 @@ class FacilitatorApp(App[int]):
             done = done(result)
         if done:
             self.notify(done, markup=False, timeout=3)
+
+    def action_themes(self) -> None:
+        """The Themes view of the current activity (or of the activity a vote on themes
+        takes them from): docs/themes.md."""
+        from .screens.themes import ThemesScreen
+        current = self._current()
+        if current is None:
+            return
+        act = self.workshop_host.workshop.agenda.activity(current)
+        target = act.source if act.source and act.from_themes else current
+        self.push_screen(ThemesScreen(self.workshop_host.workshop, target))
 
     def _current(self) -> str | None:
         w = self.workshop_host.workshop

@@ -209,6 +209,11 @@ def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
                                 "slow" if kind == "plugin_slow" else "error")
     if kind == "moderation":
         return ev.ModerationChanged(frame["activity"], bool(frame.get("moderated")))
+    if kind == "themes":
+        return ev.ThemesChanged(frame["activity"])
+    if kind in ("starred", "unstarred"):
+        return ev.ContributionStarred(frame["participant"], frame["id"], frame.get("activity") or "",
+                                      kind == "starred")
     return None
 
 

@@ -130,8 +130,10 @@ def test_notes_and_themes_are_in_their_activity(host, data):
     md = render_report(data, host, format="md")
     values = md.split("## What the service counts, and what matters")[1].split("\n## ")[0]
     assert "### What we heard, what we agreed" in values and "first thing to test" in values
-    assert "- The same worker every time (3 contributions)" in values
-    assert "- Letters and forms (2 contributions), not yet confirmed" in values
+    # confirmed themes only (a theme not yet confirmed stays the facilitator's), with the
+    # count by role group (min_group) and the most representative quote
+    assert "| The same worker every time | 3 | Other roles: 3 | The same worker every time |" in values
+    assert "Letters and forms" not in values
     appendix = md.split("## Appendix: the data")[1]
     assert "### Agenda" in appendix and "### Contributions to “How our roles should change”" in appendix
     assert "#### The worker" in appendix  # role redefinition's own table replaces the generic one

@@ -171,7 +171,7 @@ async def test_served_workshop_uses_the_installed_plugin(plugin_target, tmp_path
 
 @pytest.mark.parametrize("line, message", [
     ('max_lenght = 80', "field 'max_lenght': open_question has no option 'max_lenght'; allowed: "
-                        "auto_open, close_at_end, from, from_kinds, id, label, max_contributions, max_length, "
+                        "auto_open, close_at_end, from, from_kinds, from_themes, id, label, max_contributions, max_length, "
                         "moderated, multiline, notes, plugin, prompt, timebox, title, top"),
     ('max_length = 0', "field 'max_length': open_question: must be at least 1, not 0"),
     ('multiline = "yes"', "field 'multiline': open_question: must be true or false, not text"),

@@ -40,6 +40,7 @@ WORKSHOP_BINDINGS = [
     Binding("k", "app.screen_link", "Screen link", show=False),
     Binding("K", "app.new_screen_link", "New screen link", show=False),
     Binding("f", "app.pair_remote", "Phone remote", show=False),
+    Binding("g", "app.themes", "Themes"),
 ]
 
 TABS = ["lobby", "agenda", "activity", "results", "people"]

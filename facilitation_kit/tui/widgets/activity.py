@@ -44,6 +44,7 @@ class ActivityPane(Vertical):
         Binding("m", "toggle_moderation", "Approve first"),
         Binding("r", "cycle_role", "Role filter"),
         Binding("s", "highlight", "On screen"),
+        Binding("asterisk", "toggle_star", "Star", key_display="*"),
     ]
 
     DEFAULT_CSS = """
@@ -132,6 +133,12 @@ class ActivityPane(Vertical):
                 rebuild = rebuild or isinstance(e, ev.ParticipantErased)
             elif isinstance(e, ev.ModerationChanged) and e.activity == self.activity_id:
                 head = True
+            elif isinstance(e, ev.ContributionStarred) and e.activity == self.activity_id:
+                key = f"{e.participant}/{e.id}"
+                doc = self.workshop.contribution(e.participant, e.id)
+                if doc is not None and table.has_row(key):
+                    table.set_row(key, self._cells(key, self.workshop.contribution_view(doc),
+                                                   self._roles.get(key), self._status.get(key, "")))
         if rebuild:
             self._rebuild()
             self._show_head()
@@ -153,7 +160,16 @@ class ActivityPane(Vertical):
         return [Text(str(self._seq.get(key, 0)), justify="right"), Text(local_time(c.get("created_at"))),
                 safe_text(role or NO_ROLE, "cyan", single_line=True, limit=28),
                 safe_text(summary_of(c.get("data"), self._fields), style, single_line=True, limit=200),
-                STATUS[status]]
+                self._status_cell(c, status)]
+
+    def _status_cell(self, c: dict, status: str) -> Text:
+        doc = self.workshop.contribution(c["participant"], c["id"]) if self.workshop is not None else None
+        if not (doc or {}).get("starred"):
+            return STATUS[status]
+        cell = Text("* starred", style="bold yellow")
+        if status:
+            cell.append(" · ").append_text(STATUS[status])
+        return cell
 
     def _rebuild(self) -> None:
         table = self.query_one(ContributionTable)
@@ -222,6 +238,17 @@ class ActivityPane(Vertical):
         hide = self._status.get(key) != "hidden"
         self.post_message(WorkshopCommand("hide" if hide else "unhide", {"participant": pid, "contribution": cid},
                                           done="Hidden from the room" if hide else "Shown again"))
+
+    def action_toggle_star(self) -> None:
+        """Star the selected contribution (starred ones are the report's quotes), or unstar it."""
+        key = self._selected()
+        if key is None or self.workshop is None:
+            self.notify("Select a contribution first.", severity="warning")
+            return
+        pid, cid = split_key(key)
+        starred = bool((self.workshop.contribution(pid, cid) or {}).get("starred"))
+        self.post_message(WorkshopCommand("unstar" if starred else "star", {"participant": pid, "id": cid},
+                                          done="Star taken away" if starred else "Starred: a quote for the report"))
 
     def action_approve(self) -> None:
         key = self._selected()

@@ -1,0 +1,287 @@
+"""Themes: the facilitator's groups of an activity's contributions (docs/themes.md).
+
+A theme is a row of the ``themes`` table (journalled like every table)::
+
+    {"id": "t-…", "activity": A, "label": TEXT, "contributions": [[participant, id], …],
+     "confirmed": bool, "created_at": ISO}
+
+Each contribution with words is in at most one theme. Only **confirmed** themes leave
+the facilitator's screen: the room's screen, the report, and the items of an activity
+that takes them (agenda ``from = "<activity id>"`` with ``from_themes = true``). A
+contribution withdrawn or erased since drops out of every view of a theme.
+
+This module computes the operations of each change (:func:`create`, :func:`rename`, …)
+and answers the queries; the engine stores the operations (``Workshop.theme_*``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Iterable, Mapping, Sequence
+
+from .activity import Item
+from .forms import clean_text
+from .ops import Op, delete, put
+from .record import utc_iso
+from .state import WorkshopState, contribution_key
+
+__all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
+           "merge", "move", "ungroup", "confirm", "theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
+
+LABEL_MAX = 80
+#: A choice's value (``value_missed``, ``worker``), not words someone wrote.
+_CHOICE_VALUE = re.compile(r"[a-z0-9_\-]+")
+#: Themes per activity.
+MAX_THEMES = 500
+
+
+class ThemeError(Exception):
+    """A theme command cannot be done; ``code`` is the protocol error code."""
+
+    def __init__(self, code: str, message: str):
+        self.code, self.message = code, message
+        super().__init__(f"{code}: {message}")
+
+
+# -- queries ------------------------------------------------------------------------------
+def themes_of(state: WorkshopState, activity_id: str, *, confirmed_only: bool = False) -> list[dict[str, Any]]:
+    """An activity's themes, oldest first."""
+    rows = [t for t in state.tables["themes"].values() if t.get("activity") == activity_id
+            and (t.get("confirmed") or not confirmed_only)]
+    rows.sort(key=lambda t: (t.get("created_at") or "", t["id"]))
+    return rows
+
+
+def theme_members(state: WorkshopState, theme: Mapping[str, Any], *,
+                  include_hidden: bool = False) -> list[dict[str, Any]]:
+    """A theme's contributions as ``WorkshopState.contributions`` gives them (with
+    ``role``): withdrawn ones never, hidden ones on request."""
+    out = []
+    for pid, cid in theme.get("contributions") or ():
+        doc = state.contribution(pid, cid)
+        if doc is None or doc.get("withdrawn") or (doc.get("hidden") and not include_hidden):
+            continue
+        out.append({**state.contribution_view(doc), "role": state.role_of(pid)})
+    return out
+
+
+def theme_items(state: WorkshopState, activity_id: str) -> list[Item]:
+    """The items an activity with ``from = activity_id`` and ``from_themes = true`` gets:
+    the confirmed themes (id: the theme's id, label: its label), one item per theme."""
+    out = []
+    for row in themes_of(state, activity_id, confirmed_only=True):
+        count = len(theme_members(state, row))
+        if count:
+            out.append(Item(row["id"], row["label"]))
+    return out
+
+
+def words_of(data: Any) -> str:
+    """A contribution's own words: its text answers, one per line (choices, ratings and
+    dots are not words)."""
+    if isinstance(data, str):
+        return data.strip()
+    if not isinstance(data, Mapping):
+        return ""
+    return "\n".join(v.strip() for v in data.values()
+                     if isinstance(v, str) and v.strip() and not _CHOICE_VALUE.fullmatch(v)).strip()
+
+
+def starred_quotes(export: Mapping[str, Any], activity: str | None = None) -> list[dict[str, Any]]:
+    """The report's quotes: the starred contributions of a recorded session (the JSON
+    export, ``build_export``), oldest first: ``{"activity", "participant", "id", "text",
+    "role"}``. Hidden and withdrawn contributions are never quotes; ``activity`` keeps one
+    activity's."""
+    roles = {p.get("id"): p.get("role") for p in export.get("participants") or []}
+    out = []
+    for c in export.get("contributions") or []:
+        if not c.get("starred") or c.get("hidden") or c.get("withdrawn"):
+            continue
+        if activity is not None and c.get("activity") != activity:
+            continue
+        text = words_of(c.get("data"))
+        if text:
+            out.append({"activity": c.get("activity"), "participant": c.get("participant"), "id": c.get("id"),
+                        "text": text, "role": c.get("role", roles.get(c.get("participant")))})
+    out.sort(key=lambda q: str(q.get("created_at") or ""))
+    return out
+
+
+# -- checks -------------------------------------------------------------------------------
+def _label(label: Any) -> str:
+    if not isinstance(label, str):
+        raise ThemeError("bad_message", "label must be text")
+    cleaned = clean_text(label[: LABEL_MAX * 4], multiline=False)[:LABEL_MAX].strip()
+    if not cleaned:
+        raise ThemeError("invalid", f"a theme needs a label of 1 to {LABEL_MAX} characters")
+    return cleaned
+
+
+def _theme(state: WorkshopState, theme_id: Any) -> dict[str, Any]:
+    row = state.tables["themes"].get(theme_id) if isinstance(theme_id, str) else None
+    if row is None:
+        raise ThemeError("unknown_theme", "no such theme")
+    return row
+
+
+def _refs(state: WorkshopState, activity_id: str, refs: Any) -> list[list[str]]:
+    """``[{"participant": P, "id": ID}, …]`` checked: contributions of the activity, with
+    words, each once."""
+    if not isinstance(refs, list) or not refs or len(refs) > 10_000:
+        raise ThemeError("bad_message", "contributions must be a list of 1 to 10000 {participant, id}")
+    out, seen = [], set()
+    for ref in refs:
+        if not isinstance(ref, Mapping) or not isinstance(ref.get("participant"), str) \
+                or not isinstance(ref.get("id"), str):
+            raise ThemeError("bad_message", "each contribution is {\"participant\": P, \"id\": ID}")
+        doc = state.contribution(ref["participant"], ref["id"])
+        if doc is None or doc.get("withdrawn") or doc.get("activity") != activity_id:
+            raise ThemeError("unknown_contribution", f"no contribution {ref['id'][:40]!r} of that "
+                                                     "participant in this activity")
+        if not words_of(doc.get("data")):
+            raise ThemeError("invalid", "only contributions with words can be grouped")
+        key = (ref["participant"], ref["id"])
+        if key not in seen:
+            seen.add(key)
+            out.append(list(key))
+    return out
+
+
+def _without(state: WorkshopState, activity_id: str, refs: Iterable[Sequence[str]],
+             keep: str | None = None) -> list[Op]:
+    """Operations taking ``refs`` out of the activity's other themes (one theme each)."""
+    taken = {tuple(r) for r in refs}
+    ops: list[Op] = []
+    for row in themes_of(state, activity_id):
+        if row["id"] == keep:
+            continue
+        left = [r for r in row["contributions"] if tuple(r) not in taken]
+        if len(left) != len(row["contributions"]):
+            ops.append(put("themes", row["id"], {**row, "contributions": left}))
+    return ops
+
+
+# -- changes: each returns (operations, the theme as it will be) ----------------------------
+def create(state: WorkshopState, activity_id: str, label: Any, refs: Any,
+           confirmed: bool = False) -> tuple[list[Op], dict[str, Any]]:
+    if len(themes_of(state, activity_id)) >= MAX_THEMES:
+        raise ThemeError("too_many", f"an activity has at most {MAX_THEMES} themes")
+    label = _label(label)
+    members = _refs(state, activity_id, refs)
+    theme_id = "t-" + secrets.token_hex(5)
+    while theme_id in state.tables["themes"]:
+        theme_id = "t-" + secrets.token_hex(5)
+    row = {"id": theme_id, "activity": activity_id, "label": label, "contributions": members,
+           "confirmed": bool(confirmed), "created_at": utc_iso()}
+    return [*_without(state, activity_id, members), put("themes", theme_id, row)], row
+
+
+def rename(state: WorkshopState, theme_id: Any, label: Any) -> tuple[list[Op], dict[str, Any]]:
+    row = {**_theme(state, theme_id), "label": _label(label)}
+    return [put("themes", row["id"], row)], row
+
+
+def merge(state: WorkshopState, theme_id: Any, into: Any) -> tuple[list[Op], dict[str, Any]]:
+    """``theme_id``'s contributions join ``into``; ``theme_id`` is gone."""
+    source, target = _theme(state, theme_id), _theme(state, into)
+    if source["id"] == target["id"]:
+        raise ThemeError("invalid", "a theme cannot be merged into itself")
+    if source["activity"] != target["activity"]:
+        raise ThemeError("invalid", "both themes must be of the same activity")
+    have = {tuple(r) for r in target["contributions"]}
+    row = {**target, "contributions": target["contributions"]
+           + [r for r in source["contributions"] if tuple(r) not in have]}
+    return [delete("themes", source["id"]), put("themes", row["id"], row)], row
+
+
+def move(state: WorkshopState, refs: Any, theme_id: Any, activity_id: Any = None
+         ) -> tuple[list[Op], dict[str, Any] | None]:
+    """Move contributions into ``theme_id`` (out of any other theme), or out of every
+    theme of ``activity_id`` when ``theme_id`` is None."""
+    if theme_id is None:
+        if not isinstance(activity_id, str) or state.agenda.activity(activity_id) is None:
+            raise ThemeError("bad_message", "to take contributions out of their themes, name the activity")
+        return _without(state, activity_id, _refs(state, activity_id, refs)), None
+    target = _theme(state, theme_id)
+    members = _refs(state, target["activity"], refs)
+    have = {tuple(r) for r in target["contributions"]}
+    row = {**target, "contributions": target["contributions"] + [r for r in members if tuple(r) not in have]}
+    return [*_without(state, target["activity"], members, keep=row["id"]), put("themes", row["id"], row)], row
+
+
+def ungroup(state: WorkshopState, theme_id: Any) -> tuple[list[Op], dict[str, Any]]:
+    row = _theme(state, theme_id)
+    return [delete("themes", row["id"])], row
+
+
+def confirm(state: WorkshopState, theme_id: Any, confirmed: bool = True) -> tuple[list[Op], dict[str, Any]]:
+    row = {**_theme(state, theme_id), "confirmed": bool(confirmed)}
+    return [put("themes", row["id"], row)], row
+
+
+def drop_participant(state: WorkshopState, participant_id: str) -> list[Op]:
+    """Operations taking an erased participant's contributions out of every theme."""
+    ops: list[Op] = []
+    for row in state.tables["themes"].values():
+        left = [r for r in row.get("contributions") or () if r[0] != participant_id]
+        if len(left) != len(row.get("contributions") or ()):
+            ops.append(put("themes", row["id"], {**row, "contributions": left}))
+    return ops
+
+
+def suggestion_entries(state: WorkshopState, activity_id: str) -> list[tuple[str, str, str | None]]:
+    """What ``suggest_themes`` clusters: ``(key, words, the phone's language)`` for each
+    shown contribution of the activity with words."""
+    out = []
+    for c in state.contributions(activity_id):
+        words = words_of(c.get("data"))
+        if words:
+            lang = (state.tables["participants"].get(c["participant"]) or {}).get("lang")
+            out.append((contribution_key(c["participant"], c["id"]), words, lang))
+    return out
+
+
+def _word_set(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", text) if len(w) > 2}
+
+
+def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[str] = (),
+                  min_group: int = 3) -> list[dict[str, Any]]:
+    """The report's view of an activity's confirmed themes (from the JSON export): per
+    theme its ``label``, ``count`` of shown contributions, ``by_role`` (role group →
+    count, after the ``min_group`` rule: fk.role_groups) and ``quote``: a starred member's
+    words if any, else the member sharing the most words with the others (its own words,
+    never a name). Largest theme first."""
+    from .activity import ActivityInfo
+    from .roles import role_groups
+    shown = {(c.get("participant"), c.get("id")): c for c in export.get("contributions") or []
+             if c.get("activity") == activity_id and not c.get("hidden") and not c.get("withdrawn")}
+    info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
+                        min_group=min_group)
+    out = []
+    for theme in export.get("themes") or []:
+        if theme.get("activity") != activity_id or not theme.get("confirmed"):
+            continue
+        members = [shown[tuple(r)] for r in theme.get("contributions") or () if tuple(r) in shown]
+        if not members:
+            continue
+        groups = role_groups(info, members)
+        by_role: dict[str, int] = {}
+        for c in members:
+            group = groups.of(c)
+            if group is not None:
+                by_role[group] = by_role.get(group, 0) + 1
+        words = [words_of(c.get("data")) for c in members]
+        starred = [w for c, w in zip(members, words) if c.get("starred") and w]
+        if starred:
+            quote = starred[0]
+        else:
+            sets = [_word_set(w) for w in words]
+            scores = [sum(len(a & b) / (len(a | b) or 1) for j, b in enumerate(sets) if j != i)
+                      for i, a in enumerate(sets)]
+            quote = words[max(range(len(words)), key=lambda i: (scores[i], -i))]
+        out.append({"id": theme.get("id"), "label": theme.get("label"), "count": len(members),
+                    "by_role": {r: by_role[r] for r in groups.order if r in by_role}, "quote": quote})
+    out.sort(key=lambda t: -t["count"])
+    return out
