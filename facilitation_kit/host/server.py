@@ -35,8 +35,8 @@ from websockets.http11 import Request, Response
 
 from ..core import events as ev
 from ..core import i18n
-from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError, hash_token
-from ..core.state import public_participant
+from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError
+from ..core.state import hash_token, public_participant
 from ..core.protocol import BadCommand, Field, dispatch
 from .screen import ScreenFeed
 

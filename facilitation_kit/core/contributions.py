@@ -1,0 +1,220 @@
+"""The workshop's commands about contributions: submitting, withdrawing, moderating, themes and stars."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from . import events as ev
+from . import themes as th
+from . import workers
+from .caller import PluginFailure
+from .errors import WorkshopError
+from .forms import Invalid
+from .ops import put
+from .record import utc_iso
+from .state import contribution_key
+from .views import require_json
+
+MAX_CONTRIBUTIONS = 200     # contributions per participant per activity (withdrawn ones too)
+#: What a phone is told when the activity's plugin failed (the page shows its own
+#: translation of the code ``plugin_error``; the details go to the facilitator).
+PHONE_PLUGIN_ERROR = "this activity is not working right now; the facilitator has been told"
+
+log = logging.getLogger(__name__)
+
+
+class ContributionCommands:
+    """Commands of :class:`~facilitation_kit.core.engine.Workshop` about contributions."""
+
+    # -- contributions ---------------------------------------------------------------
+    async def submit(self, participant_id: str, client_id: str, activity_id: str,
+                     data: Any) -> dict[str, Any]:
+        """Store a contribution; returns the ack frame's body. Idempotent per client id."""
+        key = contribution_key(participant_id, client_id)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        existing = self.tables["contributions"].get(key)
+        if existing is not None:
+            return self._ack(existing)
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._submit(participant_id, client_id, activity_id, data, key)
+        except BaseException as exc:
+            if not fut.done():
+                fut.set_exception(exc)
+                fut.exception()  # retrieved: no "never retrieved" warning
+            raise
+        else:
+            fut.set_result(result)
+            return result
+        finally:
+            self._inflight.pop(key, None)
+
+    def _ack(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if doc.get("withdrawn"):
+            return {"id": doc["id"], "withdrawn": True}
+        return {"id": doc["id"], "contribution": self.contribution_view(doc)}
+
+    async def _submit(self, pid, client_id, activity_id, data, key) -> dict[str, Any]:
+        doc = self._require_participant(pid)
+        consent = self.agenda.consent
+        if consent is not None and not doc.get("consented_at") and (consent["required"] or doc.get("declined_at")):
+            raise WorkshopError("consent_required", "agree to the consent text first (you are watching)"
+                                if doc.get("declined_at") else "agree to the consent text first")
+        current = self.current_id
+        if current is None or activity_id != current:
+            raise WorkshopError("wrong_activity", "that is not the current activity")
+        state = self.tables["activities"][current]["state"]
+        if state != "open":
+            raise WorkshopError("activity_closed", "submissions are not open for this activity"
+                                if state == "pending" else "submissions are closed for this activity")
+        act = self.agenda.activity(current)
+        registered = self.plugins.activity_type(act.plugin)
+        cap = self.contribution_cap(current)
+        if self._count_of(pid, current) >= cap:
+            raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
+        lang = self.participant_lang(pid)
+        view, form = await self.views.view_and_form(current, lang)
+        if form is None:
+            raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
+        try:
+            cleaned = form.validate(data)
+            info = await self.views.cached_info(current, lang)
+            replaced = await self.caller.call(registered.activity_type, "validate", info, cleaned)
+        except Invalid as exc:
+            raise WorkshopError("invalid", "the answer does not fit the form: "
+                                + ", ".join(f"{k} ({v})" for k, v in exc.fields.items()) if exc.fields
+                                else str(exc), exc.fields or None) from None
+        except PluginFailure as exc:
+            self._plugin_failed(current, act.plugin, str(exc))
+            raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
+        if replaced is not None:
+            try:  # checked before the commit: what the store cannot hold is the plugin's fault
+                if not isinstance(replaced, dict):
+                    raise PluginFailure(f"{act.plugin}.validate returned {type(replaced).__name__}, not a dict")
+                require_json(replaced, f"{act.plugin}.validate")
+            except PluginFailure as exc:
+                self._plugin_failed(current, act.plugin, str(exc))
+                raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
+            cleaned = replaced
+        doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
+               "created_at": utc_iso(), "role": self.role_of(pid)}  # the role it was made in
+        if self.tables["activities"][current].get("moderated"):
+            doc.update(hidden=True, held=True)  # approve before showing: held until approved
+        self._require_participant(pid)  # erased meanwhile? (no await from here to the write)
+        await self._commit([put("contributions", key, doc)])
+        role = doc["role"]
+        self._emit(ev.ContributionAdded(self.contribution_view(doc), role))
+        self._fire_hook("contribution_stored", contribution=self.contribution_view(doc), role=role)
+        await self._source_changed(current)
+        return self._ack(doc)
+
+    def contribution_cap(self, activity_id: str) -> int:
+        """Most contributions one participant may store in an activity: the agenda's
+        ``max_contributions``, else the plugin's, else the host's (default 200)."""
+        act = self.agenda.activity(activity_id)
+        if act is not None and act.max_contributions:
+            return act.max_contributions
+        registered = self.plugins.activity_type(act.plugin) if act is not None else None
+        own = getattr(registered.activity_type, "max_contributions", None) if registered else None
+        return own or self.max_contributions
+
+    def _count_of(self, participant_id: str, activity_id: str) -> int:
+        rows = self.tables["contributions"]
+        return sum(1 for key in self._by_participant.get(participant_id, ())
+                   if rows[key]["activity"] == activity_id)
+
+    async def withdraw(self, participant_id: str, client_id: str) -> dict[str, Any]:
+        key = contribution_key(participant_id, client_id)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            try:
+                await asyncio.shield(pending)
+            except Exception:
+                pass
+        self._require_participant(participant_id)  # erased meanwhile? (no await until the write)
+        doc = self.tables["contributions"].get(key)
+        if doc is None:
+            raise WorkshopError("not_found", "no such contribution of yours")
+        if not doc.get("withdrawn"):
+            tomb = {"id": client_id, "participant": participant_id, "activity": doc["activity"],
+                    "created_at": doc["created_at"], "withdrawn": True, "withdrawn_at": utc_iso()}
+            await self._commit([put("contributions", key, tomb)])
+            self._compact_store()
+            self._emit(ev.ContributionWithdrawn(client_id, participant_id, doc["activity"]))
+            await self._source_changed(doc["activity"])
+        return {"id": client_id, "withdrawn": True}
+
+    async def set_hidden(self, participant_id: str, client_id: str, hidden: bool) -> dict[str, Any]:
+        async with self._command_lock:
+            key = contribution_key(participant_id, client_id)
+            doc = self.tables["contributions"].get(key)
+            if doc is None or doc.get("withdrawn"):
+                raise WorkshopError("unknown_contribution", "no such contribution")
+            if bool(doc.get("hidden")) != hidden or doc.get("held"):
+                new = dict(doc)
+                new.pop("held", None)  # approved (shown) or rejected (stays hidden)
+                if hidden:
+                    new["hidden"] = True
+                else:
+                    new.pop("hidden", None)
+                await self._commit([put("contributions", key, new)])
+                doc = new
+                self._emit(ev.ContributionHidden(self.contribution_view(doc), hidden))
+                await self._source_changed(doc["activity"])
+            return self.contribution_view(doc)
+
+    # -- themes and stars (core/themes.py, docs/themes.md) ----------------------------------
+    async def change_themes(self, change: str, *args: Any) -> dict[str, Any] | None:
+        """Run one theme change of :mod:`core.themes` (``create``, ``rename``, ``merge``,
+        ``move``, ``ungroup``, ``confirm``): store its operations, tell subscribers and
+        refresh the activities that take the themes as items. Returns the theme."""
+        async with self._command_lock:
+            if change in ("create",):
+                self._require_activity(args[0])
+            try:
+                ops, row = getattr(th, change)(self, *args)
+            except th.ThemeError as exc:
+                raise WorkshopError(exc.code, exc.message) from None
+            activity = (row or {}).get("activity") or (args[-1] if change == "move" else None)
+            if ops:
+                await self._commit(ops)
+            if activity:
+                self._emit(ev.ThemesChanged(activity))
+                await self._source_changed(activity)
+            return self.tables["themes"].get(row["id"], row) if row else None
+
+    async def set_starred(self, participant_id: str, client_id: str, starred: bool) -> dict[str, Any]:
+        """Star a contribution (the report's quotes) or take the star away."""
+        async with self._command_lock:
+            key = contribution_key(participant_id, client_id)
+            doc = self.tables["contributions"].get(key)
+            if doc is None or doc.get("withdrawn"):
+                raise WorkshopError("unknown_contribution", "no such contribution")
+            if bool(doc.get("starred")) != starred:
+                new = {**doc, "starred": True} if starred else {k: v for k, v in doc.items() if k != "starred"}
+                await self._commit([put("contributions", key, new)])
+                self._emit(ev.ContributionStarred(participant_id, client_id, doc["activity"], starred))
+            return {"participant": participant_id, "id": client_id, "starred": starred}
+
+    async def suggest_themes(self, activity_id: str) -> dict[str, Any]:
+        """Suggested themes for an activity's contributions, computed in a worker process
+        (:mod:`core.suggest`); nothing is stored: the facilitator accepts them with
+        ``theme_create``."""
+        self._require_activity(activity_id)
+        entries = th.suggestion_entries(self, activity_id)
+        if len(entries) < 2:
+            return {"themes": [], "method": None}
+        try:
+            found = await workers.run_suggest(entries)
+        except Exception as exc:
+            log.warning("suggest_themes failed: %s", exc)
+            raise WorkshopError("unavailable", f"suggestions could not be computed: {exc}") from None
+        themes = [{"label": t["label"],
+                   "contributions": [dict(zip(("participant", "id"), k.split("/", 1))) for k in t["keys"]]}
+                  for t in found["themes"]]
+        return {"themes": themes, "method": found["method"]}
