@@ -80,5 +80,8 @@ async def test_export_with_a_missing_plugin_keeps_every_activity(tmp_path):
     md = run_cli("export", session_id, "--format", "md", "--data-dir", data_dir).stdout
     section = md.split("## Rated ideas", 1)[1].split("\n## ", 1)[0]
     assert "not installed" in section
-    assert "| Role | idea | score |" in section
-    assert "| Service user | rated idea text | 4 |" in section
+    # its contributions, one column per stored field, in the appendix (the raw data's place)
+    appendix = md.split("## Appendix", 1)[1]
+    raw = appendix.split("### Contributions to “Rated ideas”", 1)[1].split("\n### ", 1)[0]
+    assert "| Role | idea | score |" in raw
+    assert "| Service user | rated idea text | 4 |" in raw
