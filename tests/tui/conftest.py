@@ -55,7 +55,14 @@ def deterministic(monkeypatch):
         n = next(counter)
         return f"2025-05-06T10:{n // 60 % 60:02d}:{n % 60:02d}.000Z"
 
-    monkeypatch.setattr(engine, "utc_iso", fake_iso)
+    # every core module that stamps times took utc_iso from core.record
+    import facilitation_kit.core as core_pkg
+    import importlib
+    import pkgutil
+    for info in pkgutil.iter_modules(core_pkg.__path__):
+        module = importlib.import_module(f"facilitation_kit.core.{info.name}")
+        if getattr(module, "utc_iso", None) is record.utc_iso:
+            monkeypatch.setattr(module, "utc_iso", fake_iso)
     monkeypatch.setattr(record, "utc_iso", fake_iso)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
