@@ -464,7 +464,11 @@ async def test_the_cockpit_follows_the_workshop_unless_the_facilitator_is_busy(a
         assert tabs.active == "lobby"
         await pilot.press("o")  # the current activity opens: its live view comes up
         await wait_for(pilot, lambda: tabs.active == "activity", what="the activity tab")
-        await pilot.press("1", "n")
+        await pilot.press("1", "plus")  # another change to the open activity: the cockpit stays
+        await wait_for(pilot, lambda: app.workshop_host.workshop.activity_state("opening").get("ends_at"))
+        await pilot.pause(0.5)
+        assert tabs.active == "lobby"
+        await pilot.press("n")
         await wait_for(pilot, lambda: app.workshop_host.workshop.current_id == "values")
         await pilot.press("t")  # a dialog is open: opening from elsewhere does not move the cockpit
         await wait_for(pilot, lambda: isinstance(app.screen, TimerScreen))

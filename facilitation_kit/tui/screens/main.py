@@ -55,6 +55,7 @@ class MainScreen(Screen):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.workshop = None
+        self._states: dict[str, str] = {}  # each activity's state as last seen, to notice "opened"
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -75,6 +76,7 @@ class MainScreen(Screen):
     def show(self, host, view: dict | None) -> None:
         """Everything from scratch (after the host opened)."""
         w = self.workshop = host.workshop
+        self._states = {aid: st.get("state") for aid, st in w.tables["activities"].items()}
         self.query_one(StatusBar).show(w)
         self.show_join(host)
         lobby = self.query_one(LobbyPane)
@@ -119,8 +121,15 @@ class MainScreen(Screen):
         """When the current activity opens, show its live view, unless the facilitator is
         in the middle of something: a dialog, typing in a field, or moderating."""
         w = self.workshop
-        opened = any(isinstance(e, ev.ActivityStateChanged) and e.activity == w.current_id
-                     and e.state.get("state") == "open" for e in events)
+        opened = False
+        for e in events:
+            if isinstance(e, ev.ActivityStateChanged):
+                before = self._states.get(e.activity)
+                self._states[e.activity] = e.state.get("state")
+                # only the change to open (a timer, a pause or moderation of an open
+                # activity changes its state too, and must not move the cockpit)
+                opened = opened or (e.activity == w.current_id and e.state.get("state") == "open"
+                                    and before != "open")
         tabs = self.query_one(TabbedContent)
         if not opened or tabs.active == "activity" or self.app.screen is not self:
             return
