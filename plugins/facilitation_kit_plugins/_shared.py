@@ -47,3 +47,17 @@ def widest_gap(by_role: Mapping[str, Mapping[str, Any]], order: list[str]) -> tu
         return None
     first, second = sorted((high, low), key=lambda p: order.index(p[0]))
     return first[0], second[0], round(abs(high[1] - low[1]), 2)
+
+
+def number(value) -> str:
+    """A figure as the tables show it: whole numbers plain, others with one decimal."""
+    if value is None:
+        return "–"
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def mean_cell(stats) -> str:
+    """A table cell for a group's mean: the figure, "…" where too few gave a number."""
+    if stats["mean"] is not None:
+        return number(stats["mean"])
+    return "…" if stats.get("too_few") else "–"

@@ -16,7 +16,7 @@ from facilitation_kit import (
     Paragraph, Quote, Table, TextField, role_groups, scale_averages, text,
 )
 
-from ._shared import catalogue, stats_by_role, widest_gap
+from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, widest_gap
 
 T = catalogue("journey")
 K = "journey."
@@ -206,18 +206,6 @@ def _quote_text(lang, q) -> str:
     face = (FACES[q["felt"] - 1] + " " + T.t(lang, K + "felt." + str(q["felt"]))) if q["felt"] else T.t(lang, "dont_know")
     parts.append(T.t(lang, K + "felt_short") + " " + face)
     return "\n".join(parts)
-
-
-def _num(value) -> str:
-    if value is None:
-        return "–"
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def _cell(stats) -> str:
-    if stats["mean"] is not None:
-        return _num(stats["mean"])
-    return "…" if stats.get("too_few") else "–"
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from facilitation_kit import (
     Table, role_groups, latest_per_participant, scale_averages, text,
 )
 
-from ._shared import catalogue, stats_by_role, widest_gap
+from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, widest_gap
 from .dot_vote import _item_key, item_id
 
 T = catalogue("rate_items")
@@ -260,18 +260,6 @@ class RateItems(ActivityType):
         blocks = self._charts(lang, {**results, "min_group": activity.min_group}, roles, T.t(lang, "everyone"))
         blocks.append(Paragraph(T.t(lang, K + "count", count=results["count"])))
         return blocks
-
-
-def _num(value) -> str:
-    if value is None:
-        return "–"
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def _cell(stats) -> str:
-    if stats["mean"] is not None:
-        return _num(stats["mean"])
-    return "…" if stats.get("too_few") else "–"
 
 
 @hookimpl
