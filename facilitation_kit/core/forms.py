@@ -134,10 +134,18 @@ class Field:
     """One field of a form. ``name`` is the key in a submission's ``data``."""
 
     kind: ClassVar[str] = ""
+    #: Attributes given as choices (``["a", ("b", "B")]``) that are kept as ``(value,
+    #: label)`` pairs, with the JSON key of the value (``value`` or ``id``).
+    pairs: ClassVar[dict[str, str]] = {}
     name: str
     label: str
     required: bool = True
     help: str | None = None
+
+    def __post_init__(self):
+        for what, first in self.pairs.items():
+            object.__setattr__(self, what, _pairs(f"{type(self).__name__} {self.name!r}", what,
+                                                  getattr(self, what), first))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "label": self.label,
@@ -185,12 +193,13 @@ class TextField(Field):
 
 @dataclass(frozen=True)
 class ChoiceField(Field):
+    """One of ``options`` (radio buttons), or several with ``multiple`` (check boxes).
+    Options are strings (their own labels) or ``(value, label)`` pairs."""
+
     kind: ClassVar[str] = "choice"
+    pairs: ClassVar[dict[str, str]] = {"options": "value"}
     options: tuple[tuple[str, str], ...] = ()
     multiple: bool = False
-
-    def __post_init__(self):
-        object.__setattr__(self, "options", _pairs(f"ChoiceField {self.name!r}", "options", self.options))
 
     def _extra_json(self):
         return {"options": [{"value": v, "label": l} for v, l in self.options],
@@ -245,13 +254,14 @@ class ScaleField(Field):
 
 @dataclass(frozen=True)
 class VoteField(Field):
+    """Dots to give to ``items`` (``(id, label)`` pairs): at most ``dots`` in all and
+    ``max_per_item`` on one item. The answer maps item ids to dots."""
+
     kind: ClassVar[str] = "vote"
+    pairs: ClassVar[dict[str, str]] = {"items": "id"}
     items: tuple[tuple[str, str], ...] = ()
     dots: int = 3
     max_per_item: int = 3
-
-    def __post_init__(self):
-        object.__setattr__(self, "items", _pairs(f"VoteField {self.name!r}", "items", self.items, "id"))
 
     def _extra_json(self):
         return {"items": [{"id": i, "label": l} for i, l in self.items], "dots": self.dots,
@@ -286,14 +296,11 @@ class MatrixField(Field):
     shows the ends once and each row's columns side by side: a compact grid of scales."""
 
     kind: ClassVar[str] = "matrix"
+    pairs: ClassVar[dict[str, str]] = {"rows": "id", "columns": "value"}
     rows: tuple[tuple[str, str], ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
     min_label: str = ""
     max_label: str = ""
-
-    def __post_init__(self):
-        object.__setattr__(self, "rows", _pairs(f"MatrixField {self.name!r}", "rows", self.rows, "id"))
-        object.__setattr__(self, "columns", _pairs(f"MatrixField {self.name!r}", "columns", self.columns))
 
     def _extra_json(self):
         out = {"rows": [{"id": i, "label": l} for i, l in self.rows],
