@@ -129,6 +129,23 @@ def _pairs(owner: str, what: str, values: Any, first: str = "value") -> tuple[tu
     return tuple(out)
 
 
+def _no_answer(value: Any) -> bool:
+    """Nothing given for a field whose answer maps keys (items, rows) to values."""
+    return value is None or value == {}
+
+
+def _keyed(value: Any, pairs: tuple[tuple[str, str], ...], not_a_map: str, key: str):
+    """The ``(key, value)`` entries of an answer that maps the field's ``pairs`` ids to
+    values, each key checked; ``not_a_map`` is the reason when it is not a mapping."""
+    if not isinstance(value, dict):
+        raise ValueError(not_a_map)
+    known = {i for i, _ in pairs}
+    for k, v in value.items():
+        if k not in known:
+            raise ValueError(f"unknown {key} {k!r}")
+        yield k, v
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a form. ``name`` is the key in a submission's ``data``."""
@@ -152,6 +169,8 @@ class Field:
                                "required": self.required}
         if self.help:
             out["help"] = self.help
+        for what, first in self.pairs.items():
+            out[what] = [{first: v, "label": l} for v, l in getattr(self, what)]
         out.update(self._extra_json())
         return out
 
@@ -202,8 +221,7 @@ class ChoiceField(Field):
     multiple: bool = False
 
     def _extra_json(self):
-        return {"options": [{"value": v, "label": l} for v, l in self.options],
-                "multiple": self.multiple}
+        return {"multiple": self.multiple}
 
     def is_empty(self, value):
         return value is None or (self.multiple and value == [])
@@ -264,20 +282,14 @@ class VoteField(Field):
     max_per_item: int = 3
 
     def _extra_json(self):
-        return {"items": [{"id": i, "label": l} for i, l in self.items], "dots": self.dots,
-                "max_per_item": self.max_per_item}
+        return {"dots": self.dots, "max_per_item": self.max_per_item}
 
     def is_empty(self, value):
-        return value is None or value == {}
+        return _no_answer(value)
 
     def clean(self, value):
-        if not isinstance(value, dict):
-            raise ValueError("must map items to dots")
-        ids = {i for i, _ in self.items}
         out = {}
-        for item, dots in value.items():
-            if item not in ids:
-                raise ValueError(f"unknown item {item!r}")
+        for item, dots in _keyed(value, self.items, "must map items to dots", "item"):
             if not _is_int(dots) or dots < 0:
                 raise ValueError("dots must be whole numbers, 0 or more")
             if dots > self.max_per_item:
@@ -303,23 +315,17 @@ class MatrixField(Field):
     max_label: str = ""
 
     def _extra_json(self):
-        out = {"rows": [{"id": i, "label": l} for i, l in self.rows],
-               "columns": [{"value": v, "label": l} for v, l in self.columns]}
         if self.min_label or self.max_label:
-            out.update(min_label=self.min_label, max_label=self.max_label)
-        return out
+            return {"min_label": self.min_label, "max_label": self.max_label}
+        return {}
 
     def is_empty(self, value):
-        return value is None or value == {}
+        return _no_answer(value)
 
     def clean(self, value):
-        if not isinstance(value, dict):
-            raise ValueError("must map rows to a column")
         rows = {i for i, _ in self.rows}
         cols = {v for v, _ in self.columns}
-        for row, col in value.items():
-            if row not in rows:
-                raise ValueError(f"unknown row {row!r}")
+        for row, col in _keyed(value, self.rows, "must map rows to a column", "row"):
             if not isinstance(col, str) or col not in cols:
                 raise ValueError(f"row {row!r}: not one of the columns")
         if self.required and set(value) != rows:
