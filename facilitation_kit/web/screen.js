@@ -135,6 +135,7 @@
     document.documentElement.lang = s.language || "en";
     document.documentElement.dir = strings._dir === "rtl" ? "rtl" : "ltr";
     document.title = t("page_title") + " · " + (s.title || "");
+    setText("connecting-h", t("connecting"));  // the English word shown before the host's words came
     var join = s.join || {};
     $("lobby-qr").src = join.qr || "";
     $("corner-qr").src = join.qr || "";
