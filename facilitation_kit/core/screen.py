@@ -164,7 +164,7 @@ async def _public_data(w: Workshop, act: Any, contribution: dict[str, Any]) -> A
 
 
 #: Theme tiles on the screen (readable at 10 m; the rest are counted, not shown).
-MAX_THEMES = 12
+MAX_THEMES = 8
 #: Longest quote on a theme tile.
 THEME_QUOTE = 160
 

@@ -278,7 +278,7 @@
   function drawThemes(root, themes, more) {
     var out = document.createDocumentFragment();
     var list = el("ol", "themes");
-    list.setAttribute("data-count", String(Math.min(themes.length, 12)));
+    list.setAttribute("data-count", String(themes.length));
     themes.forEach(function (theme) {
       var li = el("li", "theme");
       li.appendChild(el("h2", "theme-label", theme.label));
