@@ -113,6 +113,8 @@ async def test_activity_prompt_timer_wall_highlight_cloud_and_blank(room, browse
         await expect(timer).not_to_have_text(first, timeout=TIMEOUT)  # it counts down
         await expect(page.locator("#corner")).to_be_visible()
         await expect(page.locator("#corner-code")).to_have_text(room.room)
+        await screens(page, f"screen-activity-{size}")
+        await assert_accessible(page, f"screen activity {size}")
 
         p, _, _ = await w.join(name=NAME, role="Manager")
         answers = ["More time to listen to people", "Trust the front-line staff to decide",
