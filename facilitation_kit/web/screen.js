@@ -135,6 +135,7 @@
     document.documentElement.lang = s.language || "en";
     document.documentElement.dir = strings._dir === "rtl" ? "rtl" : "ltr";
     document.title = t("page_title") + " · " + (s.title || "");
+    setText("connecting-h", t("connecting"));  // the English word shown before the host's words came
     var join = s.join || {};
     $("lobby-qr").src = join.qr || "";
     $("corner-qr").src = join.qr || "";
@@ -172,14 +173,23 @@
   function renderActivity(s) {
     var a = s.activity || {};
     var results = s.view === "results";
-    $("v-activity").classList.toggle("results", results);
-    setText("act-title", results ? t("results_of", { title: a.title }) : a.title);
+    var themes = s.view === "themes";
+    $("v-activity").classList.toggle("results", results || themes);
+    setText("act-title", results ? t("results_of", { title: a.title }) : themes ? t("themes_of", { title: a.title }) : a.title);
     setText("act-prompt", a.prompt);
-    $("act-prompt").hidden = results;
+    $("act-prompt").hidden = results || themes;
     setText("act-state", a.state === "open" ? t("answer_on_phone") : t("answers_closed"));
     setText("act-answered-label", t("answered"));
     setText("act-answered", a.answered);
     var note = "";
+    if (themes) {
+      note = (s.themes || []).length ? "" : t("no_themes");
+      setText("act-note", note);
+      $("act-note").hidden = !note;
+      drawThemes($("act-blocks"), s.themes || [], s.themes_more || 0);
+      show("activity");
+      return;
+    }
     if (s.results === "hidden") { note = t("results_later"); }
     else if (results && s.results === "none") { note = t("no_results_view"); }
     else if (s.results === "shown" && (!s.blocks || !s.blocks.length)) { note = t("nothing_yet"); }
@@ -261,6 +271,33 @@
       }
     });
     while (root.firstChild) { root.removeChild(root.firstChild); }  // no replaceChildren on older TVs
+    root.appendChild(out);
+  }
+
+  // The confirmed themes as large tiles: label, how many contributions, a starred quote.
+  function drawThemes(root, themes, more) {
+    var out = document.createDocumentFragment();
+    var list = el("ol", "themes");
+    list.setAttribute("data-count", String(themes.length));
+    themes.forEach(function (theme) {
+      var li = el("li", "theme");
+      li.appendChild(el("h2", "theme-label", theme.label));
+      var count = el("p", "theme-count");
+      count.appendChild(el("span", "label", t("theme_count")));
+      count.appendChild(document.createTextNode(" "));
+      count.appendChild(el("span", "count", theme.count));
+      li.appendChild(count);
+      if (theme.quote) { li.appendChild(el("blockquote", "theme-quote", theme.quote)); }
+      if (theme.roles && theme.roles.length) {
+        var roles = el("p", "theme-roles");
+        roles.textContent = theme.roles.map(function (r) { return r.role + ": " + r.count; }).join(" · ");
+        li.appendChild(roles);
+      }
+      list.appendChild(li);
+    });
+    if (themes.length) { out.appendChild(list); }
+    if (more) { out.appendChild(el("p", "para", t("themes_more", { count: more }))); }
+    while (root.firstChild) { root.removeChild(root.firstChild); }
     root.appendChild(out);
   }
 

@@ -70,3 +70,19 @@ async def test_screen_page_is_served_with_a_strict_csp(tmp_path, path):
     csp = headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_every_picture_of_the_screen_docs_exists_and_can_be_made_again():
+    import sys
+
+    root = WEB.parents[1]
+    sys.path.insert(0, str(root / "tests" / "browser"))
+    from docs_screens import SHOTS
+
+    doc = (root / "docs" / "screen.md").read_text("utf-8")
+    shown = set(re.findall(r"\(screens/(screen-[\w-]+\.png)\)", doc))
+    assert shown == set(SHOTS)  # every picture on the page is taken by a test, and shown
+    for name in shown:
+        assert (root / "docs" / "screens" / name).is_file(), name
+    for view in ("lobby", "activity", "wall", "cloud", "results", "vote-hidden", "highlight", "themes", "blank"):
+        assert f"screen-{view}.png" in shown, view
