@@ -227,38 +227,42 @@
     return node;
   }
 
+  // The rows of a matrix: a fieldset per row with one radio choice per column, drawn by
+  // cell(value, label, id, name, checked, choose) into a box of class boxClass.
+  function matrixRows(f, base, boxClass, cell) {
+    var cols = Array.isArray(f.columns) ? f.columns : [];
+    return (Array.isArray(f.rows) ? f.rows : []).map(function (raw, ri) {
+      var row = isObj(raw) ? raw : { id: raw, label: raw };
+      var rowId = String(row.id);
+      var current = isObj(app.draft[f.name]) ? app.draft[f.name][rowId] : undefined;
+      var box = el("div", { className: boxClass });
+      cols.forEach(function (rawCol, ci) {
+        var col = isObj(rawCol) ? rawCol : { value: rawCol, label: rawCol };
+        var value = String(col.value);
+        box.appendChild(cell(value, String(col.label !== undefined ? col.label : col.value),
+          base + "-r" + ri + "-c" + ci, base + "-r" + ri, current === value, function () {
+            var d = isObj(app.draft[f.name]) ? copy(app.draft[f.name]) : {};
+            d[rowId] = value;
+            setDraft(f.name, d);
+          }));
+      });
+      return el("fieldset", { className: "matrix-row" }, [
+        el("legend", { text: String(row.label !== undefined ? row.label : row.id) }), box]);
+    });
+  }
+
   function renderMatrix(f, base) {
     if (f.min_label || f.max_label) return renderScaleGrid(f, base);
-    var rows = Array.isArray(f.rows) ? f.rows : [];
-    var cols = Array.isArray(f.columns) ? f.columns : [];
-    var parts = [fieldLabel(f, null, "legend"), helpNode(base, f)];
-    for (var r = 0; r < rows.length; r++) {
-      (function (row, ri) {
-        var rowId = String(row.id);
-        var current = isObj(app.draft[f.name]) ? app.draft[f.name][rowId] : undefined;
-        var list = el("div", { className: "choices" });
-        for (var c = 0; c < cols.length; c++) {
-          var col = isObj(cols[c]) ? cols[c] : { value: cols[c], label: cols[c] };
-          (function (value, label, ci) {
-            list.appendChild(choiceRow("radio", base + "-r" + ri, base + "-r" + ri + "-c" + ci, value, label,
-              current === value, function () {
-                var d = isObj(app.draft[f.name]) ? copy(app.draft[f.name]) : {};
-                d[rowId] = value;
-                setDraft(f.name, d);
-              }));
-          })(String(col.value), String(col.label !== undefined ? col.label : col.value), c);
-        }
-        parts.push(el("fieldset", { className: "matrix-row" }, [
-          el("legend", { text: String(row.label !== undefined ? row.label : row.id) }), list]));
-      })(isObj(rows[r]) ? rows[r] : { id: rows[r], label: rows[r] }, r);
-    }
+    var parts = [fieldLabel(f, null, "legend"), helpNode(base, f)].concat(
+      matrixRows(f, base, "choices", function (value, label, id, name, checked, choose) {
+        return choiceRow("radio", name, id, value, label, checked, choose);
+      }));
     parts.push(errNode(base));
     return el("fieldset", { className: "field", id: base, "aria-describedby": describedBy(base, f) }, parts);
   }
   // Protocol extension: a matrix with "min_label"/"max_label" is a grid of scales (e.g. the
   // ethical compass): the ends are shown once, and each row's columns side by side.
   function renderScaleGrid(f, base) {
-    var rows = Array.isArray(f.rows) ? f.rows : [];
     var cols = Array.isArray(f.columns) ? f.columns : [];
     var numeric = cols.filter(function (c) { return /^\d+$/.test(String(isObj(c) ? c.value : c)); });
     var first = numeric.length ? String(isObj(numeric[0]) ? numeric[0].value : numeric[0]) : "";
@@ -267,33 +271,15 @@
     var parts = [fieldLabel(f, null, "legend"), helpNode(base, f),
       el("p", { className: "scale-ends", "aria-hidden": "true" }, [
         el("span", { text: first + " = " + String(f.min_label || "") }),
-        el("span", { text: last + " = " + String(f.max_label || "") })])];
-    for (var r = 0; r < rows.length; r++) {
-      (function (row, ri) {
-        var rowId = String(row.id);
-        var current = isObj(app.draft[f.name]) ? app.draft[f.name][rowId] : undefined;
-        var line = el("div", { className: "scale scale-grid" });
-        for (var c = 0; c < cols.length; c++) {
-          var col = isObj(cols[c]) ? cols[c] : { value: cols[c], label: cols[c] };
-          (function (value, label, ci) {
-            var id = base + "-r" + ri + "-c" + ci;
-            var sr = value === first && f.min_label ? String(f.min_label) : value === last && f.max_label
-              ? String(f.max_label) : "";
-            line.appendChild(el("label", { className: "choice" + (/^\d+$/.test(value) ? "" : " choice-word"), "for": id }, [
-              el("input", { type: "radio", id: id, name: base + "-r" + ri, value: value, checked: current === value,
-                onchange: function () {
-                  var d = isObj(app.draft[f.name]) ? copy(app.draft[f.name]) : {};
-                  d[rowId] = value;
-                  setDraft(f.name, d);
-                } }),
-              el("span", { className: "choice-text", text: label }),
-              sr ? el("span", { className: "sr-only", text: sr }) : null]));
-          })(String(col.value), String(col.label !== undefined ? col.label : col.value), c);
-        }
-        parts.push(el("fieldset", { className: "matrix-row" }, [
-          el("legend", { text: String(row.label !== undefined ? row.label : row.id) }), line]));
-      })(isObj(rows[r]) ? rows[r] : { id: rows[r], label: rows[r] }, r);
-    }
+        el("span", { text: last + " = " + String(f.max_label || "") })])].concat(
+      matrixRows(f, base, "scale scale-grid", function (value, label, id, name, checked, choose) {
+        var sr = value === first && f.min_label ? String(f.min_label) : value === last && f.max_label
+          ? String(f.max_label) : "";
+        return el("label", { className: "choice" + (/^\d+$/.test(value) ? "" : " choice-word"), "for": id }, [
+          el("input", { type: "radio", id: id, name: name, value: value, checked: checked, onchange: choose }),
+          el("span", { className: "choice-text", text: label }),
+          sr ? el("span", { className: "sr-only", text: sr }) : null]);
+      }));
     parts.push(errNode(base));
     return el("fieldset", { className: "field scale-grid-field", id: base, "aria-describedby": describedBy(base, f) }, parts);
   }
