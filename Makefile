@@ -29,5 +29,10 @@ test: install
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
+# The pictures of docs/activities.md (phone forms, the app's views, report sections) from a
+# scripted workshop: tests/docs_screens.py. ARGS=--no-suggest skips the theme suggestion.
+docs-screens: install
+	$(BIN)/python -m tests.docs_screens $(ARGS)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
