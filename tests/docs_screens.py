@@ -409,6 +409,9 @@ async def make_screens(out: Path, *, suggest: bool = True) -> list[Path]:
                 await channel.request("open")
                 await expect(page.locator("#activity-form")).to_be_visible()
                 await fill(page, BROWSER[aid])
+                # no focus ring or caret: the picture is the same on every run
+                await page.evaluate("document.activeElement && document.activeElement.blur()")
+                await page.mouse.move(0, 0)
                 target = out / f"phone-{picture}.png"
                 await page.screenshot(path=str(target), full_page=True)
                 written.append(target)
