@@ -29,8 +29,11 @@ test: install
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
-# the room's screen pictures of docs/screen.md, taken by its Chromium tests
+# Every picture in docs/: the activities' phone forms, the app's views and report sections
+# from a scripted workshop (tests/docs_screens.py; ARGS=--no-suggest skips the theme
+# suggestion), and the room's screen views taken by its Chromium tests.
 docs-screens: install
+	$(BIN)/python -m tests.docs_screens $(ARGS)
 	CI=true $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screen.py tests/browser/test_screen_languages.py
 	$(BIN)/python tests/browser/docs_screens.py
 

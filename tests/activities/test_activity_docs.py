@@ -12,7 +12,7 @@ from facilitation_kit.core.agenda import parse_agenda
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "activities.md"
 SNIPPETS = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-BUILTIN = ("value_mapping", "role_redefinition", "ethical_compass", "dot_vote", "rate_items", "story", "journey",
+BUILTIN = ("open_question", "value_mapping", "role_redefinition", "ethical_compass", "dot_vote", "rate_items", "story", "journey",
            "actions")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 
@@ -34,3 +35,32 @@ def widget_text(widget) -> str:
     """The plain text a Static was given."""
     content = widget.content
     return getattr(content, "plain", None) or str(content)
+
+
+def make_deterministic(monkeypatch) -> None:
+    """Fix the room code, session id, join link, timestamps (one second apart) and time
+    zone (the snapshot tests, and tests/docs_screens.py for the docs' pictures). Undo
+    with ``monkeypatch.undo()`` and then ``time.tzset()``."""
+    from facilitation_kit.core import engine, record
+    from facilitation_kit.host import assembly as host
+
+    monkeypatch.setattr(engine, "new_room_code", lambda length=6: "ABC234")
+    monkeypatch.setattr(host, "new_session_id", lambda title: "20250506-1000-test-workshop-0000")
+    monkeypatch.setattr(host.Host, "base_url", property(lambda self: "http://192.168.1.23:8765"))
+    counter = itertools.count()
+
+    def fake_iso(ts=None):
+        n = next(counter)
+        return f"2025-05-06T10:{n // 60 % 60:02d}:{n % 60:02d}.000Z"
+
+    # every core module that stamps times took utc_iso from core.record
+    import facilitation_kit.core as core_pkg
+    import importlib
+    import pkgutil
+    for info in pkgutil.iter_modules(core_pkg.__path__):
+        module = importlib.import_module(f"facilitation_kit.core.{info.name}")
+        if getattr(module, "utc_iso", None) is record.utc_iso:
+            monkeypatch.setattr(module, "utc_iso", fake_iso)
+    monkeypatch.setattr(record, "utc_iso", fake_iso)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()

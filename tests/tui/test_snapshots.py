@@ -1,4 +1,4 @@
-"""Snapshot tests of the four main screens (pytest-textual-snapshot).
+"""Snapshot tests of the four main screens and the Themes view (pytest-textual-snapshot).
 
 Everything that varies is fixed by the ``deterministic`` fixture: room code, session id,
 join link, timestamps and time zone. Update after a deliberate change with
@@ -11,8 +11,9 @@ import pytest
 
 from facilitation_kit.tui.app import make_app
 from facilitation_kit.testing import Phone
+from facilitation_kit.tui.screens.themes import ThemesScreen
 
-from .helpers import wait_for
+from .helpers import wait_for, wait_text
 
 SIZE = (100, 32)
 
@@ -79,6 +80,41 @@ def test_participants_snapshot(snap_compare, snap_app):
     async def run_before(pilot):
         await _room(pilot, contribute=True)
         await pilot.press("5")
+        await pilot.pause(0.6)
+
+    assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_themes_snapshot(snap_compare, snap_app):
+    """The Themes view: six contributions, two themes (one confirmed, one a draft) and one
+    suggestion waiting. The suggestion is given to the view as the host's answer would
+    be (what the sentence model suggests is tested in test_themes_view.py; here a fixed
+    one keeps the picture independent of the model)."""
+    ideas = [("Service user", "Same worker every time"), ("Service user", "One contact person who knows me"),
+             ("Front-line professional", "Shorter waiting times"), ("Manager", "I waited months for a call back"),
+             ("Front-line professional", "Letters in plain words"), ("Service user", "Forms I can understand")]
+
+    async def run_before(pilot):
+        app = pilot.app
+        await pilot.pause()
+        await wait_for(pilot, lambda: app.main is not None and app.main.workshop is not None)
+        host = app.workshop_host
+        workshop = host.workshop
+        await workshop.open()
+        for role, text in ideas:
+            phone = await Phone.connect(f"ws://127.0.0.1:{host.port}/ws", host.room)
+            await phone.hello(role=role)
+            assert (await phone.submit({"answer": text}))["type"] == "ack"
+        refs = [{"participant": c["participant"], "id": c["id"]} for c in workshop.contributions("opening")]
+        await workshop.change_themes("create", "opening", "Continuity", refs[:2], True)
+        await workshop.change_themes("create", "opening", "Waiting", refs[2:4], False)
+        await wait_for(pilot, lambda: f"{len(ideas)} connected" in str(app.main.query_one("#status").content))
+        await pilot.press("g")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, ThemesScreen) and app.screen)
+        await wait_text(pilot, "Forms I can understand")
+        screen.suggestions = [{"label": "Plain language", "contributions": refs[4:]}]
+        screen.refresh_all()
+        await wait_text(pilot, "suggested")
         await pilot.pause(0.6)
 
     assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
