@@ -134,6 +134,27 @@
     }, 80);
   }
 
+  // The profile's fields are written once in index.html (<template id="profile-fields">,
+  // ids "P-…") and stamped into the join and settings forms here, before the other files
+  // look them up or translate them: ids become "join-…" and "set-…".
+  function stampProfileFields() {
+    var tpl = $("profile-fields");
+    var slots = document.querySelectorAll("[data-profile]");
+    for (var i = 0; i < slots.length; i++) {
+      var prefix = slots[i].getAttribute("data-profile") + "-";
+      var part = tpl.content.cloneNode(true);
+      var named = part.querySelectorAll("[id], [for], [aria-describedby]");
+      for (var j = 0; j < named.length; j++) {
+        ["id", "for", "aria-describedby"].forEach(function (attr) {
+          var v = named[j].getAttribute(attr);
+          if (v) named[j].setAttribute(attr, v.replace(/\bP-/g, prefix));
+        });
+      }
+      slots[i].parentNode.replaceChild(part, slots[i]);
+    }
+  }
+  stampProfileFields();
+
   // Shared with the other files.
   FK.$ = $;
   FK.alertText = alertText;
