@@ -27,7 +27,7 @@ from .record import utc_iso
 from .state import WorkshopState, contribution_key
 
 __all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
-           "merge", "move", "ungroup", "confirm", "theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
+           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
 
 LABEL_MAX = 80
 #: A choice's value (``value_missed``, ``worker``), not words someone wrote.
@@ -246,6 +246,29 @@ def _word_set(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\w+", text) if len(w) > 2}
 
 
+def _confirmed_in_export(export: Mapping[str, Any], activity_id: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """An export's confirmed themes of one activity with their shown (not hidden, not
+    withdrawn) contributions, oldest first; themes without any are left out (as
+    :func:`theme_items` leaves them out live)."""
+    shown = {(c.get("participant"), c.get("id")): c for c in export.get("contributions") or []
+             if c.get("activity") == activity_id and not c.get("hidden") and not c.get("withdrawn")}
+    out = []
+    for theme in export.get("themes") or []:
+        if theme.get("activity") != activity_id or not theme.get("confirmed"):
+            continue
+        members = [shown[tuple(r)] for r in theme.get("contributions") or () if tuple(r) in shown]
+        if members:
+            out.append((theme, members))
+    return out
+
+
+def export_theme_items(export: Mapping[str, Any], activity_id: str) -> list[Item]:
+    """:func:`theme_items` read from a recorded session (the JSON export): what an
+    activity with ``from = activity_id`` and ``from_themes = true`` was given, for the
+    report."""
+    return [Item(str(theme.get("id")), str(theme.get("label") or "")) for theme, _ in _confirmed_in_export(export, activity_id)]
+
+
 def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[str] = (),
                   min_group: int = 3) -> list[dict[str, Any]]:
     """The report's view of an activity's confirmed themes (from the JSON export): per
@@ -255,17 +278,10 @@ def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[s
     never a name). Largest theme first."""
     from .activity import ActivityInfo
     from .roles import role_groups
-    shown = {(c.get("participant"), c.get("id")): c for c in export.get("contributions") or []
-             if c.get("activity") == activity_id and not c.get("hidden") and not c.get("withdrawn")}
     info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
                         min_group=min_group)
     out = []
-    for theme in export.get("themes") or []:
-        if theme.get("activity") != activity_id or not theme.get("confirmed"):
-            continue
-        members = [shown[tuple(r)] for r in theme.get("contributions") or () if tuple(r) in shown]
-        if not members:
-            continue
+    for theme, members in _confirmed_in_export(export, activity_id):
         groups = role_groups(info, members)
         by_role: dict[str, int] = {}
         for c in members:
