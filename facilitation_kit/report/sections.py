@@ -306,8 +306,6 @@ class _Context:
                 values = None
             if not isinstance(values, list):
                 values = None
-            if not values and spec.get("plugin") == "actions":  # an actions plugin's summary
-                values = entry["summary"].get("actions")
             for a in values or []:
                 if isinstance(a, dict) and str(a.get("what") or "").strip():
                     out.append({k: str(a.get(k) or "").strip() for k in ("what", "who", "when")})
