@@ -284,6 +284,9 @@ class _Context:
                 if (c.get("participant"), c.get("id")) not in marked:
                     continue
                 data = c.get("data") if isinstance(c.get("data"), dict) else {}
+                public = self._public(spec, entry, c)
+                if any(public.get(f.name) != data.get(f.name) for f in fields):
+                    continue  # its plugin withholds its words (a story not to be quoted): never a quote
                 words = [str(data[f.name]).strip() for f in fields if isinstance(data.get(f.name), str)
                          and data[f.name].strip()]
                 if words:

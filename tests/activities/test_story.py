@@ -91,6 +91,26 @@ async def test_a_story_not_to_be_quoted_stays_in_the_facilitators_record(worksho
     assert all("SECRET" not in json.dumps(f) for f in screen.frames)
 
 
+async def test_a_starred_story_not_to_be_quoted_is_never_a_quote_in_the_report(workshop_host):
+    """The facilitator may star any story (a mark in their own record), but the report's
+    quotes ("In their words") take only what the plugin lets be shown: a story whose
+    author said no is left out there too."""
+    host = await workshop_host(AGENDA)
+    users = [await host.phone(role="Service user") for _ in range(3)]
+    await host.open()
+    kept = await users[0].submit(story("The same nurse came every week", "yes"))
+    secret = await users[1].submit(story(SECRET, "no", changed=SECRET_TOO))
+    for phone, ack in ((users[0], kept), (users[1], secret)):
+        assert (await host.command("star", participant=phone.id, id=ack["id"]))["starred"] is True
+    for fmt in ("md", "html"):
+        report = render_report(host.export(), host.host.plugins, format=fmt)
+        assert "SECRET" not in report, fmt
+        assert "The same nurse came every week" in report
+    md = render_report(host.export(), host.host.plugins, format="md")
+    quotes = md.split("### In their words", 1)[1].split("###", 1)[0]
+    assert "> The same nurse came every week" in quotes and "Not to be quoted" not in quotes
+
+
 async def test_a_vote_may_get_only_the_quotable_stories(workshop_host):
     host = await workshop_host(agenda_toml([
         {"id": "stories", "plugin": "story", "offer": "quotable", "ask_kind": False},
