@@ -270,12 +270,15 @@ def export_theme_items(export: Mapping[str, Any], activity_id: str) -> list[Item
 
 
 def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[str] = (),
-                  min_group: int = 3) -> list[dict[str, Any]]:
+                  min_group: int = 3, *, withheld: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
     """The report's view of an activity's confirmed themes (from the JSON export): per
     theme its ``label``, ``count`` of shown contributions, ``by_role`` (role group →
     count, after the ``min_group`` rule: fk.role_groups) and ``quote``: a starred member's
     words if any, else the member sharing the most words with the others (its own words,
-    never a name). Largest theme first."""
+    never a name; never a member in ``withheld``, the ``(participant, id)`` of
+    contributions whose plugin withholds their words, such as a story not to be quoted:
+    ``""`` if every member is). Largest theme first."""
+    withheld = set(withheld)
     from .activity import ActivityInfo
     from .roles import role_groups
     info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
@@ -288,15 +291,18 @@ def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[s
             group = groups.of(c)
             if group is not None:
                 by_role[group] = by_role.get(group, 0) + 1
-        words = [words_of(c.get("data")) for c in members]
-        starred = [w for c, w in zip(members, words) if c.get("starred") and w]
+        quotable = [c for c in members if (c.get("participant"), c.get("id")) not in withheld]
+        words = [words_of(c.get("data")) for c in quotable]
+        starred = [w for c, w in zip(quotable, words) if c.get("starred") and w]
         if starred:
             quote = starred[0]
-        else:
+        elif words:
             sets = [_word_set(w) for w in words]
             scores = [sum(len(a & b) / (len(a | b) or 1) for j, b in enumerate(sets) if j != i)
                       for i, a in enumerate(sets)]
             quote = words[max(range(len(words)), key=lambda i: (scores[i], -i))]
+        else:
+            quote = ""
         out.append({"id": theme.get("id"), "label": theme.get("label"), "count": len(members),
                     "by_role": {r: by_role[r] for r in groups.order if r in by_role}, "quote": quote})
     out.sort(key=lambda t: -t["count"])
