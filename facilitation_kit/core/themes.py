@@ -27,7 +27,7 @@ from .record import utc_iso
 from .state import WorkshopState, contribution_key
 
 __all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
-           "merge", "move", "ungroup", "confirm", "theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
+           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
 
 LABEL_MAX = 80
 #: A choice's value (``value_missed``, ``worker``), not words someone wrote.
@@ -246,41 +246,63 @@ def _word_set(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\w+", text) if len(w) > 2}
 
 
-def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[str] = (),
-                  min_group: int = 3) -> list[dict[str, Any]]:
-    """The report's view of an activity's confirmed themes (from the JSON export): per
-    theme its ``label``, ``count`` of shown contributions, ``by_role`` (role group →
-    count, after the ``min_group`` rule: fk.role_groups) and ``quote``: a starred member's
-    words if any, else the member sharing the most words with the others (its own words,
-    never a name). Largest theme first."""
-    from .activity import ActivityInfo
-    from .roles import role_groups
+def _confirmed_in_export(export: Mapping[str, Any], activity_id: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """An export's confirmed themes of one activity with their shown (not hidden, not
+    withdrawn) contributions, oldest first; themes without any are left out (as
+    :func:`theme_items` leaves them out live)."""
     shown = {(c.get("participant"), c.get("id")): c for c in export.get("contributions") or []
              if c.get("activity") == activity_id and not c.get("hidden") and not c.get("withdrawn")}
-    info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
-                        min_group=min_group)
     out = []
     for theme in export.get("themes") or []:
         if theme.get("activity") != activity_id or not theme.get("confirmed"):
             continue
         members = [shown[tuple(r)] for r in theme.get("contributions") or () if tuple(r) in shown]
-        if not members:
-            continue
+        if members:
+            out.append((theme, members))
+    return out
+
+
+def export_theme_items(export: Mapping[str, Any], activity_id: str) -> list[Item]:
+    """:func:`theme_items` read from a recorded session (the JSON export): what an
+    activity with ``from = activity_id`` and ``from_themes = true`` was given, for the
+    report."""
+    return [Item(str(theme.get("id")), str(theme.get("label") or "")) for theme, _ in _confirmed_in_export(export, activity_id)]
+
+
+def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[str] = (),
+                  min_group: int = 3, *, withheld: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+    """The report's view of an activity's confirmed themes (from the JSON export): per
+    theme its ``label``, ``count`` of shown contributions, ``by_role`` (role group →
+    count, after the ``min_group`` rule: fk.role_groups) and ``quote``: a starred member's
+    words if any, else the member sharing the most words with the others (its own words,
+    never a name; never a member in ``withheld``, the ``(participant, id)`` of
+    contributions whose plugin withholds their words, such as a story not to be quoted:
+    ``""`` if every member is). Largest theme first."""
+    withheld = set(withheld)
+    from .activity import ActivityInfo
+    from .roles import role_groups
+    info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
+                        min_group=min_group)
+    out = []
+    for theme, members in _confirmed_in_export(export, activity_id):
         groups = role_groups(info, members)
         by_role: dict[str, int] = {}
         for c in members:
             group = groups.of(c)
             if group is not None:
                 by_role[group] = by_role.get(group, 0) + 1
-        words = [words_of(c.get("data")) for c in members]
-        starred = [w for c, w in zip(members, words) if c.get("starred") and w]
+        quotable = [c for c in members if (c.get("participant"), c.get("id")) not in withheld]
+        words = [words_of(c.get("data")) for c in quotable]
+        starred = [w for c, w in zip(quotable, words) if c.get("starred") and w]
         if starred:
             quote = starred[0]
-        else:
+        elif words:
             sets = [_word_set(w) for w in words]
             scores = [sum(len(a & b) / (len(a | b) or 1) for j, b in enumerate(sets) if j != i)
                       for i, a in enumerate(sets)]
             quote = words[max(range(len(words)), key=lambda i: (scores[i], -i))]
+        else:
+            quote = ""
         out.append({"id": theme.get("id"), "label": theme.get("label"), "count": len(members),
                     "by_role": {r: by_role[r] for r in groups.order if r in by_role}, "quote": quote})
     out.sort(key=lambda t: -t["count"])

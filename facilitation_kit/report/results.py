@@ -24,6 +24,7 @@ from ..core.activity import (
 from ..core.blocks import Block
 from ..core.caller import PluginCaller, PluginFailure
 from ..core.forms import Invalid
+from ..core.themes import export_theme_items
 from ..core import i18n
 
 __all__ = ["activity_info", "session_results", "contributions_for", "NO_ROLE", "role_of",
@@ -114,13 +115,16 @@ def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = No
             continue
         spec = {**spec, "options": options}
         top = spec.get("top")
-        taken = select_items((ranked if top else offered).get(source, ()), top, spec.get("from_kinds") or ())
+        if source and spec.get("from_themes"):  # the source's confirmed themes, as the live host gives them
+            taken = export_theme_items(export, source)
+        else:
+            taken = select_items((ranked if top else offered).get(source, ()), top, spec.get("from_kinds") or ())
         info = activity_info(spec, roles=roles, items=taken if source else (),
                              state=entry["state"], language=language,
                              min_group=int(agenda.get("min_group") or 3), lang=lang)
         entry["info"] = info
         given = contributions_for(export, act_id)
-        if source and legacy.get(source):  # recorded before item ids were hashed
+        if source and not spec.get("from_themes") and legacy.get(source):  # recorded before item ids were hashed
             given = [{**c, "data": _renamed(c["data"], legacy[source])} for c in given]
             entry["given"] = given  # what the report lists, read with the same ids
         entry["title"] = info.title

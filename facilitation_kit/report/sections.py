@@ -284,6 +284,8 @@ class _Context:
                 if (c.get("participant"), c.get("id")) not in marked:
                     continue
                 data = c.get("data") if isinstance(c.get("data"), dict) else {}
+                if self._withheld(spec, entry, c, fields):
+                    continue  # its plugin withholds its words (a story not to be quoted): never a quote
                 words = [str(data[f.name]).strip() for f in fields if isinstance(data.get(f.name), str)
                          and data[f.name].strip()]
                 if words:
@@ -306,8 +308,6 @@ class _Context:
                 values = None
             if not isinstance(values, list):
                 values = None
-            if not values and spec.get("plugin") == "actions":  # an actions plugin's summary
-                values = entry["summary"].get("actions")
             for a in values or []:
                 if isinstance(a, dict) and str(a.get("what") or "").strip():
                     out.append({k: str(a.get(k) or "").strip() for k in ("what", "who", "when")})
@@ -328,13 +328,17 @@ class _Context:
             blocks.append(Paragraph(str(note["text"])))
         # the confirmed themes (docs/themes.md): count by role after the min_group rule, and
         # the most representative quote; themes not yet confirmed stay the facilitator's
-        themes = theme_summary(self.export, act_id, tuple(self.roles), self.min_group)
+        form = self._form(spec, entry) if "info" in entry else None
+        fields = [f for f in (form.fields if form else ()) if isinstance(f, TextField)]
+        withheld = {(c.get("participant"), c.get("id")) for c in entry.get("contributions") or []
+                    if self._withheld(spec, entry, c, fields)}
+        themes = theme_summary(self.export, act_id, tuple(self.roles), self.min_group, withheld=withheld)
         if themes and entry.get("visible", True):
             blocks.append(Heading(t("activity.themes"), level=3))
             blocks.append(Table([t("activity.col_theme"), t("activity.col_theme_count"),
                                  t("activity.col_theme_roles"), t("activity.col_theme_quote")],
                                 [[th["label"], th["count"],
-                                  ", ".join(f"{r}: {n}" for r, n in th["by_role"].items()) or "–", th["quote"]]
+                                  ", ".join(f"{r}: {n}" for r, n in th["by_role"].items()) or "–", th["quote"] or "–"]
                                  for th in themes]))
         if "error" in entry:
             blocks.append(Paragraph(t("activity.error", error=entry["error"])))
@@ -444,6 +448,13 @@ class _Context:
             except PluginCallError:
                 data = {}
         return data if isinstance(data, dict) else {}
+
+    def _withheld(self, spec, entry, contribution, fields: Sequence[TextField]) -> bool:
+        """Whether the plugin withholds any of a contribution's words (``public_data``
+        changes a text answer): then it is never quoted."""
+        data = contribution.get("data") if isinstance(contribution.get("data"), dict) else {}
+        public = self._public(spec, entry, contribution)
+        return any(public.get(f.name) != data.get(f.name) for f in fields)
 
     def _form(self, spec, entry) -> Form | None:
         atype = self._atype(spec)

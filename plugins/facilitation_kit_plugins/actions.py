@@ -81,6 +81,10 @@ class Actions(ActivityType):
         return [[a["number"]] + ([a["priority_label"]] if with_priority else []) + [a[name] or "–" for name in FIELDS]
                 for a in results["actions"]]
 
+    def actions(self, activity, results):
+        """The report's "What happens now": what, who and by when, as written."""
+        return [{"what": a["what"], "who": a["who"], "when": a["by_when"]} for a in results["actions"]]
+
     def report(self, activity, results, contributions):
         lang = activity.lang
         if not results["count"]:

@@ -85,3 +85,16 @@ async def test_without_from_and_with_nothing_agreed(workshop_host):
     assert "priority" not in {f["name"] for f in ana.activity["form"]["fields"]}
     assert "No actions were agreed here." in host.report("md")
     assert actions_of(host.export(), host.host.plugins) == []
+
+
+async def test_page_one_lists_each_action_with_who_and_by_when(workshop_host):
+    """The report's first page ("What happens now") shows the built-in actions plugin's
+    commitments with their owner and their "By when" as typed."""
+    host = await workshop_host(agenda_toml([{"id": "actions", "plugin": "actions"}], roles=["Manager"]))
+    boss = await host.phone(role="Manager")
+    await host.open()
+    assert (await boss.submit({"what": "Cut the intake form to one page", "who": "Service manager",
+                               "by_when": "End of June", "hear_back": "A letter in July"}))["type"] == "ack"
+    md = host.report("md")
+    page_one = md[:md.index("\n## ")]
+    assert "| Cut the intake form to one page | Service manager | End of June |" in page_one

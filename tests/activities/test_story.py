@@ -91,6 +91,46 @@ async def test_a_story_not_to_be_quoted_stays_in_the_facilitators_record(worksho
     assert all("SECRET" not in json.dumps(f) for f in screen.frames)
 
 
+async def test_a_starred_story_not_to_be_quoted_is_never_a_quote_in_the_report(workshop_host):
+    """The facilitator may star any story (a mark in their own record), but the report's
+    quotes ("In their words") take only what the plugin lets be shown: a story whose
+    author said no is left out there too."""
+    host = await workshop_host(AGENDA)
+    users = [await host.phone(role="Service user") for _ in range(3)]
+    await host.open()
+    kept = await users[0].submit(story("The same nurse came every week", "yes"))
+    secret = await users[1].submit(story(SECRET, "no", changed=SECRET_TOO))
+    for phone, ack in ((users[0], kept), (users[1], secret)):
+        assert (await host.command("star", participant=phone.id, id=ack["id"]))["starred"] is True
+    for fmt in ("md", "html"):
+        report = render_report(host.export(), host.host.plugins, format=fmt)
+        assert "SECRET" not in report, fmt
+        assert "The same nurse came every week" in report
+    md = render_report(host.export(), host.host.plugins, format="md")
+    quotes = md.split("### In their words", 1)[1].split("###", 1)[0]
+    assert "> The same nurse came every week" in quotes and "Not to be quoted" not in quotes
+
+
+async def test_a_theme_of_stories_never_quotes_one_not_to_be_quoted(workshop_host):
+    """A confirmed theme's quote in the report (a starred member, else the most typical
+    one) is never a story whose author said no, starred or not."""
+    host = await workshop_host(AGENDA)
+    users = [await host.phone(role="Service user") for _ in range(3)]
+    await host.open()
+    secret = await users[0].submit(story(SECRET + " every week the same nurse", "no"))
+    open_ = await users[1].submit(story("The same nurse came every week", "yes"))
+    refs = [{"participant": users[0].id, "id": secret["id"]}, {"participant": users[1].id, "id": open_["id"]}]
+    await host.command("theme_create", activity="stories", label="Continuity", contributions=refs, confirmed=True)
+    await host.command("star", participant=users[0].id, id=secret["id"])
+    md = render_report(host.export(), host.host.plugins, format="md")
+    row = next(line for line in md.splitlines() if line.startswith("| Continuity |"))
+    assert "The same nurse came every week" in row and "SECRET" not in md
+    # a theme of only withheld stories has no quote at all
+    await host.command("theme_create", activity="stories", label="Alone", contributions=refs[:1], confirmed=True)
+    md = render_report(host.export(), host.host.plugins, format="md")
+    assert "SECRET" not in md and "| Alone | 1 |" in md
+
+
 async def test_a_vote_may_get_only_the_quotable_stories(workshop_host):
     host = await workshop_host(agenda_toml([
         {"id": "stories", "plugin": "story", "offer": "quotable", "ask_kind": False},

@@ -8,7 +8,6 @@ The browser fixture fails when Chromium is missing and ``CI`` is set, and skips 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -27,16 +26,10 @@ from facilitation_kit.core.forms import (ChoiceField, Field, Form, Invalid, Matr
 from facilitation_kit.host.assembly import Host
 from facilitation_kit.core.plugins import load_plugins
 
-CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-artifacts" / "screens"
 
-from participant_page_helpers import XSS
+from participant_page_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, XSS, Phone
 
 
 # --------------------------------------------------------------------------- test plugin
@@ -153,33 +146,6 @@ async def browser():
             yield b
         finally:
             await b.close()
-
-
-class Phone:
-    """A phone-sized page plus what went wrong on it (console errors, dialogs)."""
-
-    def __init__(self, context, page):
-        self.context, self.page = context, page
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.csp_violations: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("console", self._console)
-        page.on("dialog", self._dialog)
-
-    def _console(self, msg):
-        if msg.type == "error":
-            text = msg.text
-            # A refused websocket while the host is down is expected and logged by Chromium.
-            if "WebSocket connection to" in text or "ERR_CONNECTION_REFUSED" in text:
-                return
-            if "Content Security Policy" in text:
-                self.csp_violations.append(text)
-            self.errors.append(text)
-
-    async def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        await dialog.dismiss()
 
 
 @pytest.fixture

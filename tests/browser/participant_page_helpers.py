@@ -3,11 +3,46 @@ sys.path under pytest's default import mode)."""
 
 from __future__ import annotations
 
+import os
+
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
 TIMEOUT = 15_000  # ms; generous for a loaded CI machine, never a speed assertion
+CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+class Phone:
+    """A phone-sized page plus what went wrong on it (console errors, dialogs)."""
+
+    def __init__(self, context, page):
+        self.context, self.page = context, page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.csp_violations: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", self._console)
+        page.on("dialog", self._dialog)
+
+    def _console(self, msg):
+        if msg.type == "error":
+            text = msg.text
+            # A refused websocket while the host is down is expected and logged by Chromium.
+            if "WebSocket connection to" in text or "ERR_CONNECTION_REFUSED" in text:
+                return
+            if "Content Security Policy" in text:
+                self.csp_violations.append(text)
+            self.errors.append(text)
+
+    async def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        await dialog.dismiss()
 
 
 async def join(page: Page, url: str, *, name: str | None = None, role: str | None = None) -> None:

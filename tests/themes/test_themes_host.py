@@ -222,3 +222,26 @@ def test_the_docs_agenda_example_parses_with_from_themes():
     (example,) = re.findall(r"```toml\n(.*?)```", doc, re.S)
     agenda = parse_agenda(example, load_plugins(), path="example.toml")
     assert agenda.activity("vote").from_themes and agenda.activity("vote").source == "ideas"
+
+
+async def test_the_report_gives_a_vote_on_themes_the_themes_as_its_items(workshop_host):
+    """The report reads an activity with ``from_themes`` as the live host does: its items
+    are the source's confirmed themes (not the source plugin's own items), so the votes
+    it stored count, under the themes' labels."""
+    from facilitation_kit.report.results import session_results
+
+    host, refs = await ideas_host(workshop_host)
+    a = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2],
+                            confirmed=True))["theme"]
+    b = (await host.command("theme_create", activity="ideas", label="Waiting", contributions=refs[2:4],
+                            confirmed=True))["theme"]
+    await host.command("theme_create", activity="ideas", label="Draft only", contributions=refs[4:])
+    await host.goto("vote")
+    await host.open()
+    phone = host.phones[0]
+    await phone.wait_activity("vote", "open")
+    assert (await phone.submit({"dots": {a["id"]: 2, b["id"]: 1}}))["type"] == "ack"
+    live = [(i.id, i.label) for i in (await host.workshop.activity_info("vote")).items]
+    results = session_results(host.export(), host.host.plugins)["vote"]
+    assert [(i.id, i.label) for i in results["info"].items] == live == [(a["id"], "Continuity"), (b["id"], "Waiting")]
+    assert [(i["label"], i["dots"]) for i in results["summary"]["items"]] == [("Continuity", 2), ("Waiting", 1)]
