@@ -72,6 +72,10 @@ async def test_a_paper_card_is_stored_like_a_phones_submission(workshop_host):
     cards = [c for c in export["contributions"] if c.get("assisted")]
     assert [c["data"]["answer"] for c in cards] == ["From a paper card", "Second card"]
     assert not any(c.get("assisted") for c in export["contributions"] if c["participant"] == phone.id)
+    # the report counts them like anyone else, says how many took part on paper, never a label
+    report = host.report("md")
+    assert "2 people took part." in report and "1 of them took part on paper cards" in report
+    assert "Card A" not in report
     rows = to_csv(export).splitlines()
     header = rows[0].split(",")
     assert "assisted" in header
