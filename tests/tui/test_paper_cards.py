@@ -4,17 +4,18 @@ process (the ``assist`` command over the facilitator channel)."""
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Label, Select, TextArea
+
+import facilitation_kit as fk
 
 from facilitation_kit.tui import app as app_module
 from facilitation_kit.tui.client import RemoteHost
 from facilitation_kit.tui.screens.dialogs import PaperCardScreen
 
-from .helpers import screen_text, wait_for, wait_text
+from .helpers import screen_text, wait_for, wait_text, widget_text
 
 SIZE = (120, 44)
 
@@ -141,3 +142,58 @@ async def test_a_refusal_from_the_plugin_is_shown_in_the_dialog(agenda_path, tmp
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, PaperCardScreen))
         assert "Traceback" not in screen_text(app)
+
+
+class EveryKind(fk.ActivityType):
+    """A throwaway activity whose form has every field kind a phone renders."""
+
+    name = "every_kind"
+    title = "Every kind"
+
+    def form(self, activity):
+        return fk.Form([
+            fk.ChoiceField("places", label="Where [b]?", options=[("home", "At home"), ("club", "Club")],
+                           multiple=True),
+            fk.VoteField("dots", label="Your dots", items=[("a", "Idea A"), ("b", "Idea [red]B[/red]")],
+                         dots=3, max_per_item=2),
+            fk.MatrixField("grid", label="Who decides?", rows=[("now", "Today"), ("then", "Wanted")],
+                           columns=[("me", "Me"), ("staff", "Staff")]),
+        ])
+
+
+async def test_vote_matrix_and_multiple_choice_fields_from_the_dialog(tmp_path):
+    from facilitation_kit.testing import agenda_toml, plugin_host
+
+    path = tmp_path / "agenda.toml"
+    path.write_text(agenda_toml([{"id": "all", "plugin": "every_kind", "prompt": "All of them"}]), encoding="utf-8")
+    app = app_module.make_app(path, data_dir=tmp_path / "data", host="127.0.0.1", port=0,
+                              plugins=plugin_host(activities=[EveryKind()]))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.main is not None and app.main.workshop is not None, what="host open")
+        w = app.workshop_host.workshop
+        await pilot.press("o")
+        await wait_for(pilot, lambda: w.activity_state("all")["state"] == "open")
+        dialog = await open_dialog(pilot)
+        await pilot.pause(0.2)
+        assert "Where [b]?" in screen_text(app)  # labels as given, never markup
+        assert "Idea [red]B[/red]" in [widget_text(label) for label in dialog.query(Label)]
+        dialog.query_one("#field-0").select("club")
+        await pilot.click("#field-1-0")
+        await pilot.press("2")
+        dialog.query_one("#field-1-1", Input).value = "x"  # not a number (typed text the field refuses)
+        dialog.query_one("#field-2-0", Select).value = "staff"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "whole numbers" in str(dialog.query_one("#error-1").content),
+                       what="the dots refusal")
+        assert w.contributions("all") == []
+        dialog.query_one("#field-1-1", Input).value = ""
+        await pilot.press("ctrl+s")
+        # one matrix row left empty: the form says every row (checked on the host, as for a phone)
+        await wait_for(pilot, lambda: "answer every row" in str(dialog.query_one("#error-2").content),
+                       what="the matrix refusal")
+        dialog.query_one("#field-2-1", Select).value = "me"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: w.contributions("all"), what="the card")
+        (card,) = w.contributions("all")
+        assert card["data"] == {"places": ["club"], "dots": {"a": 2}, "grid": {"now": "staff", "then": "me"}}
+        assert w.export()["contributions"][0]["assisted"] is True
