@@ -9,24 +9,11 @@ import json
 from facilitation_kit.core.roles import NO_ROLE
 from facilitation_kit.core.state import contribution_key
 from facilitation_kit.report.export import to_csv
-from facilitation_kit.testing import start_test_host
+from facilitation_kit.testing import agenda_toml, start_test_host
 
-AGENDA = """
-title = "Test workshop"
-roles = ["Service user", "Front-line professional", "Manager"]
-
-[[activity]]
-id = "q1"
-plugin = "open_question"
-prompt = "What matters?"
-max_length = 50
-
-[[activity]]
-id = "values"
-plugin = "value_mapping"
-prompt = "What does the service count?"
-ratings = true
-"""
+AGENDA = agenda_toml([{"id": "q1", "plugin": "open_question", "prompt": "What matters?", "max_length": 50},
+                      {"id": "values", "plugin": "value_mapping", "prompt": "What does the service count?"}],
+                     roles=["Service user", "Front-line professional", "Manager"])
 
 
 async def test_a_paper_card_is_stored_like_a_phones_submission(workshop_host):
