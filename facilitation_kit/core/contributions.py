@@ -107,8 +107,9 @@ class ContributionCommands:
                 raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
             cleaned = replaced
         author = doc
+        role = profile["role"] if profile is not None else self.role_of(pid)  # the role it was made in
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
-               "created_at": utc_iso(), "role": author.get("role")}  # the role it was made in
+               "created_at": utc_iso(), "role": role}
         if author.get("assisted"):
             doc["assisted"] = True  # entered by the facilitator from a paper card
         if self.tables["activities"][current].get("moderated"):
