@@ -29,5 +29,10 @@ test: install
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
+# the room's screen pictures of docs/screen.md, taken by its Chromium tests
+docs-screens: install
+	CI=true $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screen.py tests/browser/test_screen_languages.py
+	$(BIN)/python tests/browser/docs_screens.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info

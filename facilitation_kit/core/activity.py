@@ -392,11 +392,6 @@ class ActivityType:
         none."""
         return []
 
-    def results_widget(self, activity: ActivityInfo, results: dict[str, Any]):
-        """A Textual widget that shows the results in the facilitator's TUI, or ``None``
-        for the generic view (which draws the :meth:`report` blocks)."""
-        return None
-
     def results_visible(self, activity: ActivityInfo) -> bool:
         """Whether results may be shown on the projector now (e.g. a secret vote: only
         once closed)."""

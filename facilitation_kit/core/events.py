@@ -42,7 +42,8 @@ class Publisher:
 
 @dataclass(frozen=True)
 class ParticipantJoined(Event):
-    """A participant got a connection while having none (new, or resumed with a token)."""
+    """A participant got a connection while having none: new, or back with their token
+    (``resumed``)."""
 
     participant: dict[str, Any]
     resumed: bool
@@ -50,19 +51,23 @@ class ParticipantJoined(Event):
 
 @dataclass(frozen=True)
 class ParticipantLeft(Event):
-    """A participant's last connection closed."""
+    """A participant's last connection closed. They stay in the session and may come
+    back with their token."""
 
     participant: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ProfileChanged(Event):
+    """A participant changed their name, role or language (the ``profile`` message)."""
+
     participant: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ParticipantErased(Event):
-    """The facilitator erased a participant's data on request."""
+    """The facilitator erased a participant on request: their row and all their
+    ``contributions`` (how many) are gone from every table and file."""
 
     participant_id: str
     contributions: int
@@ -70,12 +75,17 @@ class ParticipantErased(Event):
 
 @dataclass(frozen=True)
 class ContributionAdded(Event):
+    """A contribution was durably stored (a phone's submit). ``role`` is the role its
+    author had then; it may be held for approval (``hidden``)."""
+
     contribution: dict[str, Any]
     role: str | None
 
 
 @dataclass(frozen=True)
 class ContributionWithdrawn(Event):
+    """The author withdrew a contribution (``withdraw``); it is gone from the tables."""
+
     id: str
     participant: str
     activity: str
@@ -83,7 +93,8 @@ class ContributionWithdrawn(Event):
 
 @dataclass(frozen=True)
 class ContributionHidden(Event):
-    """Hidden or shown again by the facilitator (``hidden`` says which)."""
+    """The facilitator hid a contribution, showed it again or approved a held one
+    (``hidden`` says which)."""
 
     contribution: dict[str, Any]
     hidden: bool
@@ -101,6 +112,8 @@ class ActivityChanged(Event):
 
 @dataclass(frozen=True)
 class RoomLockChanged(Event):
+    """The facilitator locked or unlocked the room: no new participants while locked."""
+
     locked: bool
 
 

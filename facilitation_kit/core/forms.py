@@ -129,21 +129,48 @@ def _pairs(owner: str, what: str, values: Any, first: str = "value") -> tuple[tu
     return tuple(out)
 
 
+def _no_answer(value: Any) -> bool:
+    """Nothing given for a field whose answer maps keys (items, rows) to values."""
+    return value is None or value == {}
+
+
+def _keyed(value: Any, pairs: tuple[tuple[str, str], ...], not_a_map: str, key: str):
+    """The ``(key, value)`` entries of an answer that maps the field's ``pairs`` ids to
+    values, each key checked; ``not_a_map`` is the reason when it is not a mapping."""
+    if not isinstance(value, dict):
+        raise ValueError(not_a_map)
+    known = {i for i, _ in pairs}
+    for k, v in value.items():
+        if k not in known:
+            raise ValueError(f"unknown {key} {k!r}")
+        yield k, v
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a form. ``name`` is the key in a submission's ``data``."""
 
     kind: ClassVar[str] = ""
+    #: Attributes given as choices (``["a", ("b", "B")]``) that are kept as ``(value,
+    #: label)`` pairs, with the JSON key of the value (``value`` or ``id``).
+    pairs: ClassVar[dict[str, str]] = {}
     name: str
     label: str
     required: bool = True
     help: str | None = None
+
+    def __post_init__(self):
+        for what, first in self.pairs.items():
+            object.__setattr__(self, what, _pairs(f"{type(self).__name__} {self.name!r}", what,
+                                                  getattr(self, what), first))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "label": self.label,
                                "required": self.required}
         if self.help:
             out["help"] = self.help
+        for what, first in self.pairs.items():
+            out[what] = [{first: v, "label": l} for v, l in getattr(self, what)]
         out.update(self._extra_json())
         return out
 
@@ -185,16 +212,16 @@ class TextField(Field):
 
 @dataclass(frozen=True)
 class ChoiceField(Field):
+    """One of ``options`` (radio buttons), or several with ``multiple`` (check boxes).
+    Options are strings (their own labels) or ``(value, label)`` pairs."""
+
     kind: ClassVar[str] = "choice"
+    pairs: ClassVar[dict[str, str]] = {"options": "value"}
     options: tuple[tuple[str, str], ...] = ()
     multiple: bool = False
 
-    def __post_init__(self):
-        object.__setattr__(self, "options", _pairs(f"ChoiceField {self.name!r}", "options", self.options))
-
     def _extra_json(self):
-        return {"options": [{"value": v, "label": l} for v, l in self.options],
-                "multiple": self.multiple}
+        return {"multiple": self.multiple}
 
     def is_empty(self, value):
         return value is None or (self.multiple and value == [])
@@ -245,29 +272,24 @@ class ScaleField(Field):
 
 @dataclass(frozen=True)
 class VoteField(Field):
+    """Dots to give to ``items`` (``(id, label)`` pairs): at most ``dots`` in all and
+    ``max_per_item`` on one item. The answer maps item ids to dots."""
+
     kind: ClassVar[str] = "vote"
+    pairs: ClassVar[dict[str, str]] = {"items": "id"}
     items: tuple[tuple[str, str], ...] = ()
     dots: int = 3
     max_per_item: int = 3
 
-    def __post_init__(self):
-        object.__setattr__(self, "items", _pairs(f"VoteField {self.name!r}", "items", self.items, "id"))
-
     def _extra_json(self):
-        return {"items": [{"id": i, "label": l} for i, l in self.items], "dots": self.dots,
-                "max_per_item": self.max_per_item}
+        return {"dots": self.dots, "max_per_item": self.max_per_item}
 
     def is_empty(self, value):
-        return value is None or value == {}
+        return _no_answer(value)
 
     def clean(self, value):
-        if not isinstance(value, dict):
-            raise ValueError("must map items to dots")
-        ids = {i for i, _ in self.items}
         out = {}
-        for item, dots in value.items():
-            if item not in ids:
-                raise ValueError(f"unknown item {item!r}")
+        for item, dots in _keyed(value, self.items, "must map items to dots", "item"):
             if not _is_int(dots) or dots < 0:
                 raise ValueError("dots must be whole numbers, 0 or more")
             if dots > self.max_per_item:
@@ -286,33 +308,24 @@ class MatrixField(Field):
     shows the ends once and each row's columns side by side: a compact grid of scales."""
 
     kind: ClassVar[str] = "matrix"
+    pairs: ClassVar[dict[str, str]] = {"rows": "id", "columns": "value"}
     rows: tuple[tuple[str, str], ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
     min_label: str = ""
     max_label: str = ""
 
-    def __post_init__(self):
-        object.__setattr__(self, "rows", _pairs(f"MatrixField {self.name!r}", "rows", self.rows, "id"))
-        object.__setattr__(self, "columns", _pairs(f"MatrixField {self.name!r}", "columns", self.columns))
-
     def _extra_json(self):
-        out = {"rows": [{"id": i, "label": l} for i, l in self.rows],
-               "columns": [{"value": v, "label": l} for v, l in self.columns]}
         if self.min_label or self.max_label:
-            out.update(min_label=self.min_label, max_label=self.max_label)
-        return out
+            return {"min_label": self.min_label, "max_label": self.max_label}
+        return {}
 
     def is_empty(self, value):
-        return value is None or value == {}
+        return _no_answer(value)
 
     def clean(self, value):
-        if not isinstance(value, dict):
-            raise ValueError("must map rows to a column")
         rows = {i for i, _ in self.rows}
         cols = {v for v, _ in self.columns}
-        for row, col in value.items():
-            if row not in rows:
-                raise ValueError(f"unknown row {row!r}")
+        for row, col in _keyed(value, self.rows, "must map rows to a column", "row"):
             if not isinstance(col, str) or col not in cols:
                 raise ValueError(f"row {row!r}: not one of the columns")
         if self.required and set(value) != rows:

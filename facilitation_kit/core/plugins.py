@@ -330,6 +330,12 @@ def _collect_activity_types(host: PluginHost, timeout: float) -> None:
                 host.problems.append(PluginProblem(_plugin, problem,
                                                    activity=getattr(activity_type, "name", None)))
                 return
+            if callable(getattr(activity_type, "results_widget", None)):
+                host.problems.append(PluginProblem(
+                    _plugin, f"{type(activity_type).__name__}.results_widget is never called: the "
+                             "terminal app draws the report() blocks the host computes (it runs no "
+                             "plugin code); delete results_widget and put what it showed in report()",
+                    activity=activity_type.name, level="warning"))
             _pending.append(activity_type)
 
         started = time.perf_counter()

@@ -118,20 +118,17 @@ async def _screen(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"screen": await w.set_screen(f["view"], f["participant"], f["contribution"])}
 
 
-async def _screen_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
-    action = f["action"] or "get"
-    if action not in ("get", "new", "revoke"):
-        raise BadCommand("bad_message", "action must be get, new or revoke")
-    token = await (w.ensure_screen_token() if action == "get" else w.new_screen_token())
-    return {"token": token, "path": f"/screen#token={token}"}
-
-
-async def _remote_token(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
-    action = f["action"] or "get"
-    if action not in ("get", "new", "revoke"):
-        raise BadCommand("bad_message", "action must be get, new or revoke")
-    token = await (w.ensure_remote_token() if action == "get" else w.new_remote_token())
-    return {"token": token, "path": f"/remote#token={token}"}
+def _link_token(page: str):
+    """The command for a page's link (``screen`` or ``remote``): ``get`` the token (made on
+    first use), or ``new``/``revoke`` it (the old link stops working)."""
+    async def command(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+        action = f["action"] or "get"
+        if action not in ("get", "new", "revoke"):
+            raise BadCommand("bad_message", "action must be get, new or revoke")
+        make = getattr(w, f"ensure_{page}_token" if action == "get" else f"new_{page}_token")
+        token = await make()
+        return {"token": token, "path": f"/{page}#token={token}"}
+    return command
 
 
 async def _themes(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
@@ -183,9 +180,9 @@ _LIST = [
     Command("screen", _screen, (Field("view", (str,)), Field("participant", (str, _NONE), required=False),
                                 Field("contribution", (str, _NONE), required=False)),
             ("no_activity", "unknown_contribution", "not_visible")),
-    Command("screen_token", _screen_token, (Field("action", (str, _NONE), required=False),)),
+    Command("screen_token", _link_token("screen"), (Field("action", (str, _NONE), required=False),)),
     Command("note", _note, (_ACTIVITY, Field("text", (str,))), ("unknown_activity", "bad_message")),
-    Command("remote_token", _remote_token, (Field("action", (str, _NONE), required=False),)),
+    Command("remote_token", _link_token("remote"), (Field("action", (str, _NONE), required=False),)),
     # themes and stars (docs/themes.md)
     Command("themes", _themes, (_ACTIVITY,), ("unknown_activity",)),
     Command("theme_create", lambda w, f: _theme(w, "create", f["activity"], f["label"], f["contributions"],

@@ -1,7 +1,7 @@
 """The room's screen: what it may show, computed from the workshop (docs/screen.md).
 
 :func:`screen_state` decides the view (blank, lobby, the current activity, its results,
-one highlighted contribution) and gathers what that view needs. The rules of what the
+one highlighted contribution, the confirmed themes) and gathers what that view needs. The rules of what the
 room may see live here, in one place:
 
 - nothing hidden and nothing awaiting approval: only ``Workshop.contributions`` (which
@@ -10,6 +10,8 @@ room may see live here, in one place:
   (a silent vote: only once closed);
 - a highlighted contribution only as its plugin's :meth:`ActivityType.public_data` gives it
   (a story its author did not allow to be quoted is never shown word for word);
+- confirmed themes only, counted over what the room may see, quoted only from a member
+  the facilitator starred (as ``public_data`` gives it);
 - names never (contributions carry none, and no view includes one); roles only when the
   agenda sets ``screen_roles = true``, and then only for roles that at least
   ``min_group`` participants (the agenda's one small-group rule) of this activity share.
@@ -22,9 +24,10 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping, Sequence
 
+from . import i18n
 from .blocks import Block, Chart
 from .engine import PluginFailure, Workshop
-from .themes import themes_of
+from .themes import themes_of, words_of
 
 __all__ = ["screen_state", "screen_contributions", "contribution_text", "blocks_json"]
 
@@ -160,6 +163,49 @@ async def _public_data(w: Workshop, act: Any, contribution: dict[str, Any]) -> A
     return data if isinstance(data, Mapping) else None
 
 
+#: Theme tiles on the screen (readable at 10 m; the rest are counted, not shown).
+MAX_THEMES = 8
+#: Longest quote on a theme tile.
+THEME_QUOTE = 160
+
+
+async def _themes(w: Workshop, act: Any) -> tuple[list[dict[str, Any]], int]:
+    """The current activity's confirmed themes as tiles, largest first: ``label``,
+    ``count`` (its contributions the room may see), ``quote`` (a starred member's words,
+    or ``None``: only a contribution the facilitator starred is quoted, and only if its
+    plugin's ``public_data`` withholds nothing of it) and ``roles`` (``[{"role", "count"}]``, only with
+    ``screen_roles`` and only for role groups of at least ``min_group`` people in the
+    theme). Themes not confirmed and themes with nothing the room may see never appear.
+    Returns ``(tiles, how many more themes were left out)``."""
+    from .roles import NO_ROLE, OTHER_ROLES, role_groups
+
+    shown = {(c["participant"], c["id"]): c for c in screen_contributions(w, act.id)}
+    info = await w.activity_info(act.id)
+    tiles = []
+    for theme in themes_of(w, act.id, confirmed_only=True):
+        members = [shown[tuple(r)] for r in theme["contributions"] if tuple(r) in shown]
+        if not members:
+            continue
+        quote = None
+        for c in (c for c in members if (w.contribution(c["participant"], c["id"]) or {}).get("starred")):
+            data = await _public_data(w, act, c)
+            if data is not None and data == c.get("data"):  # nothing withheld: its author allowed it
+                quote = words_of(data) or None
+                if quote:
+                    quote = _short(quote, THEME_QUOTE)
+                    break
+        roles = []
+        if getattr(w.agenda, "screen_roles", False):
+            groups = role_groups(info, members)
+            for r in groups.order:
+                if r != NO_ROLE:
+                    label = i18n.KIT.t(info.lang, "other_roles") if r == OTHER_ROLES else r
+                    roles.append({"role": _short(label, 60), "count": sum(1 for c in members if groups.of(c) == r)})
+        tiles.append({"label": _short(theme["label"], 80), "count": len(members), "quote": quote, "roles": roles})
+    tiles.sort(key=lambda t: -t["count"])
+    return tiles[:MAX_THEMES], max(0, len(tiles) - MAX_THEMES)
+
+
 async def screen_state(w: Workshop, *, with_blocks: bool = True,
                        previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the screen page shows now. ``with_blocks=False`` reuses the plugin's
@@ -202,15 +248,9 @@ async def screen_state(w: Workshop, *, with_blocks: bool = True,
                                 "role": shown.get("role")}
             return out
         view = "live"
-    if view == "themes":  # confirmed themes only, counted over what the room may see
-        shown = {(c["participant"], c["id"]) for c in screen_contributions(w, act.id)}
-        out["view"] = "activity"
-        out["themes"] = [{"label": _short(t["label"], 80),
-                          "count": sum(1 for r in t["contributions"] if tuple(r) in shown)}
-                         for t in themes_of(w, act.id, confirmed_only=True)]
-        out["themes"] = [t for t in out["themes"] if t["count"]]
-        out["results"] = "shown"
-        out["blocks"] = [{"block": "bulletlist", "items": [f"{t['label']} ({t['count']})" for t in out["themes"]]}]
+    if view == "themes":
+        out["view"] = "themes"
+        out["themes"], out["themes_more"] = await _themes(w, act)
         return out
     out["view"] = "results" if view == "results" else "activity"
     if with_blocks or previous is None or (previous.get("activity") or {}).get("id") != act.id:

@@ -789,8 +789,11 @@ class ProtocolServer:
                                 "activity": event.activity, "plugin": event.plugin,
                                 "message": event.message})
         elif isinstance(event, ev.ScreenChanged):
-            self._facilitators({"type": "screen", "screen": event.settings,
-                                "token_changed": event.token_changed})
+            frame = {"type": "screen", "screen": event.settings, "token_changed": event.token_changed}
+            token = self.workshop.screen_settings.get("token")
+            if event.token_changed and token:  # every facilitator learns the new link at once
+                frame.update(token=token, path=f"/screen#token={token}")
+            self._facilitators(frame)
         elif isinstance(event, ev.RemoteTokenChanged):
             for conn in [c for c in self.facilitator_conns if c.remote]:
                 self.facilitator_conns.discard(conn)  # the old remote token was revoked

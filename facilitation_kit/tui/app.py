@@ -91,6 +91,7 @@ class FacilitatorApp(App[int]):
         self._unsubscribe = None
         self.main: MainScreen | None = None
         self._exit_started = False
+        self._renewing_screen_link = 0  # screen links this app asked for, not yet seen as events
 
     # -- lifecycle -------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -149,6 +150,12 @@ class FacilitatorApp(App[int]):
                 what = "is slow" if e.kind == "slow" else "failed"
                 self.notify(one_line(e.message, 400), title=f"Plugin {one_line(e.plugin, 40)} {what}",
                             severity="warning", markup=False)
+            elif isinstance(e, ev.ScreenChanged) and e.token_changed:
+                if self._renewing_screen_link:
+                    self._renewing_screen_link -= 1  # ours: the command's answer says it
+                else:
+                    self.notify(f"Someone made a new screen link: {self.workshop_host.screen_url} (the old one "
+                                "stopped working).", title="New screen link", timeout=30, markup=False)
             elif type(e).__name__ == "HostLost":
                 self.host_lost(e.message)
         try:
@@ -429,6 +436,7 @@ class FacilitatorApp(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
+                self._renewing_screen_link += 1
                 self.run_command("screen_token", action="new", done=renewed)
 
         self.push_screen(ConfirmScreen(

@@ -161,6 +161,9 @@ class RemoteWorkshop(WorkshopState, ev.Publisher):
             self._connections.pop(frame["participant"]["id"], None)
         elif kind == "activity":
             self._current_view = frame.get("activity")
+        elif kind == "screen" and frame.get("token_changed") and isinstance(frame.get("token"), str):
+            # the ops before it stored the new token already; a host that sent none still names it here
+            self.tables["session"]["screen"] = {**self.screen_settings, "token": frame["token"]}
         elif kind == "withdrawn":  # the frame does not name the activity; the tombstone does
             frame = {**frame, "activity": (self.contribution(frame["participant"], frame["id"]) or {}).get("activity")}
         event = event_from_frame(frame)
@@ -212,6 +215,8 @@ def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
         return ev.ModerationChanged(frame["activity"], bool(frame.get("moderated")))
     if kind == "themes":
         return ev.ThemesChanged(frame["activity"])
+    if kind == "screen":
+        return ev.ScreenChanged(dict(frame.get("screen") or {}), bool(frame.get("token_changed")))
     if kind in ("starred", "unstarred"):
         return ev.ContributionStarred(frame["participant"], frame["id"], frame.get("activity") or "",
                                       kind == "starred")

@@ -14,18 +14,16 @@
 (function () {
   "use strict";
 
+  var LP = window.LinkPage;
+  var $ = LP.$, setText = LP.setText;
   var LANGUAGES = ["en", "fi", "sv", "nl", "es", "pl", "it", "de"];
   var MAX_HELD = 30;  // shown at once; the rest are counted
   var strings = {};
   var english = {};
-  var token = tokenFromLink();
-  var ws = null;
+  var token = LP.tokenFromLink();
+  var link = null;
   var refs = 0;
   var pending = {};
-  var attempts = 0;
-  var retryTimer = null;
-  var stopped = false;
-  var lastFrame = 0;
   var renderTimer = null;
   var problemTimer = null;
   var heldShown = null;
@@ -36,22 +34,7 @@
              session: {}, screen: {}, activities: {}, contributions: {} };
   }
 
-  function $(id) { return document.getElementById(id); }
-
-  function t(key, vars) {
-    var text = strings[key] || english[key] || key;
-    if (vars) {
-      Object.keys(vars).forEach(function (name) { text = text.split("{" + name + "}").join(String(vars[name])); });
-    }
-    return text;
-  }
-
-  function setText(id, text) { $(id).textContent = text == null ? "" : String(text); }
-
-  function tokenFromLink() {
-    var found = /(?:^#|&)token=([A-Za-z0-9_-]{16,200})/.exec(window.location.hash || "");
-    return found ? found[1] : null;
-  }
+  function t(key, vars) { return LP.format(strings[key] || english[key] || key, vars); }
 
   // -- words --------------------------------------------------------------------------
   function language() {
@@ -94,79 +77,36 @@
   }
 
   // -- connection ---------------------------------------------------------------------
-  function wsUrl() {
-    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/ws/facilitator";
-  }
-
   function status(state) {
     var el = $("conn");
     el.setAttribute("data-state", state);
     el.textContent = t("conn_" + state);
   }
 
-  function connect() {
-    retryTimer = null;
-    if (stopped) { return; }
-    status(attempts ? "reconnecting" : "connecting");
-    try { ws = new WebSocket(wsUrl()); } catch (e) { retry(); return; }
-    var sock = ws;
-    sock.onopen = function () { sock.send(JSON.stringify({ type: "auth", token: token })); };
-    sock.onmessage = function (ev) {
-      if (ws !== sock) { return; }
-      var frame;
-      try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame && typeof frame === "object") {
-        lastFrame = Date.now();
-        handle(frame);
-      }
-    };
-    sock.onclose = function (ev) {
-      if (ws !== sock) { return; }
-      ws = null;
-      pending = {};
-      if (ev.code === 4003) {  // a wrong or revoked remote token: say so, do not retry
-        stopped = true;
-        showMessage(t("revoked"));
-        status("off");
-        return;
-      }
-      status("reconnecting");
-      retry();
-    };
+  function onRevoked() {  // a wrong or revoked remote token: say so, do not retry
+    pending = {};
+    showMessage(t("revoked"));
+    status("off");
   }
 
-  function retry() {
-    if (retryTimer || stopped) { return; }
-    attempts += 1;
-    var delay = Math.min(10000, 500 * Math.pow(2, Math.min(attempts - 1, 5)));
-    retryTimer = window.setTimeout(connect, delay * (0.6 + Math.random() * 0.4));
+  function onDown() {
+    pending = {};
+    status("reconnecting");
   }
 
-  // A network drop can leave a socket that looks open: ask something every 20 s and
-  // start over if nothing at all came back within 10 s.
-  function checkAlive() {
-    if (!ws || ws.readyState !== 1 || !m.ready) { return; }
-    var asked = Date.now();
+  // Every 20 s the page asks for the agenda, so a socket that only looks open is noticed.
+  function probe() {
+    if (!m.ready) { return false; }
     request("agenda", {}, function (ok) { if (ok.agenda) { m.agenda = ok.agenda; } });
-    window.setTimeout(function () {
-      if (ws && lastFrame < asked) {
-        var dead = ws;
-        ws = null;
-        pending = {};
-        try { dead.close(); } catch (e) { /* already closing */ }
-        status("reconnecting");
-        retry();
-      }
-    }, 10000);
+    return true;
   }
 
   function request(type, fields, done, failed) {
-    if (!ws || ws.readyState !== 1) { problem(t("not_connected")); return; }
     refs += 1;
     var frame = { type: type, ref: refs };
     Object.keys(fields || {}).forEach(function (k) { frame[k] = fields[k]; });
+    if (!link.send(frame)) { problem(t("not_connected")); return; }
     pending[refs] = { done: done, failed: failed };
-    ws.send(JSON.stringify(frame));
   }
 
   // A button's command: an error is said in words.
@@ -179,7 +119,7 @@
   // -- the host's frames -------------------------------------------------------------
   function handle(f) {
     if (f.type === "authed") {
-      attempts = 0;
+      link.connected();
       m = freshModel();
       heldShown = null;
       m.title = (f.session && f.session.title) || "";
@@ -440,12 +380,11 @@
       if (!token) { showMessage(t("bad_link")); status("off"); return; }
       showMessage(t("conn_connecting"));
       wire();
-      connect();
+      link = LP.socket({ path: "/ws/facilitator", token: token, onFrame: handle, onRevoked: onRevoked,
+                         onDown: onDown, probe: probe, probeEvery: 20000,
+                         onConnecting: function (attempt) { status(attempt ? "reconnecting" : "connecting"); } });
+      link.start();
       window.setInterval(tick, 500);
-      window.setInterval(checkAlive, 20000);
-      window.addEventListener("online", function () {
-        if (!ws && !stopped) { window.clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect(); }
-      });
     });
   }
 

@@ -13,16 +13,13 @@
 (function () {
   "use strict";
 
+  var LP = window.LinkPage;
+  var $ = LP.$, setText = LP.setText;
   var strings = {};
   var state = null;
   var clockOffset = 0;  // host time minus our time, ms
-  var ws = null;
-  var attempts = 0;
-  var retryTimer = null;
-  var watchdog = null;
-  var lastFrame = 0;
-  var stopped = false;
-  var token = tokenFromLink();
+  var token = LP.tokenFromLink();
+  var link = null;
 
   var FALLBACK = {  // before the host sent the words: English
     connecting: "Connecting to the workshop…",
@@ -31,89 +28,28 @@
     bad_link: "This address has no screen key. Open the screen link from the facilitator's app."
   };
 
-  function $(id) { return document.getElementById(id); }
-
-  function t(key, vars) {
-    var text = strings[key] || FALLBACK[key] || key;
-    if (vars) {
-      Object.keys(vars).forEach(function (name) { text = text.split("{" + name + "}").join(String(vars[name])); });
-    }
-    return text;
-  }
-
-  function setText(id, text) { $(id).textContent = text == null ? "" : String(text); }
-
-  function tokenFromLink() {
-    var m = /(?:^#|&)token=([A-Za-z0-9_-]{16,200})/.exec(window.location.hash || "");
-    return m ? m[1] : null;
-  }
+  function t(key, vars) { return LP.format(strings[key] || FALLBACK[key] || key, vars); }
 
   // -- connection ---------------------------------------------------------------------
-  function wsUrl() {
-    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/ws/screen";
-  }
-
   function status(text) {
     setText("conn", text || "");
     $("conn").hidden = !text;
   }
 
-  function connect() {
-    retryTimer = null;
-    if (stopped) { return; }
-    try { ws = new WebSocket(wsUrl()); } catch (e) { retry(); return; }
-    var sock = ws;
-    sock.onopen = function () { sock.send(JSON.stringify({ type: "auth", token: token })); };
-    sock.onmessage = function (ev) {
-      var frame;
-      try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame && frame.type === "screen") {
-        attempts = 0;
-        lastFrame = Date.now();
-        status("");
-        if (frame.strings) { strings = frame.strings; }
-        clockOffset = (typeof frame.now === "number") ? frame.now - Date.now() : 0;
-        state = frame;
-        render();
-      }
-    };
-    sock.onclose = function (ev) {
-      if (ws !== sock) { return; }
-      ws = null;
-      if (ev.code === 4003) {
-        stopped = true;
-        state = null;
-        showMessage(t("revoked"));
-        status("");
-        return;
-      }
-      status(t("reconnecting"));
-      retry();
-    };
+  function onFrame(frame) {
+    if (frame.type !== "screen") { return; }
+    link.connected();
+    status("");
+    if (frame.strings) { strings = frame.strings; }
+    clockOffset = (typeof frame.now === "number") ? frame.now - Date.now() : 0;
+    state = frame;
+    render();
   }
 
-  function retry() {
-    if (retryTimer || stopped) { return; }
-    attempts += 1;
-    var delay = Math.min(10000, 500 * Math.pow(2, Math.min(attempts - 1, 5)));
-    retryTimer = window.setTimeout(connect, delay * (0.6 + Math.random() * 0.4));
-  }
-
-  // A network drop can leave a socket that looks open: ask for the picture again every
-  // 15 s and start over if nothing came back within 10 s.
-  function checkAlive() {
-    if (!ws || ws.readyState !== 1) { return; }
-    var asked = Date.now();
-    try { ws.send(JSON.stringify({ type: "sync" })); } catch (e) { return; }
-    window.setTimeout(function () {
-      if (ws && lastFrame < asked) {
-        var dead = ws;
-        ws = null;
-        try { dead.close(); } catch (e) { /* already closing */ }
-        status(t("reconnecting"));
-        retry();
-      }
-    }, 10000);
+  function onRevoked() {
+    state = null;
+    showMessage(t("revoked"));
+    status("");
   }
 
   // -- drawing ------------------------------------------------------------------------
@@ -135,6 +71,7 @@
     document.documentElement.lang = s.language || "en";
     document.documentElement.dir = strings._dir === "rtl" ? "rtl" : "ltr";
     document.title = t("page_title") + " · " + (s.title || "");
+    setText("connecting-h", t("connecting"));  // the English word shown before the host's words came
     var join = s.join || {};
     $("lobby-qr").src = join.qr || "";
     $("corner-qr").src = join.qr || "";
@@ -172,14 +109,23 @@
   function renderActivity(s) {
     var a = s.activity || {};
     var results = s.view === "results";
-    $("v-activity").classList.toggle("results", results);
-    setText("act-title", results ? t("results_of", { title: a.title }) : a.title);
+    var themes = s.view === "themes";
+    $("v-activity").classList.toggle("results", results || themes);
+    setText("act-title", results ? t("results_of", { title: a.title }) : themes ? t("themes_of", { title: a.title }) : a.title);
     setText("act-prompt", a.prompt);
-    $("act-prompt").hidden = results;
+    $("act-prompt").hidden = results || themes;
     setText("act-state", a.state === "open" ? t("answer_on_phone") : t("answers_closed"));
     setText("act-answered-label", t("answered"));
     setText("act-answered", a.answered);
     var note = "";
+    if (themes) {
+      note = (s.themes || []).length ? "" : t("no_themes");
+      setText("act-note", note);
+      $("act-note").hidden = !note;
+      drawThemes($("act-blocks"), s.themes || [], s.themes_more || 0);
+      show("activity");
+      return;
+    }
     if (s.results === "hidden") { note = t("results_later"); }
     else if (results && s.results === "none") { note = t("no_results_view"); }
     else if (s.results === "shown" && (!s.blocks || !s.blocks.length)) { note = t("nothing_yet"); }
@@ -264,6 +210,33 @@
     root.appendChild(out);
   }
 
+  // The confirmed themes as large tiles: label, how many contributions, a starred quote.
+  function drawThemes(root, themes, more) {
+    var out = document.createDocumentFragment();
+    var list = el("ol", "themes");
+    list.setAttribute("data-count", String(themes.length));
+    themes.forEach(function (theme) {
+      var li = el("li", "theme");
+      li.appendChild(el("h2", "theme-label", theme.label));
+      var count = el("p", "theme-count");
+      count.appendChild(el("span", "label", t("theme_count")));
+      count.appendChild(document.createTextNode(" "));
+      count.appendChild(el("span", "count", theme.count));
+      li.appendChild(count);
+      if (theme.quote) { li.appendChild(el("blockquote", "theme-quote", theme.quote)); }
+      if (theme.roles && theme.roles.length) {
+        var roles = el("p", "theme-roles");
+        roles.textContent = theme.roles.map(function (r) { return r.role + ": " + r.count; }).join(" · ");
+        li.appendChild(roles);
+      }
+      list.appendChild(li);
+    });
+    if (themes.length) { out.appendChild(list); }
+    if (more) { out.appendChild(el("p", "para", t("themes_more", { count: more }))); }
+    while (root.firstChild) { root.removeChild(root.firstChild); }
+    root.appendChild(out);
+  }
+
   function clock(seconds) {
     seconds = Math.max(0, Math.ceil(seconds));
     var m = Math.floor(seconds / 60);
@@ -292,12 +265,13 @@
   function start() {
     if (!token) { showMessage(t("bad_link")); return; }
     showMessage(t("connecting"));
-    connect();
+    // A lost connection is said on the screen; every 15 s the page asks for the picture
+    // again, so a socket that only looks open is noticed.
+    link = LP.socket({ path: "/ws/screen", token: token, onFrame: onFrame, onRevoked: onRevoked,
+                       onDown: function () { status(t("reconnecting")); },
+                       probe: function (sock) { return sock.send({ type: "sync" }); }, probeEvery: 15000 });
+    link.start();
     window.setInterval(tick, 250);
-    watchdog = window.setInterval(checkAlive, 15000);
-    window.addEventListener("online", function () {
-      if (!ws && !stopped) { window.clearTimeout(retryTimer); retryTimer = null; attempts = 0; connect(); }
-    });
   }
 
   start();

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
-from facilitation_kit import Catalogue, RoleGroups, mean
+from facilitation_kit import Catalogue, RoleGroups, mean, widest_gap
 
 
 def catalogue(name: str) -> Catalogue:
@@ -36,17 +36,16 @@ def stats_by_role(contributions: Iterable[Mapping[str, Any]], groups: RoleGroups
                                     for r in groups.order}}
 
 
-def widest_gap(by_role: Mapping[str, Mapping[str, Any]], order: list[str]) -> tuple[str, str, float] | None:
-    """The two role groups furthest apart (in role order), or None with fewer than two means."""
-    shown = [(r, by_role[r]["mean"]) for r in order if by_role.get(r, {}).get("mean") is not None]
-    if len(shown) < 2:
+def gap_in_role_order(by_role: Mapping[str, Mapping[str, Any]], order: list[str]) -> tuple[str, str, float] | None:
+    """:func:`facilitation_kit.widest_gap` (the one rule for the two role groups furthest
+    apart) over the groups' means, told in role order: ``(first group, second group,
+    size)``, or None with fewer than two means."""
+    gap = widest_gap({r: by_role[r]["mean"] for r in order if by_role.get(r, {}).get("mean") is not None})
+    if gap is None:
         return None
-    high = max(shown, key=lambda p: p[1])
-    low = min(shown, key=lambda p: p[1])
-    if high[0] == low[0]:
-        return None
-    first, second = sorted((high, low), key=lambda p: order.index(p[0]))
-    return first[0], second[0], round(abs(high[1] - low[1]), 2)
+    high, high_value, low, low_value = gap
+    first, second = sorted((high, low), key=order.index)
+    return first, second, round(abs(high_value - low_value), 2)
 
 
 def number(value) -> str:

@@ -252,20 +252,23 @@ class DotVote(ActivityType):
 
     def screen(self, activity, contributions):
         """The room's screen (only once the vote may be seen): dots per item, ranked."""
-        from facilitation_kit import NO_ROLE, Chart, Paragraph, stacked_bars
+        from facilitation_kit import NO_ROLE
 
+        lang, k = activity.lang, "dot_vote."
         results = self.summarise(activity, contributions)
         if not results["voters"]:
-            return [Paragraph("No votes yet.")]
+            return [Paragraph(T.t(lang, k + "none"))]
         items = results["items"][:10]
         roles = results["roles"]
         if roles == [NO_ROLE]:  # roles not shown on the screen: one series
-            rows, roles = [(i["label"], {"Dots": i["dots"]}) for i in items], ["Dots"]
+            series = T.t(lang, k + "dots")
+            title, rows, roles = T.t(lang, k + "screen_title"), [(i["label"], {series: i["dots"]}) for i in items], [series]
         else:
-            rows = [(i["label"], i["by_role"]) for i in items]
-        return [Chart(stacked_bars("Dots per item", rows, roles, unit="dots"),
-                      alt="; ".join(f"{i['rank']}. {i['label']}: {i['dots']} dots" for i in items)),
-                Paragraph(f"{results['voters']} people voted.")]
+            title, rows = T.t(lang, k + "chart_title"), [(i["label"], i["by_role"]) for i in items]
+        return [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "dots_unit")),
+                      alt="; ".join(T.t(lang, k + "alt_dots", rank=i["rank"], item=i["label"], count=i["dots"])
+                                    for i in items)),
+                Paragraph(T.t(lang, k + "voters", count=results["voters"]))]
 
 
 def _item_key(value, language: str = "en") -> str:

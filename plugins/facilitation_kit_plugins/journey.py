@@ -16,7 +16,7 @@ from facilitation_kit import (
     Paragraph, Quote, Table, TextField, role_groups, scale_averages, text,
 )
 
-from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, widest_gap
+from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, gap_in_role_order
 
 T = catalogue("journey")
 K = "journey."
@@ -105,7 +105,7 @@ class Journey(ActivityType):
         ranked = sorted(stages, key=lambda s: (s["felt"]["mean"] is None, s["felt"]["mean"] or 0, s["position"]))
         differences = []
         for s in stages:
-            gap = widest_gap(s["felt"]["by_role"], roles)
+            gap = gap_in_role_order(s["felt"]["by_role"], roles)
             if gap and gap[2]:
                 a, b, size = gap
                 differences.append({"stage": s["id"], "stage_label": s["label"], "role_a": a,

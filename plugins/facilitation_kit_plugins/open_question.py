@@ -75,8 +75,10 @@ class OpenQuestion(ActivityType):
         if activity.state != "closed":
             return [Quote(c["data"]["answer"], c["role"]) for c in contributions[-12:][::-1]]
         words = word_counts(answers, top=40)
-        return [Chart(word_cloud(activity.title, words),
-                      alt="; ".join(f"{w}: {n}" for w, n in words[:15]) or "No words yet.")]
+        if not words:
+            return [Paragraph(T.t(activity.lang, "open_question.no_words"))]
+        return [Chart(word_cloud(activity.title, words), alt="; ".join(f"{w}: {n}" for w, n in words[:15])),
+                Paragraph(T.t(activity.lang, "open_question.count", count=len(answers)))]
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from facilitation_kit import (
     Table, role_groups, latest_per_participant, scale_averages, text,
 )
 
-from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, widest_gap
+from ._shared import catalogue, mean_cell as _cell, number as _num, stats_by_role, gap_in_role_order
 from .dot_vote import _item_key, item_id
 
 T = catalogue("rate_items")
@@ -149,7 +149,7 @@ class RateItems(ActivityType):
         differences = []
         for item in items:
             for s in scales:
-                gap = widest_gap(item["scales"][s["id"]]["by_role"], roles)
+                gap = gap_in_role_order(item["scales"][s["id"]]["by_role"], roles)
                 if gap is None or not gap[2]:
                     continue
                 a, b, size = gap

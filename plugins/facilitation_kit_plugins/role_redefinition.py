@@ -265,10 +265,11 @@ class RoleRedefinition(ActivityType):
         """The room's screen: the newest proposed shifts, one quote each."""
         from facilitation_kit import Paragraph, Quote
 
+        lang = activity.lang
         if not contributions:
-            return [Paragraph("No shifts proposed yet.")]
-        return [Paragraph(f"{len(contributions)} shifts proposed.")] + [
-            Quote(f"{s['role']}: {s['from']} → {s['to']}", c["role"])
+            return [Paragraph(T.t(lang, "role_redefinition.none"))]
+        return [Paragraph(T.t(lang, "role_redefinition.proposed", count=len(contributions)))] + [
+            Quote(f"{self._role_label(lang, s['role'])}: {s['from']} → {s['to']}", c["role"])
             for c in contributions[-8:][::-1] for s in [self._shift(c)]]
 
 

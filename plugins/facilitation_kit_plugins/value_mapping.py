@@ -284,16 +284,19 @@ class ValueMapping(ActivityType):
         """The room's screen: cards by kind, and a wall of the newest cards."""
         from facilitation_kit import NO_ROLE, Chart, Paragraph, Quote, stacked_bars
 
+        lang, k = activity.lang, "value_mapping."
         results = self.summarise(activity, contributions)
         if not results["count"]:
-            return [Paragraph("No value cards yet.")]
+            return [Paragraph(T.t(lang, k + "none"))]
         roles = results["roles"]
         if roles == [NO_ROLE]:
-            rows, roles = [(k["label"], {"Cards": k["count"]}) for k in results["kinds"]], ["Cards"]
+            series = T.t(lang, k + "cards")
+            title, roles = T.t(lang, k + "screen_title"), [series]
+            rows = [(kd["label"], {series: kd["count"]}) for kd in results["kinds"]]
         else:
-            rows = [(k["label"], k["by_role"]) for k in results["kinds"]]
-        blocks = [Chart(stacked_bars("Value cards by kind", rows, roles, unit="cards"),
-                        alt="; ".join(f"{k['label']}: {k['count']}" for k in results["kinds"]))]
+            title, rows = T.t(lang, k + "chart_title"), [(kd["label"], kd["by_role"]) for kd in results["kinds"]]
+        blocks = [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "cards_unit")),
+                        alt="; ".join(f"{kd['label']}: {kd['count']}" for kd in results["kinds"]))]
         blocks += [Quote(c["data"]["text"], c["role"]) for c in contributions[-6:][::-1]]
         return blocks
 

@@ -113,6 +113,8 @@ async def test_activity_prompt_timer_wall_highlight_cloud_and_blank(room, browse
         await expect(timer).not_to_have_text(first, timeout=TIMEOUT)  # it counts down
         await expect(page.locator("#corner")).to_be_visible()
         await expect(page.locator("#corner-code")).to_have_text(room.room)
+        await screens(page, f"screen-activity-{size}")
+        await assert_accessible(page, f"screen activity {size}")
 
         p, _, _ = await w.join(name=NAME, role="Manager")
         answers = ["More time to listen to people", "Trust the front-line staff to decide",
@@ -263,3 +265,100 @@ async def test_screen_resyncs_after_the_host_restarts_with_resume(tmp_path, brow
         assert not errors, errors
     finally:
         served.stop()
+
+
+async def assert_tiles_fit(page) -> None:
+    """Readable across the room: a theme's label is larger than body text, the tiles fit
+    the display, and the corner's join code covers none of them."""
+    sizes = await page.evaluate("""() => {
+        const label = document.querySelector('.theme-label');
+        const body = parseFloat(getComputedStyle(document.body).fontSize);
+        const tiles = [...document.querySelectorAll('ol.themes > li')].map(t => t.getBoundingClientRect());
+        const c = document.getElementById('corner').getBoundingClientRect();
+        const overlaps = tiles.some(t => t.left < c.right && c.left < t.right && t.top < c.bottom && c.top < t.bottom);
+        return {label: parseFloat(getComputedStyle(label).fontSize), body, bottom: tiles.pop().bottom,
+            height: window.innerHeight, width: document.documentElement.scrollWidth,
+            view: window.innerWidth, overlaps};
+    }""")
+    assert sizes["label"] >= 1.1 * sizes["body"] and sizes["label"] >= 30
+    assert sizes["bottom"] <= sizes["height"] and sizes["width"] <= sizes["view"]
+    assert not sizes["overlaps"]  # the corner's join code covers no tile
+
+
+THEMES = {"Continuity of care": ["The same worker every time", "One contact person who knows me",
+                                 "Not telling my story again and again", "A worker who remembers me"],
+          "Waiting times": ["Shorter waiting times", "I waited months for a call back", "Faster first appointment"],
+          "Paperwork": ["Less paperwork please", "Simpler forms"],
+          "Letters": ["Letters in plain language"]}
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+async def test_themes_are_large_tiles_confirmed_only_without_names(room, browser, screens, size):
+    w = room.workshop
+    context, page, errors = await open_screen(browser, local(room), size)
+    try:
+        await w.open()
+        refs: dict[str, list[tuple[str, str]]] = {}
+        n = 0
+        for label, texts in THEMES.items():
+            for text in texts:
+                p, _, _ = await w.join(name=f"{NAME} {n}", role="Service user")
+                await submit(w, p["id"], f"t{n}", "ideas", {"answer": text})
+                refs.setdefault(label, []).append((p["id"], f"t{n}"))
+                n += 1
+        await w.set_screen("themes")
+        await expect(page.locator("#act-note")).to_have_text("No themes are confirmed yet.", timeout=TIMEOUT)
+        from facilitation_kit.testing import Facilitator
+
+        facilitator = await Facilitator.connect(f"ws://127.0.0.1:{room.port}", room.facilitator_token)
+
+        async def command(kind, **fields):
+            frame = await facilitator.send_command(kind, **fields)
+            assert frame["type"] == "ok", frame
+            return frame
+
+        for label, members in refs.items():
+            theme = (await command("theme_create", activity="ideas", label=label,
+                                   contributions=[{"participant": p, "id": c} for p, c in members]))["theme"]
+            if label != "Letters":  # a suggestion not confirmed never shows
+                await command("theme_confirm", theme=theme["id"])
+        for label, index in (("Continuity of care", 1), ("Letters", 0)):
+            pid, cid = refs[label][index]
+            await command("star", participant=pid, id=cid)
+        tiles = page.locator("ol.themes > li")
+        await expect(tiles).to_have_count(3, timeout=TIMEOUT)
+        await expect(page.locator("#act-title")).to_have_text("Themes: What helps")
+        await expect(page.locator("#act-prompt")).to_be_hidden()
+        # largest first; the count in words and figures; only the starred member quoted
+        await expect(tiles.locator(".theme-label")).to_have_text(["Continuity of care", "Waiting times", "Paperwork"])
+        await expect(tiles.locator(".theme-count")).to_have_text(["Contributions: 4", "Contributions: 3",
+                                                                  "Contributions: 2"])
+        await expect(tiles.nth(0).locator(".theme-quote")).to_have_text("One contact person who knows me",
+                                                                         timeout=TIMEOUT)
+        await expect(tiles.nth(1).locator(".theme-quote")).to_have_count(0)
+        text = await page_text(page)
+        assert "Letters" not in text and NAME not in text and "Service user" not in text
+        # readable across the room: the label is at least body size, the tiles fit the screen
+        await assert_tiles_fit(page)
+        await screens(page, f"screen-themes-{size}")
+        await assert_accessible(page, f"screen themes {size}")
+        # hiding a member takes it out of the count and its words off the tile
+        await w.set_hidden(*refs["Continuity of care"][1], True)
+        await expect(tiles.nth(0).locator(".theme-count")).to_have_text("Contributions: 3", timeout=TIMEOUT)
+        assert "knows me" not in await page_text(page)
+        # nine confirmed themes: the eight largest fit on the screen, the ninth is counted
+        for k in range(6):
+            p, _, _ = await w.join(role="Service user")
+            await submit(w, p["id"], f"x{k}", "ideas", {"answer": f"Idea number {k}"})
+            theme = (await command("theme_create", activity="ideas", label=f"Small theme {k}",
+                                   contributions=[{"participant": p["id"], "id": f"x{k}"}]))["theme"]
+            await command("theme_confirm", theme=theme["id"])
+        await expect(tiles).to_have_count(8, timeout=TIMEOUT)
+        await expect(page.locator("#act-blocks > p.para")).to_have_text("More themes: 1")
+        await assert_tiles_fit(page)
+        await screens(page, f"screen-themes-many-{size}")
+        await assert_accessible(page, f"screen eight themes {size}")
+        await facilitator.close()
+        assert not errors, errors
+    finally:
+        await context.close()

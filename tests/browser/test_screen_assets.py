@@ -39,12 +39,13 @@ def test_every_word_the_page_uses_is_translated():
 
 
 def test_host_text_never_goes_through_html_parsing():
-    js = (WEB / "screen.js").read_text("utf-8")
+    js = (WEB / "screen.js").read_text("utf-8") + (WEB / "linkpage.js").read_text("utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
                  "setAttribute(\"on", ".style."):
         assert sink not in js, sink
     html = (WEB / "screen.html").read_text("utf-8")
-    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/screen.js" defer>']
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/linkpage.js" defer>',
+                                                      '<script src="/static/screen.js" defer>']
     assert "<style" not in html and " style=" not in html and not re.search(r"\son\w+=", html)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     css = (WEB / "screen.css").read_text("utf-8")
@@ -52,7 +53,7 @@ def test_host_text_never_goes_through_html_parsing():
 
 
 def test_page_weight_under_150_kb():
-    files = [WEB / "screen.html", WEB / "screen.js", WEB / "screen.css", *I18N.glob("*.json")]
+    files = [WEB / "screen.html", WEB / "linkpage.js", WEB / "screen.js", WEB / "screen.css", *I18N.glob("*.json")]
     assert sum(p.stat().st_size for p in files) < 150 * 1024
 
 
@@ -70,3 +71,19 @@ async def test_screen_page_is_served_with_a_strict_csp(tmp_path, path):
     csp = headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_every_picture_of_the_screen_docs_exists_and_can_be_made_again():
+    import sys
+
+    root = WEB.parents[1]
+    sys.path.insert(0, str(root / "tests" / "browser"))
+    from docs_screens import SHOTS
+
+    doc = (root / "docs" / "screen.md").read_text("utf-8")
+    shown = set(re.findall(r"\(screens/(screen-[\w-]+\.png)\)", doc))
+    assert shown == set(SHOTS)  # every picture on the page is taken by a test, and shown
+    for name in shown:
+        assert (root / "docs" / "screens" / name).is_file(), name
+    for view in ("lobby", "activity", "wall", "cloud", "results", "vote-hidden", "highlight", "themes", "blank"):
+        assert f"screen-{view}.png" in shown, view

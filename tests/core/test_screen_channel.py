@@ -281,3 +281,30 @@ async def test_a_broken_screen_view_costs_only_the_view(workshop_host):
     frame = await screen.until(lambda f: f["activity"]["answered"] == 1)
     assert frame["results"] == "none" and "script" not in json.dumps(frame)
     assert any("screen" in p.message for p in host.plugin_problems)
+
+
+async def test_theme_tiles_roles_only_as_the_agenda_allows_and_quotes_only_what_may_be_quoted(workshop_host):
+    text = agenda_toml([{"id": "s", "plugin": "story", "title": "Stories"}],
+                       roles=["Service user", "Manager"], screen_roles=True, min_group=2)
+    host = await workshop_host(text)
+    phones = [await host.phone(role="Manager"), await host.phone(role="Manager"),
+              await host.phone(role="Service user")]
+    await host.open()
+    refs = []
+    for n, phone in enumerate(phones):
+        ack = await phone.submit({"happened": f"Story {n}: the same worker came back", "kind": "helped",
+                                  "quote": "yes" if n else "no"})
+        refs.append({"participant": phone.id, "id": ack["id"]})
+    theme = (await host.command("theme_create", activity="s", label="Continuity", contributions=refs))["theme"]
+    await host.command("theme_confirm", theme=theme["id"])
+    await host.command("star", participant=refs[0]["participant"], id=refs[0]["id"])  # its author said no
+    screen = await Screen.connect(host)
+    await host.command("screen", view="themes")
+    frame = await screen.until(lambda f: f.get("themes"))
+    (tile,) = frame["themes"]
+    assert tile["count"] == 3 and tile["quote"] is None  # a story not to be quoted is no quote
+    assert tile["roles"] == [{"role": "Manager", "count": 2}]  # one service user: not shown
+    assert "Story 0" not in json.dumps(frame) and "Service user" not in json.dumps(frame)
+    await host.command("star", participant=refs[2]["participant"], id=refs[2]["id"])
+    frame = await screen.until(lambda f: (f.get("themes") or [{}])[0].get("quote"))
+    assert frame["themes"][0]["quote"] == "Story 2: the same worker came back"

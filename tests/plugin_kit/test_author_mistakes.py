@@ -171,6 +171,23 @@ def test_an_activity_without_form_is_refused_with_what_to_do():
         "fk.Form([...])` listing the fields participants fill in"]
 
 
+def test_a_results_widget_is_warned_about_and_never_called():
+    """The terminal app runs no plugin code: it draws the report blocks the host computes,
+    so a results_widget from an older plugin is named, and the activity still loads."""
+    called = []
+
+    class OwnWidget(Answer):
+        def results_widget(self, activity, results):
+            called.append(activity)
+
+    host = plugin_host(extra_plugins=[("widgety", _registering(OwnWidget("own_widget")))])
+    assert [(p.level, p.activity, p.message) for p in host.problems if p.plugin == "widgety"] == [
+        ("warning", "own_widget", "OwnWidget.results_widget is never called: the terminal app draws the "
+                                  "report() blocks the host computes (it runs no plugin code); delete "
+                                  "results_widget and put what it showed in report()")]
+    assert "own_widget" in host.activity_types and called == []
+
+
 def test_hook_functions_without_hookimpl_are_warned_about(tmp_path):
     folder = tmp_path / "plugins"
     folder.mkdir()

@@ -177,12 +177,17 @@ async def test_the_rooms_screen_shows_confirmed_themes_only(workshop_host):
     await host.command("theme_confirm", theme=t["id"])
     frame = await screen.until(lambda f: f.get("screen", f).get("themes"))
     state = frame.get("screen", frame)
-    assert state["themes"] == [{"label": "Continuity", "count": 3}]
-    assert state["blocks"] == [{"block": "bulletlist", "items": ["Continuity (3)"]}]
-    # a hidden contribution leaves the count
-    await host.command("hide", participant=refs[0]["participant"], contribution=refs[0]["id"])
+    assert state["view"] == "themes" and state["themes_more"] == 0
+    assert state["themes"] == [{"label": "Continuity", "count": 3, "quote": None, "roles": []}]
+    # a starred member is the tile's quote; roles stay off (the agenda did not ask for them)
+    await host.command("star", participant=refs[1]["participant"], id=refs[1]["id"])
+    frame = await screen.until(lambda f: (f.get("screen", f).get("themes") or [{}])[0].get("quote"))
+    assert frame.get("screen", frame)["themes"][0]["quote"] == "One contact person who knows me"
+    # a hidden contribution leaves the count, and its words the tile
+    await host.command("hide", participant=refs[1]["participant"], contribution=refs[1]["id"])
     frame = await screen.until(lambda f: (f.get("screen", f).get("themes") or [{}])[0].get("count") == 2)
-    assert "Draft" not in str(frame)
+    assert frame.get("screen", frame)["themes"][0]["quote"] is None
+    assert "Draft" not in str(frame) and "knows me" not in str(frame)
     await screen.ws.close()
 
 

@@ -16,7 +16,6 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core.activity import ActivityInfo
-from ...core.caller import PluginCaller
 from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table, block_from_json
 from ...core.roles import OTHER_ROLES, role_groups
 from .safe import clean, one_line, safe_text
@@ -146,7 +145,6 @@ class ResultsPane(Vertical):
         super().__init__(**kw)
         self.workshop = None
         self.channel = None  # facilitator commands: the results come from the host
-        self.caller = PluginCaller()  # for the plugin's own results widget
         self.activity_id: str | None = None  # None: follow the current activity
         self.revealed: set[str] = set()
         self._last = 0.0
@@ -221,7 +219,6 @@ class ResultsPane(Vertical):
             result = await self.channel.request("results", activity=aid)
         except Exception as exc:
             result = {"error": str(getattr(exc, "message", exc))}
-        registered = w.plugins.activity_type(act.plugin)
         if "error" in result:
             widgets.append(Static(Text("The results cannot be computed: ", style="bold red")
                                   + safe_text(result["error"])))
@@ -229,30 +226,15 @@ class ResultsPane(Vertical):
             widgets.append(Static(Text(
                 "These results stay hidden from the room until the activity closes "
                 "(the plugin says so). Press R to show them here anyway.", style="italic")))
-        else:
-            widget = None
-            try:  # a plugin's own Textual widget: the one plugin code a TUI runs, through the caller
-                if registered is not None:
-                    widget = await self.caller.call(registered.activity_type, "results_widget",
-                                                    ActivityInfo.from_json(result["info"]), result["results"])
-                if widget is not None and not isinstance(widget, Widget):
-                    raise TypeError(f"{act.plugin}.results_widget returned {type(widget).__name__}, "
-                                    "not a Textual widget")
-            except Exception as exc:
-                widget = None
-                widgets.append(Static(Text(f"The plugin's results view failed ({one_line(exc, 300)}); "
-                                           "showing its report instead.", style="italic yellow")))
-            if widget is not None:
-                widgets.append(widget)
-            elif "blocks" in result:
-                try:
-                    widgets.extend(blocks_to_widgets([block_from_json(b) for b in result["blocks"]]))
-                except (TypeError, ValueError) as exc:
-                    widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
-                                          + safe_text(str(exc))))
-            else:
+        elif "blocks" in result:  # the host computed them: the TUI runs no plugin code
+            try:
+                widgets.extend(blocks_to_widgets([block_from_json(b) for b in result["blocks"]]))
+            except (TypeError, ValueError) as exc:
                 widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
-                                      + safe_text(result.get("blocks_error") or "")))
+                                      + safe_text(str(exc))))
+        else:
+            widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
+                                  + safe_text(result.get("blocks_error") or "")))
         split = Static(role_split(contributions, w.agenda.roles, w.agenda.min_group), classes="block-table")
         head.update(title)
         with self.app.batch_update():

@@ -111,15 +111,6 @@ class HowMightWe(ActivityType):
             blocks.append(BulletList(texts))
         return blocks
 
-    def results_widget(self, activity, results):
-        from rich.table import Table as RichTable
-        from textual.widgets import Static
-
-        table = RichTable("Role", "Questions", title=f"{results['count']} questions")
-        for role, count in results["by_role"].items():
-            table.add_row(role, str(count))
-        return Static(table)
-
 
 @hookimpl
 def register_activities(register):
