@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Any
 
 from . import events as ev
@@ -30,8 +31,10 @@ class ContributionCommands:
 
     # -- contributions ---------------------------------------------------------------
     async def submit(self, participant_id: str, client_id: str, activity_id: str,
-                     data: Any) -> dict[str, Any]:
-        """Store a contribution; returns the ack frame's body. Idempotent per client id."""
+                     data: Any, *, profile: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store a contribution; returns the ack frame's body. Idempotent per client id.
+        ``profile``: the author's participant row to store in the same commit (a paper
+        card's assisted participant, new or changed: :meth:`assist`)."""
         key = contribution_key(participant_id, client_id)
         pending = self._inflight.get(key)
         if pending is not None:
@@ -42,7 +45,7 @@ class ContributionCommands:
         fut = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
-            result = await self._submit(participant_id, client_id, activity_id, data, key)
+            result = await self._submit(participant_id, client_id, activity_id, data, key, profile)
         except BaseException as exc:
             if not fut.done():
                 fut.set_exception(exc)
@@ -59,10 +62,12 @@ class ContributionCommands:
             return {"id": doc["id"], "withdrawn": True}
         return {"id": doc["id"], "contribution": self.contribution_view(doc)}
 
-    async def _submit(self, pid, client_id, activity_id, data, key) -> dict[str, Any]:
-        doc = self._require_participant(pid)
+    async def _submit(self, pid, client_id, activity_id, data, key, profile=None) -> dict[str, Any]:
+        doc = profile if profile is not None else self._require_participant(pid)
         consent = self.agenda.consent
-        if consent is not None and not doc.get("consented_at") and (consent["required"] or doc.get("declined_at")):
+        # a paper card's author gave consent on paper, to the facilitator (docs/facilitators.md)
+        if (consent is not None and not doc.get("consented_at") and not doc.get("assisted")
+                and (consent["required"] or doc.get("declined_at"))):
             raise WorkshopError("consent_required", "agree to the consent text first (you are watching)"
                                 if doc.get("declined_at") else "agree to the consent text first")
         current = self.current_id
@@ -77,7 +82,7 @@ class ContributionCommands:
         cap = self.contribution_cap(current)
         if self._count_of(pid, current) >= cap:
             raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
-        lang = self.participant_lang(pid)
+        lang = self.lang_of(doc.get("lang"))
         view, form = await self.views.view_and_form(current, lang)
         if form is None:
             raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR)
@@ -101,17 +106,42 @@ class ContributionCommands:
                 self._plugin_failed(current, act.plugin, str(exc))
                 raise WorkshopError("plugin_error", PHONE_PLUGIN_ERROR) from None
             cleaned = replaced
+        author = doc
+        role = profile["role"] if profile is not None else self.role_of(pid)  # the role it was made in
         doc = {"id": client_id, "participant": pid, "activity": current, "data": cleaned,
-               "created_at": utc_iso(), "role": self.role_of(pid)}  # the role it was made in
+               "created_at": utc_iso(), "role": role}
+        if author.get("assisted"):
+            doc["assisted"] = True  # entered by the facilitator from a paper card
         if self.tables["activities"][current].get("moderated"):
             doc.update(hidden=True, held=True)  # approve before showing: held until approved
-        self._require_participant(pid)  # erased meanwhile? (no await from here to the write)
-        await self._commit([put("contributions", key, doc)])
+        ops = [put("contributions", key, doc)]
+        if profile is not None:  # stored with the card: no participant without a card is left behind
+            ops.insert(0, put("participants", pid, profile))
+        if profile is None or pid in self.tables["participants"]:
+            self._require_participant(pid)  # erased meanwhile? (no await from here to the write)
+        await self._commit(ops)
+        if profile is not None:
+            self._emit(ev.ProfileChanged(self.participant_view(profile)))
         role = doc["role"]
         self._emit(ev.ContributionAdded(self.contribution_view(doc), role))
         self._fire_hook("contribution_stored", contribution=self.contribution_view(doc), role=role)
         await self._source_changed(current)
         return self._ack(doc)
+
+    async def assist(self, activity_id: Any, data: Any, *, role: Any, name: Any = None,
+                     participant_id: Any = None) -> dict[str, Any]:
+        """Store a contribution the facilitator enters for someone without a phone (a
+        paper card): for a new assisted participant (``participant_id`` None; no phone, no
+        token) or another card of one entered before. ``role`` is one of the agenda's
+        roles, or None / :data:`~facilitation_kit.core.roles.NO_ROLE` for no role; it is
+        the card's role and becomes the person's. The card goes the way a phone's
+        submission goes (the form's and the plugin's validation, moderation, the journal,
+        the events), marked ``assisted``. Returns ``{"participant", "contribution"}``."""
+        pid, profile = self._assisted_profile(participant_id, name, role)
+        client_id = "card-" + secrets.token_hex(8)
+        ack = await self.submit(pid, client_id, activity_id, data, profile=profile)
+        author = self.participant(pid) or profile
+        return {"participant": self.participant_view(author), "contribution": ack["contribution"]}
 
     def contribution_cap(self, activity_id: str) -> int:
         """Most contributions one participant may store in an activity: the agenda's

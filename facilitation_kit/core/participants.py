@@ -13,6 +13,7 @@ from .errors import WorkshopError
 from .forms import clean_text
 from .ops import delete, put
 from .record import utc_iso
+from .roles import NO_ROLE
 from .state import hash_token
 
 NAME_MAX = 60
@@ -74,14 +75,9 @@ class ParticipantCommands:
         # before any of them is connected
         if self.connected_count() + self._joining >= self.participant_cap:
             raise WorkshopError("room_full", f"the room is full ({self.participant_cap} participants)")
-        if len(self.tables["participants"]) + self._joining >= self.max_participants:
-            raise WorkshopError("room_full", f"this session has had the most participants it takes "
-                                             f"({self.max_participants})")
+        pid = self._new_participant_id()
         profile = self._clean_profile(name, role, lang)
         token = secrets.token_urlsafe(32)  # 256 random bits
-        pid = "p-" + secrets.token_hex(6)
-        while pid in self.tables["participants"]:
-            pid = "p-" + secrets.token_hex(6)
         doc = {"id": pid, "token_hash": hash_token(token), "name": profile.get("name"),
                "role": profile.get("role"), "lang": profile.get("lang"), "joined_at": utc_iso()}
         self._joining += 1
@@ -90,6 +86,37 @@ class ParticipantCommands:
         finally:
             self._joining -= 1
         return doc, token, False
+
+    def _new_participant_id(self) -> str:
+        """A fresh participant id, unless the session has had the most participants it
+        takes (each costs storage; erased ones too)."""
+        if len(self.tables["participants"]) + self._joining >= self.max_participants:
+            raise WorkshopError("room_full", f"this session has had the most participants it takes "
+                                             f"({self.max_participants})")
+        pid = "p-" + secrets.token_hex(6)
+        while pid in self.tables["participants"]:
+            pid = "p-" + secrets.token_hex(6)
+        return pid
+
+    def _assisted_profile(self, participant_id: Any, name: Any, role: Any) -> tuple[str, dict[str, Any] | None]:
+        """The participant a paper card is entered for (:meth:`assist`): ``(id, row to
+        store with the card)``; the row is None when an existing one stays as it is."""
+        if role is None or role == NO_ROLE:
+            role = ""  # no role: the core's one spelling of it, or none given
+        changes = self._clean_profile(name, role, None)
+        if participant_id is None:
+            pid = self._new_participant_id()
+            return pid, {"id": pid, "name": changes.get("name"), "role": changes.get("role"), "lang": None,
+                         "joined_at": utc_iso(), "assisted": True}
+        doc = self.participant(participant_id) if isinstance(participant_id, str) else None
+        if doc is None or participant_id in self._revoked:
+            raise WorkshopError("not_found", "no such participant")
+        if not doc.get("assisted"):
+            raise WorkshopError("not_assisted", "that participant has a phone: cards are entered only "
+                                                "for people entered from paper cards")
+        if all(doc.get(k) == v for k, v in changes.items()):
+            return participant_id, None
+        return participant_id, {**doc, **changes}
 
     def connect(self, participant_id: str, *, resumed: bool) -> None:
         """A connection of this participant opened (after :meth:`join`)."""

@@ -201,6 +201,13 @@ _LIST = [
             (_THEME, Field("confirmed", (bool,), required=False)), ("unknown_theme",)),
     Command("suggest_themes", lambda w, f: w.suggest_themes(f["activity"]), (_ACTIVITY,),
             ("unknown_activity", "unavailable")),
+    # a paper card entered for someone without a phone (docs/facilitators.md, "Paper cards")
+    Command("assist", lambda w, f: w.assist(f["activity"], f["data"], role=f["role"], name=f["name"],
+                                            participant_id=f["participant"]),
+            (_ACTIVITY, Field("role", (str, _NONE)), Field("data", (dict,)),
+             Field("name", (str, _NONE), required=False), Field("participant", (str, _NONE), required=False)),
+            ("wrong_activity", "activity_closed", "invalid", "too_many", "not_found", "not_assisted",
+             "plugin_error", "room_full", "unavailable")),
     Command("star", lambda w, f: w.set_starred(f["participant"], f["id"], True), _STAR, ("unknown_contribution",)),
     Command("unstar", lambda w, f: w.set_starred(f["participant"], f["id"], False), _STAR,
             ("unknown_contribution",)),

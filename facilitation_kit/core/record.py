@@ -32,8 +32,9 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
     erased participants gone, no tokens. ``anonymise`` drops display names.
 
     Besides the session, agenda, activity states, participants (with ``consented_at``
-    where a participant consented) and contributions (``starred`` where the facilitator
-    starred one), it carries the facilitator's ``themes`` (only their members that are
+    where a participant consented, ``assisted`` for one entered from paper cards) and
+    contributions (``starred`` where the facilitator starred one, ``assisted`` for a paper
+    card), it carries the facilitator's ``themes`` (only their members that are
     still in the record) and ``notes`` (one per activity), in agenda order."""
     session = tables["session"].get("session", {})
     if isinstance(agenda, Agenda):
@@ -68,6 +69,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
             row["hidden"] = True
         if doc.get("starred"):
             row["starred"] = True
+        if doc.get("assisted"):
+            row["assisted"] = True  # entered by the facilitator from a paper card
         contributions.append(row)
     contributions.sort(key=lambda c: (order.get(c["activity"], 1 << 30), c["created_at"]))
     activities = []

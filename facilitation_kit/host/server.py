@@ -707,7 +707,8 @@ class ProtocolServer:
             except BadCommand as bad:
                 await self._error(conn, bad.code, bad.message, frame)
             except WorkshopError as exc:
-                await self._error(conn, exc.code, exc.message, frame)
+                await self._error(conn, exc.code, exc.message, frame,
+                                  **({"fields": exc.fields} if exc.fields else {}))
             else:
                 await self._send(conn, {"type": "ok", **_reply_key(frame, True), **payload})
 

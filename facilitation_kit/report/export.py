@@ -38,7 +38,7 @@ def _safe_cell(value: str) -> str:
 
 
 def to_csv(export: dict[str, Any]) -> str:
-    """One row per contribution (hidden ones marked): activity, role and every field of
+    """One row per contribution (hidden ones and paper cards marked): activity, role and every field of
     ``data`` flattened into its own column (``field`` or ``field.key``)."""
     titles = {a["id"]: a.get("title", a["id"]) for a in export["agenda"].get("activities") or []}
     rows = []
@@ -52,7 +52,7 @@ def to_csv(export: dict[str, Any]) -> str:
         rows.append((c, flat))
     names = {p["id"]: p.get("name") for p in export["participants"]}
     columns = ["activity", "activity_title", "contribution", "participant", "name", "role",
-               "created_at", "hidden"] + [f"data.{k}" for k in data_columns]
+               "created_at", "hidden", "assisted"] + [f"data.{k}" for k in data_columns]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
@@ -60,6 +60,6 @@ def to_csv(export: dict[str, Any]) -> str:
         writer.writerow([_safe_cell(str(v)) for v in [
             c["activity"], titles.get(c["activity"], ""), c["id"], c["participant"],
             names.get(c["participant"]) or "", c.get("role") or "", c["created_at"],
-            "yes" if c.get("hidden") else "",
+            "yes" if c.get("hidden") else "", "yes" if c.get("assisted") else "",
         ] + [flat.get(k, "") for k in data_columns]])
     return buf.getvalue()

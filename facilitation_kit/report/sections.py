@@ -198,6 +198,9 @@ class _Context:
         consented = sum(1 for p in self.participants if p.get("consented_at"))
         if consented:
             text += " " + self.t("who.consented", count=consented)
+        assisted = sum(1 for p in self.participants if p.get("assisted"))  # paper cards
+        if assisted:
+            text += " " + self.t("who.assisted", count=assisted)
         return text
 
     def _everyone(self) -> ActivityInfo:

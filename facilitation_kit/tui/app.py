@@ -32,7 +32,7 @@ from ..core.agenda import Agenda, AgendaError
 from ..core.engine import WorkshopError
 from ..host.assembly import Host, HostError, lan_addresses
 from .messages import EraseRequested, ExportFinished, WorkshopCommand
-from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, NoteScreen, TimerScreen
+from .screens.dialogs import ConfirmScreen, ExportScreen, HostPickerScreen, NoteScreen, PaperCardScreen, TimerScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.remote import RemotePairScreen
@@ -285,6 +285,33 @@ class FacilitatorApp(App[int]):
                                  done="Note saved for the report" if text.strip() else "Note removed")
 
         self.push_screen(NoteScreen(act.title, old), chosen)
+
+    def action_paper_card(self) -> None:
+        """Enter a paper card for someone without a phone (the ``assist`` command):
+        docs/facilitators.md, "Paper cards"."""
+        current = self._current()
+        if current is None:
+            return
+        w = self.workshop_host.workshop
+        view = self.current_view
+        if w.activity_state(current).get("state") != "open":
+            self.notify("Open the activity first (o): a paper card goes in like an answer from a phone.",
+                        severity="warning")
+            return
+        if not view or view.get("id") != current:
+            self.notify("The activity's questions are not known yet; try again in a moment.", severity="warning")
+            return
+        people = [p for p in w.participants() if p.get("assisted")]
+
+        async def send(fields: dict[str, Any]) -> dict[str, Any]:
+            return await self.workshop_host.channel.request("assist", **fields)
+
+        def closed(result: dict | None) -> None:
+            if result:
+                self.flush()
+                self.notify(f"{count_of(result['saved'], 'paper card')} saved", markup=False, timeout=3)
+
+        self.push_screen(PaperCardScreen(view, w.agenda.roles, people, send), closed)
 
     def action_pause_timer(self) -> None:
         current = self._current()

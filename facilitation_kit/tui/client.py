@@ -145,7 +145,8 @@ class RemoteWorkshop(WorkshopState, ev.Publisher):
             self._replies.pop(ref, None)
             raise WorkshopError("unavailable", f"the workshop host did not answer {kind!r} in time") from None
         if reply.get("type") == "error":
-            raise WorkshopError(reply.get("code") or "error", reply.get("message") or "the command failed")
+            fields = reply.get("fields") if isinstance(reply.get("fields"), dict) else None
+            raise WorkshopError(reply.get("code") or "error", reply.get("message") or "the command failed", fields)
         return reply
 
     # -- events in: the tables follow the host's operations; the rest become events -------

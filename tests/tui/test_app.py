@@ -281,10 +281,39 @@ async def test_results_view_draws_report_blocks_and_split_by_role(agenda_path, t
         await pilot.press("4")
         text = await wait_text(pilot, "3 answers.")
         assert "Contributions" in text and "Contributors" in text
-        assert "Service user" in text and "Manager" in text
+        # one person per role: below min_group (3), so no role is named anywhere in the results
+        assert "Service user" not in text and "Manager" not in text
+        assert "Roles under 3 people: not shown" in text
         assert "“Being listened to”" in text and "[red]not red[/red]" in text
         await pilot.press("right_square_bracket")
         await wait_text(pilot, "Results: Value mapping")
+
+
+async def test_results_split_follows_min_group(agenda_path, tmp_path):
+    """The results view's split by role uses the core's one small-group rule: two people
+    in a role (min_group 3) are never named; three are."""
+    app = new_app(agenda_path, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        host = await started(pilot)
+        users = [await phone(host, role="Service user") for _ in range(3)]
+        managers = [await phone(host, role="Manager") for _ in range(2)]
+        await pilot.press("o")
+        for n, p in enumerate(users + managers):
+            await p.expect("activity")
+            assert (await p.submit({"answer": f"Answer {n}"}))["type"] == "ack"
+        await pilot.press("4")
+        text = await wait_text(pilot, "5 answers.")
+        split = next(w for w in app.main.query(".block-table") if "Contributors" in str(w.content.columns[2].header))
+        rows = [str(cell) for cell in split.content.columns[0]._cells]
+        assert rows == ["Service user", "All"]
+        assert "Manager" not in text and "Other roles" not in text
+        assert "Roles under 3 people: not shown" in text
+        # a third manager: the role may be shown
+        third = await phone(host, role="Manager")  # joins an open activity: the welcome carries it
+        assert (await third.submit({"answer": "Answer 5"}))["type"] == "ack"
+        text = await wait_text(pilot, "6 answers.")
+        split = next(w for w in app.main.query(".block-table") if "Contributors" in str(w.content.columns[2].header))
+        assert [str(cell) for cell in split.content.columns[0]._cells] == ["Service user", "Manager", "All"]
 
 
 async def test_erase_a_participant_after_confirmation(agenda_path, tmp_path):

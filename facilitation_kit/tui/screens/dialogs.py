@@ -1,6 +1,8 @@
-"""Small modal dialogs: confirm, timer, export format, join address."""
+"""Small modal dialogs: confirm, timer, export format, join address, note, paper card."""
 
 from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -8,12 +10,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ...core.agenda import parse_duration
+from ...core.errors import WorkshopError
+from ...core.roles import NO_ROLE
+from ..widgets.safe import one_line, safe_text
 
-__all__ = ["ConfirmScreen", "TimerScreen", "ExportScreen", "HostPickerScreen", "NoteScreen", "parse_minutes"]
+__all__ = ["ConfirmScreen", "TimerScreen", "ExportScreen", "HostPickerScreen", "NoteScreen", "PaperCardScreen",
+           "parse_minutes"]
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -139,8 +145,6 @@ class NoteScreen(ModalScreen["str | None"]):
         self.activity_title, self.text = title, text
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea
-
         with Vertical():
             yield Label(Text(f"Note on “{self.activity_title}”"), classes="title")
             yield Static(Text("What we heard, what we agreed. It goes in the report, under this activity."))
@@ -241,3 +245,285 @@ class HostPickerScreen(ModalScreen["str | None"]):
             self.query_one("#error", Static).update(Text("Enter a host name or address only, e.g. 192.168.1.20"))
             return
         self.dismiss(value)
+
+
+#: A "don't know" answer picked on a scale (sent as null).
+_DONT_KNOW = "__dont_know__"
+#: "A new person" in the paper card's person picker.
+_NEW_PERSON = "__new__"
+
+
+def person_label(p: dict[str, Any], n: int) -> Text:
+    """How the paper card dialog names an assisted participant: their label, else a number."""
+    text = safe_text(p["name"], single_line=True, limit=40) if p.get("name") else Text(f"Paper person {n}")
+    return text.append(f"  ({one_line(p.get('role') or NO_ROLE, 30)})", style="dim")
+
+
+class PaperCardScreen(ModalScreen["dict | None"]):
+    """Enter a paper card for someone without a phone (the ``assist`` command): the
+    current activity's form fields as the phones show them, who wrote it and their role.
+    ``send(fields)`` runs the command; a refusal (e.g. a field that does not fit) is shown
+    here, and nothing is stored. "Save, next card" keeps the person for another card."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PaperCardScreen") + """
+    PaperCardScreen > Vertical { width: 90; }
+    PaperCardScreen #card-fields { height: auto; max-height: 24; }
+    PaperCardScreen .field-label { margin: 1 0 0 0; text-style: bold; }
+    PaperCardScreen .field-help { color: $text-muted; }
+    PaperCardScreen TextArea { height: 5; }
+    PaperCardScreen SelectionList { height: auto; max-height: 8; }
+    PaperCardScreen .row { height: auto; }
+    PaperCardScreen .row > Label { width: 30; padding: 1 1 0 0; }
+    PaperCardScreen .row > Input, PaperCardScreen .row > Select { width: 1fr; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, activity: dict[str, Any], roles: Sequence[str], people: list[dict[str, Any]],
+                 send: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]):
+        super().__init__()
+        self.activity = activity
+        self.roles = list(roles)
+        self.people = list(people)
+        self.send = send
+        self.fields = [f for f in (activity.get("form") or {}).get("fields") or [] if isinstance(f, dict)]
+        self.saved = 0
+        self._busy = False
+
+    # -- drawing ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical():
+            yield Label(Text("Paper card for “") + safe_text(self.activity.get("title") or "", single_line=True,
+                                                             limit=60) + Text("”"), classes="title")
+            yield Static(Text("Type what the card says, for someone without a phone. It counts like any "
+                              "other contribution and is marked as entered from a paper card."))
+            with VerticalScroll(id="card-fields"):
+                yield Label("Who wrote it", classes="field-label")
+                yield Select(self._people_options(), value=_NEW_PERSON, allow_blank=False, id="card-person")
+                with Horizontal(classes="row"):
+                    yield Label("Label (optional)")
+                    yield Input(placeholder="e.g. Card 3 (never shown on a screen)", max_length=60, id="card-name")
+                with Horizontal(classes="row"):
+                    yield Label("Their role")
+                    yield Select([(safe_text(r, single_line=True), r) for r in [*self.roles, NO_ROLE]],
+                                 value=NO_ROLE, allow_blank=False, id="card-role")
+                yield Static("", classes="error", id="error-role")
+                for index, spec in enumerate(self.fields):
+                    yield from self._field(index, spec)
+            yield Static("", classes="error", id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save, next card from them", id="again")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+
+    def _people_options(self) -> list[tuple[Text, str]]:
+        return [(Text("A new person"), _NEW_PERSON)] + [
+            (person_label(p, n), p["id"]) for n, p in enumerate(self.people, start=1)]
+
+    def _field(self, index: int, spec: dict[str, Any]):
+        kind = spec.get("kind")
+        label = safe_text(spec.get("label") or spec.get("name") or "", single_line=True, limit=200)
+        if not spec.get("required"):
+            label.append("  (optional)", style="dim")
+        yield Label(label, classes="field-label")
+        if spec.get("help"):
+            yield Static(safe_text(spec["help"], limit=400), classes="field-help")
+        fid = f"field-{index}"
+        if kind == "text":
+            if spec.get("multiline"):
+                yield TextArea("", id=fid, soft_wrap=True)
+            else:
+                yield Input(max_length=int(spec.get("max_length") or 0), id=fid)
+        elif kind == "choice":
+            options = [(safe_text(o.get("label"), single_line=True, limit=80), str(o.get("value")))
+                       for o in spec.get("options") or []]
+            if spec.get("multiple"):
+                yield SelectionList(*options, id=fid)
+            else:
+                yield Select(options, prompt="Not answered", id=fid)
+        elif kind == "scale":
+            low, high = int(spec.get("min", 1)), int(spec.get("max", 5))
+            options = []
+            for n in range(low, min(high, low + 20) + 1):
+                words = spec.get("min_label") if n == low else spec.get("max_label") if n == high else ""
+                options.append((Text(str(n)) + (safe_text(f"  {words}", "dim", single_line=True, limit=60)
+                                                 if words else Text("")), n))
+            if isinstance(spec.get("skip"), dict):
+                options.append((safe_text(spec["skip"].get("label") or "Don't know", single_line=True, limit=60),
+                                _DONT_KNOW))
+            yield Select(options, prompt="Not answered", id=fid)
+        elif kind == "vote":
+            yield Static(Text(f"{spec.get('dots')} dots in all, at most {spec.get('max_per_item')} on one item."),
+                         classes="field-help")
+            for j, item in enumerate(spec.get("items") or []):
+                with Horizontal(classes="row"):
+                    yield Label(safe_text(item.get("label"), single_line=True, limit=80))
+                    yield Input(placeholder="0", type="integer", max_length=3, id=f"{fid}-{j}")
+        elif kind == "matrix":
+            columns = [(safe_text(c.get("label"), single_line=True, limit=60), str(c.get("value")))
+                       for c in spec.get("columns") or []]
+            for j, row in enumerate(spec.get("rows") or []):
+                with Horizontal(classes="row"):
+                    yield Label(safe_text(row.get("label"), single_line=True, limit=80))
+                    yield Select(columns, prompt="Not answered", id=f"{fid}-{j}")
+        else:
+            yield Static(Text(f"This kind of field ({one_line(kind, 30)}) cannot be entered here.", style="italic"))
+        yield Static("", classes="error", id=f"error-{index}")
+
+    def on_mount(self) -> None:
+        first = self.query("#field-0, #field-0-0")
+        (first.first() if first else self.query_one("#card-person")).focus()
+
+    @on(Select.Changed, "#card-person")
+    def _person_picked(self, event: Select.Changed) -> None:
+        """Another card from someone entered before: their label and role, to check."""
+        person = next((p for p in self.people if p["id"] == event.value), None)
+        if person is not None:
+            self.query_one("#card-name", Input).value = person.get("name") or ""
+            role = person.get("role") or NO_ROLE
+            self.query_one("#card-role", Select).value = role if role in [*self.roles, NO_ROLE] else NO_ROLE
+
+    # -- reading the form -----------------------------------------------------------------
+    def data(self) -> dict[str, Any]:
+        """The card's ``data`` as a phone would send it; a field left empty is left out.
+        Raises ValueError(field index, reason) for what cannot be sent at all."""
+        out: dict[str, Any] = {}
+        for index, spec in enumerate(self.fields):
+            name, kind, fid = spec.get("name"), spec.get("kind"), f"#field-{index}"
+            if kind == "text":
+                widget = self.query_one(fid)
+                value = widget.text if isinstance(widget, TextArea) else widget.value
+                if value.strip():
+                    out[name] = value
+            elif kind == "choice":
+                widget = self.query_one(fid)
+                if isinstance(widget, SelectionList):
+                    if widget.selected:
+                        out[name] = list(widget.selected)
+                elif widget.value is not Select.NULL:
+                    out[name] = widget.value
+            elif kind == "scale":
+                value = self.query_one(fid, Select).value
+                if value is not Select.NULL:
+                    out[name] = None if value == _DONT_KNOW else value
+            elif kind == "vote":
+                dots = {}
+                for j, item in enumerate(spec.get("items") or []):
+                    typed = self.query_one(f"{fid}-{j}", Input).value.strip()
+                    if typed:
+                        if not typed.isdigit():
+                            raise ValueError(index, "dots must be whole numbers, 0 or more")
+                        if int(typed):
+                            dots[item.get("id")] = int(typed)
+                if dots:
+                    out[name] = dots
+            elif kind == "matrix":
+                rows = {}
+                for j, row in enumerate(spec.get("rows") or []):
+                    value = self.query_one(f"{fid}-{j}", Select).value
+                    if value is not Select.NULL:
+                        rows[row.get("id")] = value
+                if rows:
+                    out[name] = rows
+        return out
+
+    def _clear_errors(self) -> None:
+        for widget in self.query(".error"):
+            widget.update("")
+
+    def _show_refusal(self, message: str, fields: dict[str, str] | None) -> None:
+        by_name = {spec.get("name"): index for index, spec in enumerate(self.fields)}
+        rest = []
+        for name, reason in (fields or {}).items():
+            if name in by_name:
+                self.query_one(f"#error-{by_name[name]}", Static).update(safe_text(reason, limit=300))
+            elif name in ("role", "name"):
+                self.query_one("#error-role", Static).update(safe_text(f"{name}: {reason}", limit=300))
+            else:
+                rest.append(f"{name}: {reason}")
+        words = "Not saved: " + (message if not fields else "check the fields marked above")
+        if rest:
+            words += " (" + "; ".join(rest) + ")"
+        self.query_one("#error", Static).update(safe_text(words, limit=600))
+
+    # -- saving ---------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        self.dismiss({"saved": self.saved} if self.saved else None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self._save(again=False)
+
+    @on(Button.Pressed, "#again")
+    def _save_again(self) -> None:
+        self._save(again=True)
+
+    def _save(self, *, again: bool) -> None:
+        if self._busy:
+            return
+        self._clear_errors()
+        try:
+            data = self.data()
+        except ValueError as exc:
+            index, reason = exc.args
+            self.query_one(f"#error-{index}", Static).update(Text(reason))
+            self.query_one("#error", Static).update(Text("Not saved: check the fields marked above"))
+            return
+        person = self.query_one("#card-person", Select).value
+        fields = {"activity": self.activity.get("id"), "role": self.query_one("#card-role", Select).value,
+                  "data": data}
+        name = self.query_one("#card-name", Input).value.strip()
+        if person != _NEW_PERSON:
+            fields["participant"] = person
+        if name or person != _NEW_PERSON:
+            fields["name"] = name  # the picked person's label as shown; "" clears it
+        self._busy = True
+        self.run_worker(self._send(fields, again), group="paper-card", exit_on_error=False)
+
+    async def _send(self, fields: dict[str, Any], again: bool) -> None:
+        try:
+            ok = await self.send(fields)
+        except WorkshopError as exc:
+            self._show_refusal(exc.message, exc.fields)
+            return
+        except Exception as exc:  # never take the cockpit down
+            self._show_refusal(f"{type(exc).__name__}: {one_line(exc, 200)}", None)
+            return
+        finally:
+            self._busy = False
+        self.saved += 1
+        if not again:
+            self.dismiss({"saved": self.saved, **ok})
+            return
+        person = ok["participant"]
+        self.people = [p for p in self.people if p["id"] != person["id"]] + [person]
+        picker = self.query_one("#card-person", Select)
+        picker.set_options(self._people_options())
+        picker.value = person["id"]
+        self._reset_fields()
+        self.query_one("#error", Static).update(Text(f"Saved ({self.saved} so far). Next card from the same person.",
+                                                     style="bold green"))
+
+    def _reset_fields(self) -> None:
+        for widget in self.query("#card-fields *"):
+            if (widget.id or "").startswith("field-"):
+                self._reset(widget)
+        first = self.query("#field-0, #field-0-0")
+        if first:
+            first.first().focus()
+
+    @staticmethod
+    def _reset(widget) -> None:
+        if isinstance(widget, TextArea):
+            widget.text = ""
+        elif isinstance(widget, Input):
+            widget.value = ""
+        elif isinstance(widget, SelectionList):
+            widget.deselect_all()
+        elif isinstance(widget, Select):
+            widget.clear()

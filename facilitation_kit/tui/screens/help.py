@@ -39,6 +39,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("a / A", "approve the selected / every waiting contribution"),
         ("r", "filter by role (cycles through the roles)"),
         ("s", "show the selected contribution large on the room's screen"),
+        ("w", "write in a paper card for someone without a phone: the activity's questions and their role"),
     ]),
     ("Results", [("[ / ]", "results of the previous / next activity"),
                  ("R", "show results a plugin keeps hidden until the activity closes")]),

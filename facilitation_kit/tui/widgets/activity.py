@@ -45,6 +45,7 @@ class ActivityPane(Vertical):
         Binding("r", "cycle_role", "Role filter"),
         Binding("s", "highlight", "On screen"),
         Binding("asterisk", "toggle_star", "Star", key_display="*"),
+        Binding("w", "app.paper_card", "Paper card"),
     ]
 
     DEFAULT_CSS = """

@@ -50,7 +50,8 @@ class ParticipantsPane(Vertical):
         self._people = {p["id"]: p for p in people}
         rows = []
         for n, p in enumerate(people, start=1):
-            status = Text("● connected", style="green") if p["connected"] else Text("○ away", style="dim")
+            status = (Text("● connected", style="green") if p["connected"] else
+                      Text("▤ paper cards", style="magenta") if p.get("assisted") else Text("○ away", style="dim"))
             rows.append((p["id"], [Text(str(n), justify="right"), display_name(p),
                                    Text(one_line(p.get("role") or "no role", 30), style="cyan"), status,
                                    Text(str(p["contributions"]), justify="right"),

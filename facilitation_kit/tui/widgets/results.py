@@ -15,8 +15,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from ...core.activity import ActivityInfo
 from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table, block_from_json
-from ...core.roles import NO_ROLE
+from ...core.roles import OTHER_ROLES, role_groups
 from .safe import clean, one_line, safe_text
 
 __all__ = ["ResultsPane", "blocks_to_widgets", "role_split"]
@@ -39,7 +40,8 @@ def _quotes(quotes: list[Quote]) -> Widget:
         text.append("“", style="dim")
         text.append(clean(q.text))
         text.append("”", style="dim")
-        text.append(f"  — {one_line(q.role or NO_ROLE, 40)}", style="cyan")
+        if q.role:  # None: a role group too small to show (the min_group rule)
+            text.append(f"  — {one_line(q.role, 40)}", style="cyan")
     if len(quotes) > MAX_QUOTES:
         text.append(f"\n… and {len(quotes) - MAX_QUOTES} more (all of them are in the export)", style="italic dim")
     return Static(text, classes="block-quotes")
@@ -90,20 +92,31 @@ def blocks_to_widgets(blocks: Iterable[Block]) -> list[Widget]:
     return out
 
 
-def role_split(contributions: list[dict[str, Any]], roles: Iterable[str]) -> RichTable:
-    """Contributions and contributors per role (the session's roles first)."""
-    count = Counter(c.get("role") or NO_ROLE for c in contributions)
+def role_split(contributions: list[dict[str, Any]], roles: Iterable[str], min_group: int = 3) -> RichTable:
+    """Contributions and contributors per role group (the session's roles first), after
+    the one small-group rule (:func:`~facilitation_kit.core.roles.role_groups`, the
+    agenda's ``min_group``): small roles are counted together as "Other roles", or left
+    out when still too small; the "All" row counts everyone."""
+    everyone = ActivityInfo(id="", plugin="", title="", prompt="", options={}, roles=tuple(roles),
+                            min_group=min_group)
+    groups = role_groups(everyone, contributions)
+    count: Counter = Counter()
     people: dict[str, set] = defaultdict(set)
     for c in contributions:
-        people[c.get("role") or NO_ROLE].add(c.get("participant"))
-    order = [r for r in roles if r in count] + sorted(r for r in count if r not in roles and r != NO_ROLE)
-    order += [NO_ROLE] if NO_ROLE in count else []
+        group = groups.of(c)
+        if group is not None:
+            count[group] += 1
+            people[group].add(c.get("participant"))
     table = RichTable("Role", "Contributions", "Contributors", header_style="bold", expand=False)
-    for role in order:
-        table.add_row(safe_text(role, "cyan"), Text(str(count[role]), justify="right"),
-                      Text(str(len(people[role])), justify="right"))
+    for group in groups.order:
+        table.add_row(safe_text(group, "cyan"), Text(str(count[group]), justify="right"),
+                      Text(str(len(people[group])), justify="right"))
     table.add_row(Text("All", style="bold"), Text(str(len(contributions)), style="bold", justify="right"),
                   Text(str(len({c.get('participant') for c in contributions})), style="bold", justify="right"))
+    if groups.hidden:
+        table.caption = f"Roles under {min_group} people: not shown"
+    elif OTHER_ROLES in groups.order:
+        table.caption = f"Roles under {min_group} people: counted as {OTHER_ROLES}"
     return table
 
 
@@ -222,7 +235,7 @@ class ResultsPane(Vertical):
         else:
             widgets.append(Static(Text("The report blocks cannot be drawn: ", style="bold red")
                                   + safe_text(result.get("blocks_error") or "")))
-        split = Static(role_split(contributions, w.agenda.roles), classes="block-table")
+        split = Static(role_split(contributions, w.agenda.roles, w.agenda.min_group), classes="block-table")
         head.update(title)
         with self.app.batch_update():
             await body.remove_children()
