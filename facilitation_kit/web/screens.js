@@ -357,6 +357,8 @@
       ? document.activeElement.getAttribute("data-focus") : null;
     clear(list);
     show($("mine-empty"), entries.length === 0);
+    // a break or an input takes no answers: no empty "My contributions" under it
+    show($("mine"), entries.length > 0 || !(a && (a.kind === "break" || a.kind === "input")));
     for (var m = 0; m < entries.length; m++) list.appendChild(renderMineItem(entries[m], byName));
     if (restoreFocus) {
       var again = list.querySelector('[data-focus="' + restoreFocus + '"]');

@@ -190,3 +190,17 @@ def test_durations(value, seconds):
 def test_bad_durations(value):
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+def test_a_recorded_agenda_keeps_its_steps_without_checking_plugins():
+    """The export of a session whose plugin is missing here still knows its steps."""
+    import tomllib
+
+    from facilitation_kit.core.agenda import recorded_agenda_json
+
+    data = tomllib.loads('title = "T"\n[[activity]]\nid = "b"\nkind = "break"\nuntil = "11:20"\n'
+                         'timebox = "10m"\n[[activity]]\nid = "x"\nplugin = "not_here"\nkind = "mine"\n')
+    step, other = recorded_agenda_json(data, None)["activities"]
+    assert (step["kind"], step["until"], step["plugin"], step["options"], step["timebox"]) == (
+        "break", "11:20", "", {}, 600)
+    assert "kind" not in other and other["options"] == {"kind": "mine"}  # a plugin's own option
