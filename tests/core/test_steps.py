@@ -138,3 +138,28 @@ async def test_a_break_without_a_title_has_the_kit_word_in_every_language(worksh
     phone = await host.phone(lang=lang)
     await host.goto("break")
     assert phone.activity["title"] == words
+
+
+async def test_the_default_agenda_runs_step_by_step_in_every_language(workshop_host):
+    """Every step of sessions/relational-service.toml builds its phone view in each of the
+    eight languages, with no plugin problem; a phone that agreed to the consent text can
+    answer the activities and gets not_collecting on the steps."""
+    from facilitation_kit.core.i18n import LANGUAGES
+
+    host = await workshop_host(None)
+    phone = await host.phone(role="Service user", lang="fi")
+    await phone.send({"type": "consent", "agree": True})
+    await phone.expect("consent")
+    for act in host.workshop.agenda.activities:
+        await host.goto(act.id)
+        await host.open()
+        for lang in LANGUAGES:
+            view = await host.workshop.activity_view(lang=lang)
+            assert "error" not in view, (act.id, lang)
+            assert bool(view["form"]["fields"]) == act.collects, (act.id, lang)
+        if not act.collects:
+            assert (await phone.submit({}))["code"] == "not_collecting"
+        elif act.id == "checkin":
+            assert (await phone.submit({"answer": "Listen to me first"}))["type"] == "ack"
+    assert host.plugin_problems == []
+    assert "Listen to me first" in host.report("md")
