@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AGENDA = ROOT / "sessions" / "relational-service.toml"
+#: The default agenda before issue 12, for tests that need its activity ids and answers.
+EARLIER_AGENDA = ROOT / "tests" / "agendas" / "earlier-default.toml"
 
 # The project's own tests see only the built-in plugins plus those a test names
 # (``extra_plugins=``, ``activities=``, or an env it builds itself, e.g. ``env_with(target)``),

@@ -322,7 +322,7 @@ def load_export(data_dir: Path, session_id: str, *, anonymise: bool) -> dict[str
             from ..host.logs import strip_control
 
             missing = sorted({a["plugin"] for a in agenda["activities"]
-                              if plugins.activity_type(a["plugin"]) is None})
+                              if not a.get("kind") and plugins.activity_type(a["plugin"]) is None})
             for name in missing:
                 ids = ", ".join(a["id"] for a in agenda["activities"] if a["plugin"] == name)
                 print(strip_control(f"warning: the activity plugin {name!r} is not installed here: "
@@ -401,7 +401,9 @@ def cmd_check(args) -> int:
     for a in agenda.activities:
         extra = f", from {a.source}" if a.source else ""
         timebox = f", {a.timebox // 60} min" if a.timebox else ""
-        print(f"  {a.id:<20} {a.plugin:<20} {a.title}{timebox}{extra}")
+        extra += f", until {a.until}" if a.until else ""
+        what = a.plugin if a.collects else f"({a.kind}: no answers)"
+        print(f"  {a.id:<20} {what:<20} {a.title}{timebox}{extra}")
     for problem in plugins.problems:  # not used by this agenda, but the author should know
         print(f"facilitation-kit: {'warning' if problem.level == 'warning' else 'plugin problem'}: "
               f"plugin {problem}", file=sys.stderr)

@@ -22,7 +22,7 @@ from .caller import PluginCaller, PluginFailure
 from .plugins import PluginHost
 
 __all__ = ["Agenda", "AgendaActivity", "AgendaError", "load_agenda", "parse_agenda",
-           "DEFAULT_ROLES", "parse_duration", "recorded_agenda_json"]
+           "DEFAULT_ROLES", "STEP_KINDS", "parse_duration", "recorded_agenda_json"]
 
 DEFAULT_ROLES = ("Service user", "Family or peer", "Front-line professional", "Manager", "Other")
 
@@ -35,6 +35,13 @@ COMMON_KEYS = set(RESERVED_OPTION_NAMES)
 CHECK_TIMEOUT = 10.0
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+#: Facilitator-only steps: an ``[[activity]]`` with ``kind`` and no ``plugin``. They show
+#: the whole session in the agenda, collect no contributions and run no plugin code
+#: (docs/agenda.md "Steps that collect no answers").
+STEP_KINDS = ("break", "input")
+#: The keys a step takes (``until`` only on a break).
+STEP_KEYS = {"id", "kind", "title", "prompt", "notes", "timebox", "auto_open", "until"}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class AgendaError(ValueError):
@@ -82,6 +89,16 @@ class AgendaActivity:
     from_kinds: tuple[str, ...] = ()
     #: ``title``, ``prompt`` and ``notes`` as given when given as a table by language.
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    #: ``"activity"`` (a plugin's), or a facilitator-only step of :data:`STEP_KINDS`
+    #: (``plugin`` is then ``""``).
+    kind: str = "activity"
+    #: A break's end as the room's clock says it, ``"HH:MM"`` (agenda key ``until``).
+    until: str | None = None
+
+    @property
+    def collects(self) -> bool:
+        """Whether participants send contributions here (False for a break or an input)."""
+        return self.kind == "activity"
 
     def text(self, key: str, lang: str | None, fallback: str = "en") -> str:
         """``title``, ``prompt`` or ``notes`` in ``lang`` (see :func:`i18n.text`)."""
@@ -91,6 +108,10 @@ class AgendaActivity:
         out = {"id": self.id, "plugin": self.plugin, "title": self.title, "prompt": self.prompt,
                "timebox": self.timebox, "auto_open": self.auto_open,
                "close_at_end": self.close_at_end, "notes": self.notes, "from": self.source}
+        if not self.collects:
+            out["kind"] = self.kind
+            if self.until:
+                out["until"] = self.until
         if self.moderated:
             out["moderated"] = True
         if self.top is not None:
@@ -302,6 +323,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
 
     activities: list[AgendaActivity] = []
     seen: set[str] = set()
+    steps: set[str] = set()  # ids of the steps that collect no answers
     caller = PluginCaller(timeout=CHECK_TIMEOUT)
     for index, raw in enumerate(raw_activities):
         if not isinstance(raw, dict):
@@ -314,9 +336,15 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
         if act_id in seen:
             fail("this id is used by an earlier activity", activity=label, index=index, field="id")
         seen.add(act_id)
+        if "plugin" not in raw and "kind" in raw:
+            activities.append(_step(raw, act_id, language, lambda message, field: fail(
+                message, activity=label, index=index, field=field)))
+            steps.add(act_id)
+            continue
         plugin_name = raw.get("plugin")
         if not isinstance(plugin_name, str):
-            fail("names no plugin (e.g. plugin = \"open_question\")", activity=label, index=index,
+            fail("names no plugin (e.g. plugin = \"open_question\"); a step that collects no answers "
+                 "has kind = \"break\" or kind = \"input\" instead", activity=label, index=index,
                  field="plugin")
         registered = plugins.activity_type(plugin_name)
         if registered is None:
@@ -333,6 +361,9 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if key in COMMON_KEYS:
                 continue
             option = declared.get(key)
+            if option is None and key == "kind" and value in STEP_KINDS:
+                fail(f"a {value} step has no plugin: remove plugin = {plugin_name!r} (or the kind)",
+                     activity=label, index=index, field="plugin")
             if option is None:
                 allowed = sorted(COMMON_KEYS | set(declared))
                 fail(f"{plugin_name} has no option {key!r}; allowed: {', '.join(allowed)}",
@@ -383,6 +414,9 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                      index=index, field="from")
             if not isinstance(source, str) or source not in seen - {act_id}:
                 fail("must name an earlier activity's id" + (f" ({source!r} is not one)" if isinstance(source, str) else ""),
+                     activity=label, index=index, field="from")
+            if source in steps:
+                fail(f"{source!r} is a step that collects no answers: it has no items to take",
                      activity=label, index=index, field="from")
         top = raw.get("top")
         from_kinds: tuple[str, ...] = ()
@@ -452,6 +486,50 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                   texts=session_texts, consent=consent, **report_texts)
 
 
+def _step(raw: Mapping[str, Any], act_id: str, language: str, fail) -> AgendaActivity:
+    """A facilitator-only step (``kind = "break"`` or ``"input"``, no plugin); ``fail(message,
+    field)`` raises the AgendaError that names the file and line."""
+    kind = raw["kind"]
+    if kind not in STEP_KINDS:
+        fail(f"must be one of {', '.join(STEP_KINDS)} (a step that collects no answers), or give a "
+             "plugin instead (e.g. plugin = \"open_question\")", "kind")
+    allowed = STEP_KEYS - ({"until"} if kind != "break" else set())
+    for key in raw:
+        if key not in allowed:
+            fail(f"a {kind} step collects no answers and takes no {key!r}; allowed: "
+                 f"{', '.join(sorted(allowed))}", key)
+    texts: dict[str, dict[str, str]] = {}
+    common: dict[str, str] = {}
+    for key in ("title", "prompt", "notes"):
+        value = raw.get(key, "")
+        if not i18n.is_text(value) and value != "":
+            fail("must be text, or a table of texts by language (e.g. { en = \"...\", fi = \"...\" })", key)
+        if isinstance(value, dict):
+            texts[key] = {k: v.strip() for k, v in value.items()}
+        common[key] = i18n.text(value, language, language).strip()
+    if not common["title"]:  # the kit's own word for the step, in every language
+        texts["title"] = {code: i18n.KIT.t(code, f"step.{kind}") for code in i18n.LANGUAGES}
+        common["title"] = i18n.text(texts["title"], language, language)
+    auto_open = raw.get("auto_open", False)
+    if not isinstance(auto_open, bool):
+        fail("must be true or false", "auto_open")
+    timebox = None
+    if "timebox" in raw:
+        try:
+            timebox = parse_duration(raw["timebox"])
+        except ValueError as exc:
+            fail(str(exc), "timebox")
+    until = raw.get("until")
+    if until is not None:
+        m = _CLOCK.match(until) if isinstance(until, str) else None
+        if m is None:
+            fail('must be a time of day as the room\'s clock shows it, e.g. "11:20"', "until")
+        until = f"{int(m.group(1)):02d}:{m.group(2)}"
+    return AgendaActivity(id=act_id, plugin="", title=common["title"], prompt=common["prompt"],
+                          options={}, timebox=timebox, auto_open=auto_open, notes=common["notes"],
+                          texts=texts, kind=kind, until=until)
+
+
 def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = None, *,
                          path: str | None = None) -> dict[str, Any]:
     """The :meth:`Agenda.to_json` form of a recorded session's stored agenda, built
@@ -470,6 +548,7 @@ def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = N
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             continue
         plugin = raw.get("plugin") if isinstance(raw.get("plugin"), str) else ""
+        kind = raw.get("kind") if not plugin and raw.get("kind") in STEP_KINDS else None
         registered = plugins.activity_type(plugin) if plugins is not None and plugin else None
         atype = registered.activity_type if registered is not None else None
         try:
@@ -483,7 +562,9 @@ def recorded_agenda_json(data: Mapping[str, Any], plugins: PluginHost | None = N
             "timebox": timebox, "auto_open": raw.get("auto_open") is True,
             "close_at_end": raw.get("close_at_end") is True, "notes": text(raw.get("notes")),
             "from": raw.get("from") if isinstance(raw.get("from"), str) else None,
-            "options": {k: v for k, v in raw.items() if k not in COMMON_KEYS}})
+            "options": {k: v for k, v in raw.items() if k not in COMMON_KEYS | ({"kind", "until"} if kind else set())},
+            **({"kind": kind} if kind else {}),
+            **({"until": raw["until"]} if kind and isinstance(raw.get("until"), str) else {})})
     language = data.get("language")
     return {"title": text(data.get("title")), "description": text(data.get("description")),
             "language": language if isinstance(language, str) else "en", "roles": roles,

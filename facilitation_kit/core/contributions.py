@@ -73,11 +73,13 @@ class ContributionCommands:
         current = self.current_id
         if current is None or activity_id != current:
             raise WorkshopError("wrong_activity", "that is not the current activity")
+        act = self.agenda.activity(current)
+        if not act.collects:
+            raise WorkshopError("not_collecting", f"this step (a {act.kind}) takes no answers")
         state = self.tables["activities"][current]["state"]
         if state != "open":
             raise WorkshopError("activity_closed", "submissions are not open for this activity"
                                 if state == "pending" else "submissions are closed for this activity")
-        act = self.agenda.activity(current)
         registered = self.plugins.activity_type(act.plugin)
         cap = self.contribution_cap(current)
         if self._count_of(pid, current) >= cap:

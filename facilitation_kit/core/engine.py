@@ -39,7 +39,7 @@ from .plugins import PluginHost
 from .record import utc_iso
 from .state import WorkshopState
 from .timers import Timers
-from .views import ActivityViews, require_json
+from .views import ActivityViews, require_json, until_timestamp
 from .contributions import MAX_CONTRIBUTIONS, PHONE_PLUGIN_ERROR, ContributionCommands  # noqa: F401
 from .errors import WorkshopError
 from .participants import MAX_PARTICIPANTS, ParticipantCommands
@@ -245,7 +245,10 @@ class Workshop(ParticipantCommands, ContributionCommands, RoomCommands, Workshop
         st = self.tables["activities"][activity_id]
         changes: dict[str, Any] = {"state": "open", "opened": True}
         act = self.agenda.activity(activity_id)
-        if not st.get("opened") and act.timebox and not st.get("ends_at"):
+        until = until_timestamp(act.until) if act.until and not st.get("opened") else None
+        if until is not None and not st.get("ends_at"):  # a break until 11:20: its timer ends then
+            changes.update(ends_at=until, close_at_end=False)
+        elif not st.get("opened") and act.timebox and not st.get("ends_at"):
             changes.update(ends_at=time.time() + act.timebox, close_at_end=act.close_at_end)
         await self._set_state(activity_id, **changes)
         if "ends_at" in changes:
@@ -328,6 +331,9 @@ class Workshop(ParticipantCommands, ContributionCommands, RoomCommands, Workshop
         act = self.agenda.activity(activity_id)
         if act is None:
             raise WorkshopError("unknown_activity", f"no activity {activity_id!r}")
+        if not act.collects:
+            raise WorkshopError("not_collecting", f"{activity_id!r} is a {act.kind} step: it collects "
+                                "no answers and has no results")
         registered = self.plugins.activity_type(act.plugin)
         if registered is None:
             return {"error": f"the plugin {act.plugin!r} is not loaded"}

@@ -168,7 +168,7 @@ _LIST = [
             (Field("seconds", _NUMBER, bounds=(-3600, 3600),
                    bounds_words="seconds must be between -3600 and 3600"),)),
     Command("erase", _erase, (Field("participant", (str,)),), ("not_found",)),
-    Command("results", _results, (_ACTIVITY,), ("unknown_activity",)),
+    Command("results", _results, (_ACTIVITY,), ("unknown_activity", "not_collecting")),
     Command("agenda", _agenda),
     Command("participants", _participants),
     Command("export", _export),

@@ -28,6 +28,7 @@ from . import i18n
 from .blocks import Block, Chart
 from .engine import PluginFailure, Workshop
 from .themes import themes_of, words_of
+from .views import step_until
 
 __all__ = ["screen_state", "screen_contributions", "contribution_text", "blocks_json"]
 
@@ -231,6 +232,10 @@ async def screen_state(w: Workshop, *, with_blocks: bool = True,
             "ends_at": ends * 1000 if ends else None,
             "paused_remaining": state.get("paused_remaining"),
             "answered": _people_answered(w, act.id)}
+    if act is not None and not act.collects and view != "lobby":  # a break or an input
+        out["activity"].update(kind=act.kind, until=step_until(act, state))
+        out.update(view="activity", results="none", blocks=None)
+        return out
     if view == "lobby" or act is None or state.get("state") == "pending":
         out["view"] = "lobby"
         return out

@@ -240,7 +240,7 @@ class WorkshopState:
         out = []
         for act in self.agenda.activities:
             st = self.tables["activities"].get(act.id, {})
-            out.append({"id": act.id, "plugin": act.plugin, "title": act.title,
+            out.append({"id": act.id, "plugin": act.plugin, "kind": act.kind, "title": act.title,
                         "state": st.get("state", "pending"), "ends_at": st.get("ends_at"),
                         "paused_remaining": st.get("paused_remaining"),
                         "current": act.id == self.current_id,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import datetime
 from typing import Any, Callable
 
 from . import i18n
@@ -20,7 +22,7 @@ from .record import utc_iso
 from .state import WorkshopState
 from .themes import theme_items
 
-__all__ = ["ActivityViews", "PluginFailure", "require_json"]
+__all__ = ["ActivityViews", "PluginFailure", "require_json", "step_until", "until_timestamp"]
 
 log = logging.getLogger("facilitation_kit.core.views")
 
@@ -33,6 +35,24 @@ def require_json(value: Any, what: str) -> None:
         json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as exc:
         raise PluginFailure(f"{what} returned data that is not JSON: {exc}") from None
+
+
+def step_until(act, st: dict[str, Any]) -> str | None:
+    """A break's end as the room's clock shows it (``"HH:MM"``, the host's local time):
+    from its timer while one runs, else the agenda's ``until``; None for other steps."""
+    if act.kind != "break":
+        return None
+    if st.get("ends_at"):
+        return time.strftime("%H:%M", time.localtime(st["ends_at"]))
+    return act.until
+
+
+def until_timestamp(until: str, now: float | None = None) -> float | None:
+    """The next moment today that the host's clock shows ``"HH:MM"``; None if it has passed."""
+    now = time.time() if now is None else now
+    hours, minutes = (int(p) for p in until.split(":"))
+    at = datetime.fromtimestamp(now).replace(hour=hours, minute=minutes, second=0, microsecond=0).timestamp()
+    return at if at > now else None
 
 
 class ActivityViews:
@@ -117,6 +137,13 @@ class ActivityViews:
                                 "ends_at": utc_iso(st["ends_at"]) if st.get("ends_at") else None,
                                 "form": {"fields": []}}
         form: Form | None = None
+        if not act.collects:  # a break or an input: no plugin, no form (docs/protocol.md)
+            view["kind"] = act.kind
+            if act.kind == "break":
+                view["until"] = step_until(act, st)
+            if self._versions.get(activity_id, 0) == version:
+                self._views.put(activity_id, version, lang, view, None)
+            return view, None
         registered = self.plugins.activity_type(act.plugin)
         try:
             if registered is None:

@@ -78,7 +78,8 @@ def contributions_for(export: Mapping[str, Any], activity_id: str) -> list[dict[
 def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = None) -> dict[str, dict[str, Any]]:
     """Every activity's results, keyed by activity id, in agenda order.
 
-    Each value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
+    A break or an input (``kind`` in the agenda) gets only ``title``, ``kind`` and ``state``.
+    Every other value has ``title``, ``plugin``, ``state``, ``info`` (the ActivityInfo),
     ``contributions`` (what the plugin was given), ``skipped`` (contributions whose data
     no longer fits the form) and ``visible`` (the plugin's ``results_visible``), then
     either ``summary`` (from ``summarise``), ``blocks`` (from ``report``), ``items``
@@ -102,6 +103,12 @@ def session_results(export: Mapping[str, Any], plugins, *, lang: str | None = No
                                  "state": states.get(act_id, "pending"), "contributions": [],
                                  "skipped": 0, "visible": True}
         results[act_id] = entry
+        if spec.get("kind"):  # a break or an input: in the outline, with no results of its own
+            entry["kind"] = spec["kind"]
+            texts = spec.get("texts") if isinstance(spec.get("texts"), dict) else {}
+            if lang and isinstance(texts.get("title"), dict):
+                entry["title"] = i18n.text(texts["title"], lang, language)
+            continue
         registered = plugins.activity_type(spec.get("plugin"))
         if registered is None:
             entry["error"] = f"the activity plugin {spec.get('plugin')!r} is not installed"

@@ -105,7 +105,8 @@ def report_sections(export: Mapping[str, Any], plugins, *, anonymise: bool = Tru
     ctx = _Context(export, plugins, results, lang, anonymise)
     sections = [ctx.summary()]
     for spec in agenda.get("activities") or []:
-        sections.append(ctx.activity(spec))
+        if not spec.get("kind"):  # a break or an input has no results section (only the outline)
+            sections.append(ctx.activity(spec))
     sections += ctx.extra_sections()
     sections.append(ctx.appendix())
     return sections
@@ -390,9 +391,10 @@ class _Context:
         blocks.append(Heading(t("appendix.agenda"), level=3))
         blocks.append(Table(["#", t("appendix.col_activity"), t("appendix.col_type"), t("appendix.col_timebox"),
                              t("appendix.col_state"), t("appendix.col_contributions")], [
-            [n, self.results[spec["id"]]["title"], self._type_title(spec.get("plugin")),
+            [n, self.results[spec["id"]]["title"],
+             i18n.KIT.t(self.lang, "step." + spec["kind"]) if spec.get("kind") else self._type_title(spec.get("plugin")),
              self._minutes(spec.get("timebox")), self._state(self.results[spec["id"]]["state"]),
-             len(contributions_for(self.export, spec["id"]))]
+             "–" if spec.get("kind") else len(contributions_for(self.export, spec["id"]))]
             for n, spec in enumerate(self.agenda.get("activities") or [], start=1)]))
         blocks.append(Heading(t("appendix.participants"), level=3))
         groups = role_groups(self._everyone(), [{"participant": p.get("id"), "role": p.get("role")}
@@ -408,6 +410,8 @@ class _Context:
 
     def _raw(self, spec, names) -> list[Block]:
         entry = self.results[spec["id"]]
+        if spec.get("kind"):
+            return []  # a break or an input collects nothing
         if "error" not in entry and not entry["visible"]:
             return []  # a secret vote stays secret while open
         own = self.parts.get(spec["id"], {}).get("appendix") or []

@@ -399,7 +399,7 @@
   function errorText(code, msg) {
     var known = { activity_closed: "err_closed", wrong_activity: "err_wrong_activity", too_large: "err_too_large", too_many: "err_too_many",
       not_found: "err_not_found", bad_message: "err_generic", bad_json: "err_generic",
-      plugin_error: "err_plugin" };
+      plugin_error: "err_plugin", not_collecting: "err_not_collecting" };
     if (known[code]) return t(known[code]);
     return t("err_generic");
   }

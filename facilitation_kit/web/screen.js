@@ -114,7 +114,11 @@
     setText("act-title", results ? t("results_of", { title: a.title }) : themes ? t("themes_of", { title: a.title }) : a.title);
     setText("act-prompt", a.prompt);
     $("act-prompt").hidden = results || themes;
-    setText("act-state", a.state === "open" ? t("answer_on_phone") : t("answers_closed"));
+    // a break or an input (docs/agenda.md): no answers, so no count; a break says when it ends
+    var step = a.kind === "break" ? (a.until ? t("break_until", { time: a.until }) : t("break_soon"))
+      : a.kind === "input" ? t("input_text") : "";
+    setText("act-state", step || (a.state === "open" ? t("answer_on_phone") : t("answers_closed")));
+    $("act-answered").parentNode.hidden = !!step;
     setText("act-answered-label", t("answered"));
     setText("act-answered", a.answered);
     var note = "";

@@ -243,6 +243,18 @@
     heading.textContent = a.title || t("activity");
     prompt.textContent = a.prompt || "";
     show(prompt, !!a.prompt);
+    // Extension: a break or an input (ACTIVITY "kind") takes no answers: a plain screen.
+    if (a.kind === "break" || a.kind === "input") {
+      show(stateNode, false);
+      waiting.textContent = a.kind === "input" ? t("input_text")
+        : typeof a.until === "string" && a.until ? t("break_until", { time: a.until }) : t("break_soon");
+      waiting.className = "step-text";
+      show(waiting, true);
+      show(form, false);
+      app.renderedForm = null;
+      return;
+    }
+    waiting.className = "muted";
     show(stateNode, true);
     if (a.state === "open") {
       stateNode.textContent = t("state_open");
@@ -345,6 +357,8 @@
       ? document.activeElement.getAttribute("data-focus") : null;
     clear(list);
     show($("mine-empty"), entries.length === 0);
+    // a break or an input takes no answers: no empty "My contributions" under it
+    show($("mine"), entries.length > 0 || !(a && (a.kind === "break" || a.kind === "input")));
     for (var m = 0; m < entries.length; m++) list.appendChild(renderMineItem(entries[m], byName));
     if (restoreFocus) {
       var again = list.querySelector('[data-focus="' + restoreFocus + '"]');

@@ -1,7 +1,8 @@
 """A scripted workshop with known answers, in the host's export shape.
 
 Six participants (two service users, two front-line professionals, a manager, one who
-gave no role) go through the default CoSIE agenda. Some of what they type is hostile:
+gave no role) go through the earlier default CoSIE agenda (tests/agendas/earlier-default.toml:
+its seven activities, kept as they were when these answers were written). Some of what they type is hostile:
 HTML with a script, Rich markup, ANSI/OSC escapes, control characters, Markdown. The
 expected numbers in the tests are worked out by hand from the answers below.
 """
@@ -10,12 +11,9 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from facilitation_kit.core.agenda import load_agenda
-
-ROOT = Path(__file__).resolve().parents[2]
-AGENDA = ROOT / "sessions" / "relational-service.toml"
+from tests.conftest import EARLIER_AGENDA as AGENDA
 
 SCRIPT = "<script>window.__pwned = 1; document.title = 'PWNED'</script>"
 RICH = "[bold]Living[/bold] a normal life [@click=app.quit]x[/]"

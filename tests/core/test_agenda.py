@@ -54,8 +54,77 @@ def test_the_default_cosie_agenda_loads(plugins):
 
     agenda = load_agenda(DEFAULT_AGENDA, plugins)
     plugins_used = {a.plugin for a in agenda.activities}
-    assert {"open_question", "value_mapping", "role_redefinition", "ethical_compass", "dot_vote"} <= plugins_used
+    assert {"open_question", "story", "value_mapping", "role_redefinition", "ethical_compass", "dot_vote",
+            "actions"} <= plugins_used
     assert "Service user" in agenda.roles
+
+
+def test_the_default_agenda_is_a_session_for_a_mixed_room(plugins):
+    """Issue 12: about 115 minutes, from consent to "did you feel heard?", with the
+    facilitator-only steps shown, notes for every step and phone texts in eight languages."""
+    from facilitation_kit.core.agenda import load_agenda
+    from facilitation_kit.core.i18n import LANGUAGES
+
+    agenda = load_agenda(DEFAULT_AGENDA, plugins)
+    steps = [(a.id, a.kind if not a.collects else a.plugin) for a in agenda.activities]
+    assert steps == [("welcome", "input"), ("checkin", "open_question"), ("stories", "story"),
+                     ("values", "value_mapping"), ("plenary", "input"), ("card_vote", "dot_vote"),
+                     ("break", "break"), ("shifts", "role_redefinition"), ("compass", "ethical_compass"),
+                     ("shift_vote", "dot_vote"), ("first_steps", "actions"), ("closing", "open_question")]
+    minutes = sum(a.timebox for a in agenda.activities) / 60
+    assert 105 <= minutes <= 125, minutes
+    assert all(a.timebox for a in agenda.activities) and all(a.notes for a in agenda.activities)
+    assert agenda.consent == {"text": {}, "required": True} and agenda.min_group == 3
+    compass = agenda.activity("compass")
+    assert (compass.source, compass.top) == ("card_vote", 3)
+    assert agenda.activity("shift_vote").source == "shifts"
+    assert agenda.activity("first_steps").source == "shift_vote"
+    assert agenda.activity("stories").moderated
+    assert all(agenda.activity(v).options["weighting"] == "equal_per_role" for v in ("card_vote", "shift_vote"))
+    assert "heard" in agenda.activity("closing").prompt
+    for act in agenda.activities:  # what phones show, in every language of the page
+        for key in ("title", "prompt") if act.id != "break" else ("title",):
+            assert set(act.texts[key]) == set(LANGUAGES), (act.id, key)
+            assert len(set(act.texts[key].values())) == len(LANGUAGES), (act.id, key)  # not copies
+    assert agenda.service and agenda.follow_up
+
+
+def test_check_accepts_the_default_agenda_and_lists_its_steps():
+    from tests.faults.helpers import run_cli
+
+    result = run_cli("check", DEFAULT_AGENDA)
+    assert result.returncode == 0, result.stderr
+    assert "12 activities" in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.startswith("  ")}
+    assert "(break: no answers)" in lines["break"] and "(input: no answers)" in lines["welcome"]
+    assert "ethical_compass" in lines["compass"] and "from card_vote" in lines["compass"]
+
+
+def test_steps_that_collect_no_answers(plugins):
+    agenda = parse('''
+title = "T"
+
+[[activity]]
+id = "talk"
+kind = "input"
+title = { en = "A talk", fi = "Alustus" }
+prompt = "Listen to Maria."
+timebox = "10m"
+notes = "Maria from the user council, 10 minutes."
+
+[[activity]]
+id = "coffee"
+kind = "break"
+until = "9:05"
+auto_open = true
+''', plugins)
+    talk, coffee = agenda.activities
+    assert (talk.kind, talk.plugin, talk.collects, talk.timebox, talk.options) == ("input", "", False, 600, {})
+    assert talk.text("title", "fi") == "Alustus" and talk.notes.startswith("Maria")
+    assert (coffee.kind, coffee.until, coffee.auto_open, coffee.title) == ("break", "09:05", True, "Break")
+    assert coffee.text("title", "sv") == "Paus"
+    assert coffee.to_json()["kind"] == "break" and coffee.to_json()["until"] == "09:05"
+    assert "kind" not in parse(GOOD, plugins).activities[0].to_json()
 
 
 @pytest.mark.parametrize("text, line, activity, field, words", [
@@ -80,6 +149,21 @@ def test_the_default_cosie_agenda_loads(plugins):
      "from", "does not take items"),
     ('title = "T"\n[[activity]]\nid="a"\nplugin="dot_vote"\nfrom = "later"\n[[activity]]\nid="later"\nplugin="open_question"\n',
      5, "a", "from", "earlier activity"),
+    # facilitator-only steps (kind = "break" / "input", no plugin)
+    ('title = "T"\n[[activity]]\nid="a"\ntitle="Coffee"\n', 2, "a", "plugin", 'kind = "break"'),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="pause"\n', 4, "a", "kind", "must be one of break, input"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="break"\ndots = 3\n', 5, "a", "dots",
+     "a break step collects no answers and takes no 'dots'"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="input"\nuntil = "11:20"\n', 5, "a", "until", "takes no 'until'"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="break"\nuntil = "25:00"\n', 5, "a", "until", "time of day"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="break"\nuntil = 1120\n', 5, "a", "until", "time of day"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="break"\ntimebox = "soon"\n', 5, "a", "timebox", "duration"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="input"\nauto_open = "yes"\n', 5, "a", "auto_open", "true or false"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="input"\ntitle = 3\n', 5, "a", "title", "must be text"),
+    ('title = "T"\n[[activity]]\nid="a"\nplugin="open_question"\nkind="break"\n', 4, "a", "plugin",
+     "a break step has no plugin"),
+    ('title = "T"\n[[activity]]\nid="a"\nkind="input"\n[[activity]]\nid="v"\nplugin="dot_vote"\nfrom="a"\n',
+     8, "v", "from", "collects no answers"),
 ])
 def test_errors_name_where(plugins, text, line, activity, field, words):
     with pytest.raises(AgendaError) as info:
@@ -106,3 +190,17 @@ def test_durations(value, seconds):
 def test_bad_durations(value):
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+def test_a_recorded_agenda_keeps_its_steps_without_checking_plugins():
+    """The export of a session whose plugin is missing here still knows its steps."""
+    import tomllib
+
+    from facilitation_kit.core.agenda import recorded_agenda_json
+
+    data = tomllib.loads('title = "T"\n[[activity]]\nid = "b"\nkind = "break"\nuntil = "11:20"\n'
+                         'timebox = "10m"\n[[activity]]\nid = "x"\nplugin = "not_here"\nkind = "mine"\n')
+    step, other = recorded_agenda_json(data, None)["activities"]
+    assert (step["kind"], step["until"], step["plugin"], step["options"], step["timebox"]) == (
+        "break", "11:20", "", {}, 600)
+    assert "kind" not in other and other["options"] == {"kind": "mine"}  # a plugin's own option

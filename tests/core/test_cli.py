@@ -15,6 +15,7 @@ from facilitation_kit.testing import Facilitator, Phone
 
 from tests.faults.helpers import CLI, ROOT, Served
 from tests.faults.helpers import run_cli as run
+from tests.conftest import EARLIER_AGENDA  # they answer its first activity, an open question
 
 
 def test_python_dash_m_and_help():
@@ -25,7 +26,7 @@ def test_python_dash_m_and_help():
 
 
 async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
-    served = Served(tmp_path)
+    served = Served(tmp_path, agenda=EARLIER_AGENDA)
     info = served.info
     assert set(info) == {"url", "room", "facilitator_token", "session_id", "data_file", "port", "screen_url"}
     assert info["url"] == f"http://127.0.0.1:{info['port']}/?room={info['room']}"
@@ -87,7 +88,7 @@ async def test_serve_headless_info_file_sigterm_and_export(tmp_path):
 
 
 async def test_kill_9_then_resume_keeps_every_acked_contribution(tmp_path):
-    served = Served(tmp_path)
+    served = Served(tmp_path, agenda=EARLIER_AGENDA)
     info = served.info
     facilitator = await Facilitator.connect(served.ws, info["facilitator_token"])
     await facilitator.send_command("open")

@@ -206,7 +206,7 @@ class ActivityPane(Vertical):
         act = w.agenda.activity(self.activity_id)
         st = w.activity_state(self.activity_id)
         text = Text(one_line(act.title, 80), style="bold")
-        text.append(f"  ({act.plugin})", style="dim")
+        text.append(f"  ({act.plugin})" if act.collects else f"  ({act.kind}: collects no answers)", style="dim")
         text.append("\n" + one_line(act.prompt, 300))
         head.update(text)
         values = list(self._status.values())

@@ -16,6 +16,8 @@ from .tables import SafeTable
 
 __all__ = ["AgendaPane", "AgendaTable"]
 
+#: How the agenda names the steps that collect no answers (docs/agenda.md).
+STEP_TEXT = {"break": "Break (no answers)", "input": "Input (no answers)"}
 STATE_TEXT = {"pending": ("not open", "yellow"), "open": ("open", "bold green"), "closed": ("closed", "red")}
 
 
@@ -46,8 +48,10 @@ class AgendaPane(Vertical):
         rows = []
         current_index = 0
         for n, a in enumerate(workshop.agenda_view(), start=1):
-            registered = workshop.plugins.activity_type(a["plugin"])
+            registered = workshop.plugins.activity_type(a["plugin"]) if a["plugin"] else None
             type_title = (registered.activity_type.title if registered else "") or a["plugin"]
+            if a["kind"] in STEP_TEXT:  # facilitator-only: phones show a plain screen, no form
+                type_title = STEP_TEXT[a["kind"]]
             words, style = STATE_TEXT.get(a["state"], (a["state"], ""))
             st = workshop.activity_state(a["id"])
             if st.get("moderated"):
@@ -57,9 +61,10 @@ class AgendaPane(Vertical):
             if a["current"]:
                 mark = Text("▶", style="bold")
                 current_index = n - 1
+            count = "–" if a["kind"] in STEP_TEXT else str(a["contributions"])
             rows.append((a["id"], [mark, Text(str(n)), Text(one_line(a["title"], 60), style="bold" if a["current"] else ""),
-                                   Text(one_line(type_title, 30)), Text(words, style=style), Text(timer),
-                                   Text(str(a["contributions"]), justify="right")]))
+                                   Text(one_line(type_title, 30), style="italic" if a["kind"] in STEP_TEXT else ""),
+                                   Text(words, style=style), Text(timer), Text(count, justify="right")]))
         first = table.row_count_kept == 0
         table.sync_rows(rows)
         if first and rows:
@@ -83,6 +88,12 @@ class AgendaPane(Vertical):
                               style="dim")
             if act.source:
                 detail.append(f"  takes items from: {act.source}", style="dim")
+            if not act.collects:
+                detail.append(f"  {STEP_TEXT[act.kind].lower()}: phones show "
+                              + ("the break and when it ends" if act.kind == "break" else "\"Listen now\""),
+                              style="dim")
+                if act.until:
+                    detail.append(f", until {act.until}", style="dim")
             detail.append("\n" + one_line(act.prompt, 400))
             if act.notes:
                 detail.append("\nNotes: ", style="bold italic")

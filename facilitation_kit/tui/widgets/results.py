@@ -215,6 +215,13 @@ class ResultsPane(Vertical):
         title.append("the current activity" if aid == w.current_id else "not the current activity", style="dim")
         title.append("; [ ] other activities)", style="dim")
         widgets: list[Widget] = []
+        if not act.collects:  # a break or an input: nothing to compute
+            head.update(title)
+            with self.app.batch_update():
+                await body.remove_children()
+                await body.mount(Static(Text(f"This {act.kind} collects no answers: there are no results.",
+                                             style="italic")))
+            return
         try:
             result = await self.channel.request("results", activity=aid)
         except Exception as exc:
