@@ -183,10 +183,7 @@ class ContributionCommands:
 
     async def set_hidden(self, participant_id: str, client_id: str, hidden: bool) -> dict[str, Any]:
         async with self._command_lock:
-            key = contribution_key(participant_id, client_id)
-            doc = self.tables["contributions"].get(key)
-            if doc is None or doc.get("withdrawn"):
-                raise WorkshopError("unknown_contribution", "no such contribution")
+            key, doc = self._require_contribution(participant_id, client_id)
             if bool(doc.get("hidden")) != hidden or doc.get("held"):
                 new = dict(doc)
                 new.pop("held", None)  # approved (shown) or rejected (stays hidden)
@@ -223,10 +220,7 @@ class ContributionCommands:
     async def set_starred(self, participant_id: str, client_id: str, starred: bool) -> dict[str, Any]:
         """Star a contribution (the report's quotes) or take the star away."""
         async with self._command_lock:
-            key = contribution_key(participant_id, client_id)
-            doc = self.tables["contributions"].get(key)
-            if doc is None or doc.get("withdrawn"):
-                raise WorkshopError("unknown_contribution", "no such contribution")
+            key, doc = self._require_contribution(participant_id, client_id)
             if bool(doc.get("starred")) != starred:
                 new = {**doc, "starred": True} if starred else {k: v for k, v in doc.items() if k != "starred"}
                 await self._commit([put("contributions", key, new)])

@@ -37,7 +37,7 @@ from .caller import PluginCaller, PluginFailure
 from .ops import Op, StoreError, put
 from .plugins import PluginHost
 from .record import utc_iso
-from .state import WorkshopState
+from .state import WorkshopState, contribution_key
 from .timers import Timers
 from .views import ActivityViews, require_json, until_timestamp
 from .contributions import MAX_CONTRIBUTIONS, PHONE_PLUGIN_ERROR, ContributionCommands  # noqa: F401
@@ -204,6 +204,14 @@ class Workshop(ParticipantCommands, ContributionCommands, RoomCommands, Workshop
     def _require_activity(self, activity_id: str) -> None:
         if self.agenda.activity(activity_id) is None:
             raise WorkshopError("unknown_activity", f"no activity {activity_id!r} in the agenda")
+
+    def _require_contribution(self, participant_id: Any, client_id: Any) -> tuple[str, dict[str, Any]]:
+        """A contribution that exists and is not withdrawn, with its key in the table."""
+        key = contribution_key(participant_id, client_id)
+        doc = self.tables["contributions"].get(key)
+        if doc is None or doc.get("withdrawn"):
+            raise WorkshopError("unknown_contribution", "no such contribution")
+        return key, doc
 
     def _require_current(self) -> str:
         if self.current_id is None:

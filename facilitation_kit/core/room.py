@@ -11,7 +11,6 @@ from .errors import WorkshopError
 from .forms import clean_text
 from .ops import delete, put
 from .record import utc_iso
-from .state import contribution_key
 
 
 log = logging.getLogger(__name__)
@@ -79,9 +78,7 @@ class RoomCommands:
             if view == "highlight":
                 if not isinstance(participant, str) or not isinstance(contribution, str):
                     raise WorkshopError("bad_message", "highlight needs 'participant' and 'contribution'")
-                doc = self.tables["contributions"].get(contribution_key(participant, contribution))
-                if doc is None or doc.get("withdrawn"):
-                    raise WorkshopError("unknown_contribution", "no such contribution")
+                _, doc = self._require_contribution(participant, contribution)
                 if doc.get("hidden"):
                     raise WorkshopError("not_visible", "hidden or awaiting approval: approve it first")
                 new["activity"] = doc["activity"]
