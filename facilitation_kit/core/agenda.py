@@ -278,18 +278,16 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
     if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 50:
         fail("must be a whole number from 1 to 50 (1 shows every role group, however small)",
              field="min_group")
-    anonymous = data.get("anonymous", True)
-    if not isinstance(anonymous, bool):
-        fail("must be true or false", field="anonymous")
+    def session_fail(message, field):
+        fail(message, field=field)
+    anonymous = _flag(data, "anonymous", True, session_fail)
     cap = data.get("participant_cap", 1000)
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 100_000:
         fail("must be a whole number from 1 to 100000", field="participant_cap")
     description = data.get("description", "")
     if not i18n.is_text(description) and description != "":
         fail("must be text", field="description")
-    screen_roles = data.get("screen_roles", False)
-    if not isinstance(screen_roles, bool):
-        fail("must be true or false", field="screen_roles")
+    screen_roles = _flag(data, "screen_roles", False, session_fail)
     description = i18n.text(description, language, language)
     consent = None
     if "consent" in data:
@@ -391,11 +389,10 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
             if isinstance(value, dict):
                 texts[key] = {k: v.strip() for k, v in value.items()}
             common[key] = i18n.text(value, language, language)
+        def activity_fail(message, field, label=label, index=index):
+            fail(message, activity=label, index=index, field=field)
         for key in ("auto_open", "close_at_end", "moderated"):
-            value = raw.get(key, False)
-            if not isinstance(value, bool):
-                fail("must be true or false", activity=label, index=index, field=key)
-            common[key] = value
+            common[key] = _flag(raw, key, False, activity_fail)
         timebox = None
         if "timebox" in raw:
             try:
@@ -445,9 +442,7 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                 fail(f"{unknown[0]!r} is not one of {source!r}'s kinds ({', '.join(offered)})",
                      activity=label, index=index, field="from_kinds")
             from_kinds = tuple(kinds)
-        from_themes = raw.get("from_themes", False)
-        if not isinstance(from_themes, bool):
-            fail("must be true or false", activity=label, index=index, field="from_themes")
+        from_themes = _flag(raw, "from_themes", False, activity_fail)
         if from_themes and source is None:
             fail('takes the themes of the activity named in "from": add from = "<its id>"',
                  activity=label, index=index, field="from_themes")
@@ -486,6 +481,14 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
                   texts=session_texts, consent=consent, **report_texts)
 
 
+def _flag(table: Mapping[str, Any], key: str, default: bool, fail) -> bool:
+    """A true-or-false setting of the agenda; ``fail(message, field)`` names its line."""
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        fail("must be true or false", key)
+    return value
+
+
 def _step(raw: Mapping[str, Any], act_id: str, language: str, fail) -> AgendaActivity:
     """A facilitator-only step (``kind = "break"`` or ``"input"``, no plugin); ``fail(message,
     field)`` raises the AgendaError that names the file and line."""
@@ -510,9 +513,7 @@ def _step(raw: Mapping[str, Any], act_id: str, language: str, fail) -> AgendaAct
     if not common["title"]:  # the kit's own word for the step, in every language
         texts["title"] = {code: i18n.KIT.t(code, f"step.{kind}") for code in i18n.LANGUAGES}
         common["title"] = i18n.text(texts["title"], language, language)
-    auto_open = raw.get("auto_open", False)
-    if not isinstance(auto_open, bool):
-        fail("must be true or false", "auto_open")
+    auto_open = _flag(raw, "auto_open", False, fail)
     timebox = None
     if "timebox" in raw:
         try:
