@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -32,6 +32,26 @@ DIALOG_CSS = """
 {name} .buttons Button {{ margin: 0 0 0 1; }}
 {name} .error {{ color: $error; height: auto; }}
 """
+
+
+class Dialog(ModalScreen[ScreenResultType]):
+    """A small dialog: Esc or its ``#cancel`` button closes it with nothing (override
+    :meth:`action_cancel` to close it otherwise); ``FOCUS`` (a selector) has the focus
+    when it opens."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FOCUS: str | None = None
+
+    def on_mount(self) -> None:
+        if self.FOCUS:
+            self.query_one(self.FOCUS).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -83,11 +103,11 @@ def parse_minutes(text: str) -> int:
     return seconds
 
 
-class TimerScreen(ModalScreen["tuple[int, bool] | None"]):
+class TimerScreen(Dialog["tuple[int, bool] | None"]):
     """Start (or restart) the timer of the current activity."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TimerScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FOCUS = "Input"
 
     def __init__(self, title: str, default_seconds: int, close_at_end: bool):
         super().__init__()
@@ -108,12 +128,6 @@ class TimerScreen(ModalScreen["tuple[int, bool] | None"]):
                 yield Button("Clear timer", id="clear")
                 yield Button("Start", id="start", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")
     def _start(self) -> None:
@@ -128,17 +142,14 @@ class TimerScreen(ModalScreen["tuple[int, bool] | None"]):
     def _clear(self) -> None:
         self.dismiss((0, False))
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
-
-class NoteScreen(ModalScreen["str | None"]):
+class NoteScreen(Dialog["str | None"]):
     """The facilitator's note on an activity for the report: what we heard, what we
     agreed. Save stores it on the host (an empty note removes it)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NoteScreen") + "NoteScreen TextArea { height: 10; }"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+    FOCUS = "#note"
 
     def __init__(self, title: str, text: str):
         super().__init__()
@@ -153,19 +164,9 @@ class NoteScreen(ModalScreen["str | None"]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#note").focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         self.dismiss(self.query_one("#note").text)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
 
 FORMATS = [("json", "JSON: the complete record (hidden contributions marked)"),
@@ -179,11 +180,11 @@ FORMATS = [("json", "JSON: the complete record (hidden contributions marked)"),
 KEYS = {"docx": "w"}
 
 
-class ExportScreen(ModalScreen["str | None"]):
+class ExportScreen(Dialog["str | None"]):
     """Pick an export format; j / c / m / h / w pick directly."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExportScreen") + "ExportScreen OptionList { height: auto; }"
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"), Binding("j", "pick('json')", "JSON"),
+    BINDINGS = [Binding("j", "pick('json')", "JSON"),
                 Binding("c", "pick('csv')", "CSV"), Binding("m", "pick('md')", "Markdown"),
                 Binding("h", "pick('html')", "HTML"), Binding("w", "pick('docx')", "Word")]
 
@@ -197,9 +198,6 @@ class ExportScreen(ModalScreen["str | None"]):
             yield OptionList(*[Option(Text(f"[{KEYS.get(fmt, fmt[0])}] {words}"), id=fmt) for fmt, words in FORMATS])
             yield Static(Text(f"Written to {self.folder}", style="dim"))
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
     def action_pick(self, fmt: str) -> None:
         self.dismiss(fmt)
 
@@ -208,11 +206,11 @@ class ExportScreen(ModalScreen["str | None"]):
         self.dismiss(event.option.id)
 
 
-class HostPickerScreen(ModalScreen["str | None"]):
+class HostPickerScreen(Dialog["str | None"]):
     """Choose the address (interface or host name) the join link and QR code use."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="HostPickerScreen") + "HostPickerScreen OptionList { height: auto; max-height: 12; }"
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+    FOCUS = "OptionList"
 
     def __init__(self, addresses: list[str], current: str):
         super().__init__()
@@ -227,12 +225,6 @@ class HostPickerScreen(ModalScreen["str | None"]):
                                for a in self.addresses], id="addresses")
             yield Input(placeholder="or type a host name, e.g. workshop.local", id="custom")
             yield Static("", classes="error", id="error")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -259,7 +251,7 @@ def person_label(p: dict[str, Any], n: int) -> Text:
     return text.append(f"  ({one_line(p.get('role') or NO_ROLE, 30)})", style="dim")
 
 
-class PaperCardScreen(ModalScreen["dict | None"]):
+class PaperCardScreen(Dialog["dict | None"]):
     """Enter a paper card for someone without a phone (the ``assist`` command): the
     current activity's form fields as the phones show them, who wrote it and their role.
     ``send(fields)`` runs the command; a refusal (e.g. a field that does not fit) is shown
@@ -276,7 +268,7 @@ class PaperCardScreen(ModalScreen["dict | None"]):
     PaperCardScreen .row > Label { width: 30; padding: 1 1 0 0; }
     PaperCardScreen .row > Input, PaperCardScreen .row > Select { width: 1fr; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, activity: dict[str, Any], roles: Sequence[str], people: list[dict[str, Any]],
                  send: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]):
@@ -450,10 +442,6 @@ class PaperCardScreen(ModalScreen["dict | None"]):
     # -- saving ---------------------------------------------------------------------------
     def action_cancel(self) -> None:
         self.dismiss({"saved": self.saved} if self.saved else None)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
