@@ -24,7 +24,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding
 from textual.css.query import NoMatches
 
 from ..core import events as ev
@@ -38,6 +37,7 @@ from .screens.main import MainScreen
 from .screens.remote import RemotePairScreen
 from ..host.store import StoreError
 from .widgets.safe import count_of, one_line
+from .keys import bindings
 
 __all__ = ["FacilitatorApp", "make_app", "run_app", "write_export"]
 
@@ -74,8 +74,7 @@ class FacilitatorApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "facilitation-kit"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+t", "toggle_theme", "Theme", show=False),
-                Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = bindings("App")
 
     #: Seconds between two flushes of engine events into the screens (4 Hz).
     FLUSH_INTERVAL = 0.25

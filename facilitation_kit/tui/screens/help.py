@@ -10,41 +10,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-__all__ = ["HelpScreen", "KEYS"]
+from ..keys import help_rows
 
-KEYS: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Anywhere", [
-        ("1 … 5", "Lobby, Agenda, Activity, Results, People (or click the tabs)"),
-        ("n / p", "next / previous activity"),
-        ("o / c", "open / close submissions for the current activity"),
-        ("t", "timer: start with a duration, or clear it"),
-        ("space", "pause / resume the timer"),
-        ("+", "add a minute to the timer"),
-        ("b", "blank the room's screen / show it again"),
-        ("v", "reveal the current activity's results on the room's screen (again: back to the activity)"),
-        ("k / K", "show and copy the room's screen link / make a new one (the old link stops working)"),
-        ("f", "pair your phone as a remote: its QR code (N in it makes a new one; the old phone stops working)"),
-        ("e", "export now: JSON, CSV, Markdown, HTML or Word, into the data folder's exports/"),
-        ("N", "write the note for the report on this activity: what we heard, what we agreed"),
-        ("l", "lock / unlock the room (no new participants; people who joined get back in)"),
-        ("i", "address in the join link and QR code"),
-        ("ctrl+t", "light / dark theme"),
-        ("? or f1", "this help"),
-        ("q", "quit (asks first while participants are connected)"),
-    ]),
-    ("Agenda", [("enter / click", "go to the selected activity")]),
-    ("Activity", [
-        ("h", "hide the selected contribution from the room (again: show it)"),
-        ("m", "approve before showing: new contributions wait for your approval"),
-        ("a / A", "approve the selected / every waiting contribution"),
-        ("r", "filter by role (cycles through the roles)"),
-        ("s", "show the selected contribution large on the room's screen"),
-        ("w", "write in a paper card for someone without a phone: the activity's questions and their role"),
-    ]),
-    ("Results", [("[ / ]", "results of the previous / next activity"),
-                 ("R", "show results a plugin keeps hidden until the activity closes")]),
-    ("People", [("x", "erase the selected participant's data (asks first)")]),
-]
+__all__ = ["HelpScreen"]
+
+#: Where each place of tui/keys.py is, in the help's words.
+PLACES = [("Anywhere", "Anywhere"), ("Agenda", "Agenda tab"), ("Activity", "Activity tab"),
+          ("Results", "Results tab"), ("People", "People tab"), ("Themes", "Themes view (g)"),
+          ("App", "Also")]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -57,11 +30,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(show_header=False, box=None, expand=True, padding=(0, 1))
-        table.add_column(style="bold", width=14)
+        table.add_column(style="bold", width=16)
         table.add_column()
-        for section, keys in KEYS:
-            table.add_row(Text(section, style="bold underline"), "")
-            for key, words in keys:
+        for place, heading in PLACES:
+            table.add_row(Text(heading, style="bold underline"), "")
+            for key, words in help_rows(place):
                 table.add_row(Text(key), Text(words))
         with VerticalScroll():
             yield Static(Text("Keys  (Escape closes)", style="bold"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
@@ -16,41 +15,15 @@ from ..widgets.lobby import LobbyPane
 from ..widgets.participants import ParticipantsPane
 from ..widgets.results import ResultsPane
 from ..widgets.status import StatusBar
+from ..keys import bindings
 
-__all__ = ["MainScreen", "WORKSHOP_BINDINGS"]
-
-#: The workshop's commands (b, v, k and K drive the room's screen page: docs/screen.md;
-#: f pairs the facilitator's phone as a remote: docs/facilitators.md).
-WORKSHOP_BINDINGS = [
-    Binding("question_mark,f1", "app.help", "Help", key_display="?"),
-    Binding("q", "app.quit", "Quit"),
-    Binding("n", "app.next_activity", "Next"),
-    Binding("p", "app.previous_activity", "Prev"),
-    Binding("o", "app.open_activity", "Open"),
-    Binding("c", "app.close_activity", "Close"),
-    Binding("t", "app.timer", "Timer"),
-    Binding("space", "app.pause_timer", "Pause", show=False),
-    Binding("plus", "app.add_minute", "+1 min", key_display="+"),
-    Binding("e", "app.export", "Export"),
-    Binding("N", "app.note", "Note", show=False),
-    Binding("l", "app.lock", "Lock", show=False),
-    Binding("i", "app.pick_host", "Address", show=False),
-    Binding("b", "app.blank_screen", "Blank screen"),
-    Binding("v", "app.reveal_results", "Reveal"),
-    Binding("k", "app.screen_link", "Screen link", show=False),
-    Binding("K", "app.new_screen_link", "New screen link", show=False),
-    Binding("f", "app.pair_remote", "Phone remote", show=False),
-    Binding("g", "app.themes", "Themes"),
-]
-
-TABS = ["lobby", "agenda", "activity", "results", "people"]
+__all__ = ["MainScreen"]
 
 
 class MainScreen(Screen):
-    BINDINGS = [
-        *[Binding(str(n), f"show_tab('{tab}')", tab.title(), show=False) for n, tab in enumerate(TABS, start=1)],
-        *WORKSHOP_BINDINGS,
-    ]
+    # the tabs 1-5 and the workshop's commands (b, v, k and K drive the room's screen page:
+    # docs/screen.md; f pairs the facilitator's phone as a remote: docs/facilitators.md)
+    BINDINGS = bindings("Anywhere")
 
     def __init__(self, **kw):
         super().__init__(**kw)

@@ -25,6 +25,7 @@ from ...core import events as ev
 from ...core.themes import LABEL_MAX, themes_of, words_of
 from ..widgets.safe import one_line, safe_text
 from ..widgets.tables import SafeTable
+from ..keys import bindings
 
 __all__ = ["ThemesScreen", "LabelScreen"]
 
@@ -72,19 +73,7 @@ class PickTable(SafeTable):
 
 
 class ThemesScreen(Screen):
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("space", "toggle_select", "Select"),
-        Binding("g", "group", "Group"),
-        Binding("v", "move", "Move here"),
-        Binding("r", "rename", "Rename"),
-        Binding("m", "merge", "Merge"),
-        Binding("u", "ungroup", "Ungroup/reject"),
-        Binding("enter", "confirm", "Confirm/accept", priority=True),
-        Binding("S", "suggest", "Suggest"),
-        Binding("T", "show_on_screen", "On screen"),
-        Binding("tab", "app.focus_next", "Switch list", show=False),
-    ]
+    BINDINGS = bindings("Themes")
 
     DEFAULT_CSS = """
     ThemesScreen > #themes-head { height: auto; max-height: 4; padding: 0 1; background: $boost; }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -18,6 +17,7 @@ from ..messages import WorkshopCommand
 from ...core.roles import NO_ROLE
 from .safe import count_of, local_time, one_line, safe_text, summary_of
 from .tables import SafeTable
+from ..keys import bindings
 
 __all__ = ["ActivityPane", "ContributionTable"]
 
@@ -37,16 +37,7 @@ class ContributionTable(SafeTable):
 class ActivityPane(Vertical):
     """What is happening in the current activity, for the facilitator's eyes."""
 
-    BINDINGS = [
-        Binding("h", "toggle_hidden", "Hide/show"),
-        Binding("a", "approve", "Approve"),
-        Binding("A", "approve_all", "Approve all", show=False),
-        Binding("m", "toggle_moderation", "Approve first"),
-        Binding("r", "cycle_role", "Role filter"),
-        Binding("s", "highlight", "On screen"),
-        Binding("asterisk", "toggle_star", "Star", key_display="*"),
-        Binding("w", "app.paper_card", "Paper card"),
-    ]
+    BINDINGS = bindings("Activity")
 
     DEFAULT_CSS = """
     ActivityPane { height: 1fr; }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -13,6 +12,7 @@ from ..messages import WorkshopCommand
 from .safe import one_line
 from .status import timer_text
 from .tables import SafeTable
+from ..keys import bindings
 
 __all__ = ["AgendaPane", "AgendaTable"]
 
@@ -22,7 +22,7 @@ STATE_TEXT = {"pending": ("not open", "yellow"), "open": ("open", "bold green"),
 
 
 class AgendaTable(SafeTable):
-    BINDINGS = [Binding("enter", "select_cursor", "Go to", show=True)]
+    BINDINGS = bindings("Agenda")
 
 
 class AgendaPane(Vertical):

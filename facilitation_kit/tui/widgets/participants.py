@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from ..messages import EraseRequested
 from .safe import local_time, one_line
 from .tables import SafeTable
+from ..keys import bindings
 
 __all__ = ["ParticipantsPane", "display_name"]
 
@@ -26,7 +26,7 @@ class ParticipantTable(SafeTable):
 
 
 class ParticipantsPane(Vertical):
-    BINDINGS = [Binding("x", "erase", "Erase…")]
+    BINDINGS = bindings("People")
 
     DEFAULT_CSS = """
     ParticipantsPane { height: 1fr; }

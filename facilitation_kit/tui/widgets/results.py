@@ -10,7 +10,6 @@ from rich.table import Table as RichTable
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
@@ -19,6 +18,7 @@ from ...core.activity import ActivityInfo
 from ...core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table, block_from_json
 from ...core.roles import OTHER_ROLES, role_groups
 from .safe import clean, one_line, safe_text
+from ..keys import bindings
 
 __all__ = ["ResultsPane", "blocks_to_widgets", "role_split"]
 
@@ -123,11 +123,7 @@ def role_split(contributions: list[dict[str, Any]], roles: Iterable[str], min_gr
 class ResultsPane(Vertical):
     """Results of the current activity (or another one: [ and ])."""
 
-    BINDINGS = [
-        Binding("left_square_bracket", "browse(-1)", "Prev results", show=False),
-        Binding("right_square_bracket", "browse(1)", "Next results", show=False),
-        Binding("R", "reveal", "Reveal", show=False),
-    ]
+    BINDINGS = bindings("Results")
 
     DEFAULT_CSS = """
     ResultsPane { height: 1fr; }
