@@ -53,24 +53,21 @@ def _serving(parser: argparse.ArgumentParser) -> None:
                      help="PEM certificate (chain) to serve https:// and wss://; the join link and QR follow")
     tls.add_argument("--keyfile", type=Path, default=None,
                      help="PEM private key of --certfile (if not inside the certfile)")
-    caps = parser.add_argument_group("limits (see docs/limits.md; 0 means no limit where said)")
+    caps = parser.add_argument_group("limits (see docs/limits.md; 0 only where said)")
+    from ..core.contributions import MAX_CONTRIBUTIONS
+    from ..core.participants import MAX_PARTICIPANTS
+    from ..host.assembly import LIMIT_FLAGS
+    from ..host.server import Limits
+
+    for limit in LIMIT_FLAGS:
+        default = getattr(Limits(), limit.name)
+        caps.add_argument(limit.flag, type=type(default), default=None, metavar=limit.metavar,
+                          help=f"{limit.help} (default {default:g}" + (f"; 0: {limit.zero})" if limit.zero else ")"))
     caps.add_argument("--max-participants", type=int, default=None, metavar="N",
-                      help="most participants a session may ever have, connected or not (default 10000)")
-    caps.add_argument("--max-connections", type=int, default=None, metavar="N",
-                      help="most joined connections at once, phones and facilitators (default 10000)")
-    caps.add_argument("--max-unjoined", type=int, default=None, metavar="N",
-                      help="most connections that have not joined yet (default 1000)")
-    caps.add_argument("--per-address", type=int, default=None, metavar="N",
-                      help="most open connections from one address (default 50; 0: no limit)")
-    caps.add_argument("--join-burst", type=int, default=None, metavar="N",
-                      help="new participants from one address at once (default 20; 0: no limit)")
-    caps.add_argument("--joins-per-minute", type=float, default=None, metavar="N",
-                      help="new participants from one address per minute after the burst (default 10)")
-    caps.add_argument("--hello-timeout", type=float, default=None, metavar="SECONDS",
-                      help="close a phone's connection that has not joined within this time (default 10)")
+                      help=f"most participants a session may ever have, connected or not (default {MAX_PARTICIPANTS})")
     caps.add_argument("--max-contributions", type=int, default=None, metavar="N",
-                      help="most contributions per participant per activity (default 200; the agenda's "
-                           "max_contributions overrides it)")
+                      help=f"most contributions per participant per activity (default {MAX_CONTRIBUTIONS}; the "
+                           "agenda's max_contributions overrides it)")
     caps.add_argument("--trust-address", action="append", default=[], metavar="ADDR",
                       help="exempt this address from the per-address limits (repeatable; e.g. a load test)")
     caps.add_argument("--allow-host", action="append", default=[], metavar="NAME",
@@ -176,17 +173,17 @@ def _host_kwargs(args) -> dict[str, Any]:
         raise CLIError(f"--port must be from 0 to 65535, not {args.port}")
     if args.resume and args.agenda:
         raise CLIError("give either an agenda file or --resume SESSION_ID (a resumed session keeps its agenda)")
+    from ..host.assembly import LIMIT_FLAGS
     from ..host.server import Limits
 
     limits = {}
-    for flag, field in (("max_connections", "max_connections"), ("max_unjoined", "max_unjoined"),
-                        ("per_address", "per_address"), ("join_burst", "join_burst"),
-                        ("joins_per_minute", "joins_per_minute"), ("hello_timeout", "hello_timeout")):
-        value = getattr(args, flag, None)
+    for limit in LIMIT_FLAGS:
+        value = getattr(args, limit.name, None)
         if value is not None:
-            if value < 0 or (value == 0 and flag in ("max_connections", "max_unjoined", "hello_timeout")):
-                raise CLIError(f"--{flag.replace('_', '-')} must be more than 0, not {value:g}")
-            limits[field] = value
+            if value < 0 or (value == 0 and limit.zero is None):
+                least = "0 or more" if limit.zero is not None else "more than 0"
+                raise CLIError(f"{limit.flag} must be {least}, not {value:g}")
+            limits[limit.name] = value
     for flag in ("max_participants", "max_contributions", "participant_cap"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:

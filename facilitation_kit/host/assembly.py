@@ -10,6 +10,8 @@ test suite and the plugin authors' test harness::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import contextlib
 import json
 import logging
@@ -92,6 +94,35 @@ def raise_fd_limit() -> int:
         return 1024
 
 
+@dataclass(frozen=True)
+class LimitFlag:
+    """A connection limit the command line sets (``--max-unjoined`` for ``max_unjoined``):
+    what it limits, in the help's words; its default is :class:`Limits`'. ``zero`` says
+    what 0 means where 0 is allowed (``None``: it is not)."""
+
+    name: str
+    help: str
+    metavar: str = "N"
+    zero: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+#: The connection limits of ``run`` and ``serve`` (docs/limits.md), in ``--help`` order.
+LIMIT_FLAGS = (
+    LimitFlag("max_connections", "most joined connections at once, phones and facilitators"),
+    LimitFlag("max_unjoined", "most connections that have not joined yet"),
+    LimitFlag("per_address", "most open connections from one address", zero="no limit"),
+    LimitFlag("join_burst", "new participants from one address at once", zero="no limit"),
+    LimitFlag("joins_per_minute", "new participants from one address per minute after the burst",
+              zero="none after the burst"),
+    LimitFlag("hello_timeout", "close a phone's connection that has not joined within this time",
+              metavar="SECONDS"),
+)
+
+
 def serve_flags(limits: Limits | None = None, *, max_participants: int | None = None,
                 max_contributions: int | None = None, certfile: str | Path | None = None,
                 keyfile: str | Path | None = None, trusted_addresses: Iterable[str] = (),
@@ -101,11 +132,10 @@ def serve_flags(limits: Limits | None = None, *, max_participants: int | None = 
     flags: list[str] = []
     if limits is not None:
         default = Limits()
-        for name in ("max_connections", "max_unjoined", "per_address", "join_burst",
-                     "joins_per_minute", "hello_timeout"):
-            value = getattr(limits, name)
-            if value != getattr(default, name):
-                flags += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+        for limit in LIMIT_FLAGS:
+            value = getattr(limits, limit.name)
+            if value != getattr(default, limit.name):
+                flags += [limit.flag, f"{value:g}" if isinstance(value, float) else str(value)]
     if max_participants is not None:
         flags += ["--max-participants", str(max_participants)]
     if max_contributions is not None:

@@ -216,3 +216,21 @@ def test_a_host_started_by_run_stops_when_its_parent_is_killed(tmp_path):
     resumed = Served(tmp_path, "--resume", session_id)
     assert resumed.info["session_id"] == session_id
     assert resumed.stop()[0] == 0
+
+
+def test_limit_flags_take_their_defaults_from_the_limits_and_refuse_bad_values(tmp_path):
+    """The connection limits are declared once (host.assembly.LIMIT_FLAGS): --help shows
+    the defaults of Limits, and a value out of range is named with what is allowed."""
+    from facilitation_kit.host.assembly import LIMIT_FLAGS
+    from facilitation_kit.host.server import Limits
+
+    shown = " ".join(run("serve", "--help").stdout.split())
+    for limit in LIMIT_FLAGS:
+        assert f"{limit.flag} " in shown and f"(default {getattr(Limits(), limit.name):g}" in shown
+    agenda = tmp_path / "a.toml"
+    agenda.write_text('title = "T"\n[[activity]]\nid = "a"\nplugin = "open_question"\n', encoding="utf-8")
+    result = run("serve", "--headless", agenda, "--data-dir", tmp_path, "--per-address", "-1")
+    assert result.returncode == 2 and "--per-address must be 0 or more, not -1" in result.stderr
+    result = run("serve", "--headless", agenda, "--data-dir", tmp_path, "--max-unjoined", "0")
+    assert result.returncode == 2 and "--max-unjoined must be more than 0, not 0" in result.stderr
+    assert "Traceback" not in result.stderr
