@@ -145,3 +145,34 @@ async def test_the_report_of_an_old_export_takes_the_text_fields_from_the_instal
     quote_lines = [line for line in md.splitlines() if line.startswith(">")]
     assert any(CARDS[0] in line for line in quote_lines), md
     assert not any("Manager" in line for line in quote_lines), quote_lines
+
+
+async def test_a_resumed_session_from_before_records_the_text_fields_of_the_forms_it_builds(workshop_host, tmp_path):
+    from facilitation_kit.core.ops import put
+    from facilitation_kit.host.store import Store
+    data = tmp_path / "data"
+    host, _, _ = await both_activities(workshop_host, data_dir=data)
+    await wait_recorded(host, "shifts")
+    session = host.workshop.session_id
+    await host.host.close()
+    # the session's files as a host from before the fix left them: no text fields in the rows
+    store = Store.open(data, session)
+    try:
+        await store.write([put("activities", a, {k: v for k, v in row.items() if k != "text_fields"})
+                           for a, row in store.tables["activities"].items()])
+    finally:
+        store.close()
+    again = await workshop_host(AGENDA, data_dir=data, resume=session)
+    assert text_fields(again.workshop, "shifts") is None  # the guess, until the form is built again
+    await again.phone(role="Service user")  # a phone's welcome builds the current form
+    assert await wait_recorded(again, "shifts") == ["from_text", "to_text", "note", "helps"]
+    assert text_fields(again.workshop, "values") is None  # not built again: the old guess stays there
+
+
+def test_the_words_example_of_the_themes_docs_runs():
+    import re
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "themes.md").read_text("utf-8")
+    section = doc.split("## Words", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    exec(compile(example, "docs/themes.md", "exec"), {})
