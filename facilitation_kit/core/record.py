@@ -31,7 +31,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
     """The complete record: hidden contributions included (marked), withdrawn ones and
     erased participants gone, no tokens. ``anonymise`` drops display names.
 
-    Besides the session, agenda, activity states, participants (with ``consented_at``
+    Besides the session, agenda, activity states (with ``text_fields``, the names of the
+    form's text fields, once the host recorded them), participants (with ``consented_at``
     where a participant consented, ``assisted`` for one entered from paper cards) and
     contributions (``starred`` where the facilitator starred one, ``assisted`` for a paper
     card), it carries the facilitator's ``themes`` (only their members that are
@@ -78,7 +79,9 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
         st = tables["activities"].get(a["id"], {})
         ends = st.get("ends_at")
         activities.append({"id": a["id"], "state": st.get("state", "pending"),
-                           "ends_at": utc_iso(ends) if ends else None})
+                           "ends_at": utc_iso(ends) if ends else None,
+                           # the form's text fields: whose answers are a contribution's words
+                           **({"text_fields": list(st["text_fields"])} if st.get("text_fields") is not None else {})})
     kept = {(c["participant"], c["id"]) for c in contributions}
     themes = []
     for doc in (tables.get("themes") or {}).values():

@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 from . import i18n
 from .blocks import Block, Chart
 from .engine import PluginFailure, Workshop
-from .themes import themes_of, words_of
+from .themes import text_answers, text_fields, themes_of, words_of
 from .views import step_until
 
 __all__ = ["screen_state", "screen_contributions", "contribution_text", "blocks_json"]
@@ -61,24 +61,23 @@ def screen_contributions(w: Workshop, activity_id: str) -> list[dict[str, Any]]:
 
 
 def contribution_text(data: Any, fields: Sequence[Mapping[str, Any]] = ()) -> str:
-    """A contribution's words for the screen: its text answers first, then the labels of
-    the choices it made. Ratings, dots and grids are left out."""
+    """A contribution's words for the screen: its text answers first (themes.text_answers:
+    the form's text fields), then the labels of the choices it made. Ratings, dots and
+    grids are left out."""
     if not isinstance(data, Mapping):
         return _short(data)
     by_name = {str(f.get("name")): f for f in fields if isinstance(f, Mapping)}
-    texts, chosen = [], []
+    names = [name for name, f in by_name.items() if f.get("kind") == "text"] if by_name else None
+    chosen = []
     for name, value in data.items():
         field = by_name.get(str(name), {})
-        kind = field.get("kind", "text" if isinstance(value, str) else "")
-        if kind == "text" and isinstance(value, str) and value.strip():
-            texts.append(value.strip())
-        elif kind == "choice":
+        if field.get("kind") == "choice":
             labels = {str(o.get("value")): o.get("label") for o in field.get("options") or []
                       if isinstance(o, Mapping)}
             for v in value if isinstance(value, list) else [value]:
                 if v is not None:
                     chosen.append(str(labels.get(str(v)) or v))
-    return _short("\n".join(texts + ([" · ".join(chosen)] if chosen else [])))
+    return _short("\n".join(text_answers(data, names) + ([" · ".join(chosen)] if chosen else [])))
 
 
 def blocks_json(blocks: Any) -> list[dict[str, Any]]:
@@ -191,7 +190,7 @@ async def _themes(w: Workshop, act: Any) -> tuple[list[dict[str, Any]], int]:
         for c in (c for c in members if (w.contribution(c["participant"], c["id"]) or {}).get("starred")):
             data = await _public_data(w, act, c)
             if data is not None and data == c.get("data"):  # nothing withheld: its author allowed it
-                quote = words_of(data) or None
+                quote = words_of(data, text_fields(w, act.id)) or None
                 if quote:
                     quote = _short(quote, THEME_QUOTE)
                     break

@@ -10,6 +10,11 @@ the facilitator's screen: the room's screen, the report, and the items of an act
 that takes them (agenda ``from = "<activity id>"`` with ``from_themes = true``). A
 contribution withdrawn or erased since drops out of every view of a theme.
 
+A contribution's **words** are the answers of its form's text fields and nothing else
+(:func:`text_answers`): the host records each activity's text field names in its row of
+the ``activities`` table (``text_fields``) when it first builds the form, so the TUI and
+the report, which never run plugin code, know them too.
+
 This module computes the operations of each change (:func:`create`, :func:`rename`, …)
 and answers the queries; the engine stores the operations (``Workshop.theme_*``).
 """
@@ -21,16 +26,19 @@ import secrets
 from typing import Any, Iterable, Mapping, Sequence
 
 from .activity import Item
-from .forms import clean_text
+from .forms import TextField, clean_text
 from .ops import Op, delete, put
 from .record import utc_iso
 from .state import WorkshopState, contribution_key
 
 __all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
-           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
+           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary",
+           "drop_participant", "text_field_names", "text_fields", "export_text_fields", "text_answers",
+           "words_of", "words", "starred_quotes"]
 
 LABEL_MAX = 80
-#: A choice's value (``value_missed``, ``worker``), not words someone wrote.
+#: A choice's value (``value_missed``, ``worker``), not words someone wrote: the guess
+#: :func:`text_answers` falls back on for sessions recorded without their text fields.
 _CHOICE_VALUE = re.compile(r"[a-z0-9_\-]+")
 #: Themes per activity.
 MAX_THEMES = 500
@@ -77,15 +85,61 @@ def theme_items(state: WorkshopState, activity_id: str) -> list[Item]:
     return out
 
 
-def words_of(data: Any) -> str:
-    """A contribution's own words: its text answers, one per line (choices, ratings and
-    dots are not words)."""
+def text_field_names(form: Any) -> list[str]:
+    """The names of a form's text fields (``TextField``, ``kind == "text"`` in the form's
+    JSON), in form order: the fields whose answers are someone's own words."""
+    return [f.name for f in getattr(form, "fields", ()) if isinstance(f, TextField)]
+
+
+def _names(value: Any) -> list[str] | None:
+    if isinstance(value, (list, tuple)) and all(isinstance(n, str) for n in value):
+        return list(value)
+    return None
+
+
+def text_fields(state: WorkshopState, activity_id: str) -> list[str] | None:
+    """The text fields the host recorded for an activity (``text_fields`` in its row of
+    the ``activities`` table, written when its form was first built), or ``None`` for a
+    session recorded before they were."""
+    return _names((state.tables["activities"].get(activity_id) or {}).get("text_fields"))
+
+
+def export_text_fields(export: Mapping[str, Any], activity_id: str) -> list[str] | None:
+    """:func:`text_fields` from a JSON export (``text_fields`` of its ``activities``)."""
+    row = next((a for a in export.get("activities") or () if a.get("id") == activity_id), None)
+    return _names((row or {}).get("text_fields"))
+
+
+def text_answers(data: Any, fields: Sequence[str] | None) -> list[str]:
+    """A contribution's own words: the answers of its form's text fields ``fields``, in
+    form order, stripped, empty ones left out. Choices, ratings and dots are never words,
+    even when a choice is stored as a readable name (a stakeholder "Manager", a role).
+
+    The one rule for what someone wrote: the Themes view, theme suggestions, the room's
+    screen, starred quotes and the report all use it. ``fields`` is ``None`` only for a
+    session recorded before activities recorded their text fields; there, and only there,
+    the old guess stands in: every text value that does not look like a choice's id
+    (``value_missed``), which also takes a choice stored as a readable name for words."""
     if isinstance(data, str):
-        return data.strip()
+        return [data.strip()] if data.strip() else []
     if not isinstance(data, Mapping):
-        return ""
-    return "\n".join(v.strip() for v in data.values()
-                     if isinstance(v, str) and v.strip() and not _CHOICE_VALUE.fullmatch(v)).strip()
+        return []
+    if fields is None:
+        values = [v for v in data.values() if isinstance(v, str) and not _CHOICE_VALUE.fullmatch(v)]
+    else:
+        values = [data.get(name) for name in fields]
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def words_of(data: Any, fields: Sequence[str] | None) -> str:
+    """:func:`text_answers`, one per line."""
+    return "\n".join(text_answers(data, fields))
+
+
+def words(state: WorkshopState, contribution: Mapping[str, Any]) -> str:
+    """A stored contribution's own words (:func:`words_of` with its activity's recorded
+    text fields)."""
+    return words_of(contribution.get("data"), text_fields(state, contribution.get("activity")))
 
 
 def starred_quotes(export: Mapping[str, Any], activity: str | None = None) -> list[dict[str, Any]]:
@@ -100,7 +154,7 @@ def starred_quotes(export: Mapping[str, Any], activity: str | None = None) -> li
             continue
         if activity is not None and c.get("activity") != activity:
             continue
-        text = words_of(c.get("data"))
+        text = words_of(c.get("data"), export_text_fields(export, c.get("activity")))
         if text:
             out.append({"activity": c.get("activity"), "participant": c.get("participant"), "id": c.get("id"),
                         "text": text, "role": c.get("role", roles.get(c.get("participant")))})
@@ -139,7 +193,7 @@ def _refs(state: WorkshopState, activity_id: str, refs: Any) -> list[list[str]]:
         if doc is None or doc.get("withdrawn") or doc.get("activity") != activity_id:
             raise ThemeError("unknown_contribution", f"no contribution {ref['id'][:40]!r} of that "
                                                      "participant in this activity")
-        if not words_of(doc.get("data")):
+        if not words(state, doc):
             raise ThemeError("invalid", "only contributions with words can be grouped")
         key = (ref["participant"], ref["id"])
         if key not in seen:
@@ -235,10 +289,10 @@ def suggestion_entries(state: WorkshopState, activity_id: str) -> list[tuple[str
     shown contribution of the activity with words."""
     out = []
     for c in state.contributions(activity_id):
-        words = words_of(c.get("data"))
-        if words:
+        text = words(state, c)
+        if text:
             lang = (state.tables["participants"].get(c["participant"]) or {}).get("lang")
-            out.append((contribution_key(c["participant"], c["id"]), words, lang))
+            out.append((contribution_key(c["participant"], c["id"]), text, lang))
     return out
 
 
@@ -283,6 +337,7 @@ def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[s
     from .roles import role_groups
     info = ActivityInfo(id=activity_id, plugin="", title="", prompt="", options={}, roles=tuple(roles),
                         min_group=min_group)
+    fields = export_text_fields(export, activity_id)
     out = []
     for theme, members in _confirmed_in_export(export, activity_id):
         groups = role_groups(info, members)
@@ -292,7 +347,7 @@ def theme_summary(export: Mapping[str, Any], activity_id: str, roles: Sequence[s
             if group is not None:
                 by_role[group] = by_role.get(group, 0) + 1
         quotable = [c for c in members if (c.get("participant"), c.get("id")) not in withheld]
-        words = [words_of(c.get("data")) for c in quotable]
+        words = [words_of(c.get("data"), fields) for c in quotable]
         starred = [w for c, w in zip(quotable, words) if c.get("starred") and w]
         if starred:
             quote = starred[0]

@@ -59,8 +59,10 @@ class ActivityViews:
     """Activity infos and views, cached per activity version."""
 
     def __init__(self, state: WorkshopState, plugins, caller,
-                 failed: Callable[[str, str, str], None]):
+                 failed: Callable[[str, str, str], None],
+                 built: Callable[[str, Form], None] | None = None):
         self.state = state
+        self._built = built  # told each form freshly built (the engine records its text fields)
         self.plugins = plugins
         self.caller = caller
         self._failed = failed
@@ -167,4 +169,6 @@ class ActivityViews:
             return view, None
         if self._versions.get(activity_id, 0) == version:
             self._views.put(activity_id, version, lang, view, form)
+        if self._built is not None:
+            self._built(activity_id, form)
         return view, form

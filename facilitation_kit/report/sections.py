@@ -24,9 +24,9 @@ from typing import Any, Mapping, Sequence
 from ..core import i18n
 from ..core.activity import ActivityInfo
 from ..core.blocks import Block, BulletList, Heading, Paragraph, Quote, ReportPart, Table
-from ..core.forms import ChoiceField, Field, Form, MatrixField, TextField, VoteField
+from ..core.forms import ChoiceField, Field, Form, MatrixField, VoteField
 from ..core.roles import NO_ROLE, role_groups
-from ..core.themes import theme_summary
+from ..core.themes import export_text_fields, text_answers, text_field_names, theme_summary
 from .results import PluginCallError, _call, contributions_for, session_results
 
 __all__ = ["Section", "report_sections", "FINDING_AT_LEAST", "MAX_FINDINGS", "MAX_QUOTES",
@@ -125,6 +125,21 @@ class _Context:
         self.extras = self._extra_blocks()
         for act_id, entry in results.items():
             self.parts[act_id] = _split(entry.get("blocks") or [])
+        self.export = self._with_text_fields(export)
+
+    def _with_text_fields(self, export):
+        """The export, where a session recorded before its activities named their text
+        fields gets them from the plugin's form if it is installed here (else the words
+        rule falls back on its guess: core/themes.text_answers)."""
+        activities, added = [], False
+        for a in export.get("activities") or []:
+            spec = next((s for s in self.agenda.get("activities") or [] if s.get("id") == a.get("id")), None)
+            if spec is not None and export_text_fields(export, a.get("id")) is None:
+                form = self._form(spec, self.results.get(spec["id"]) or {})
+                if form is not None:
+                    a, added = {**a, "text_fields": text_field_names(form)}, True
+            activities.append(a)
+        return {**export, "activities": activities} if added else export
 
     def t(self, key: str, **fmt: Any) -> str:
         return T.t(self.lang, key, **fmt)
@@ -279,19 +294,16 @@ class _Context:
             entry = self.results.get(spec["id"]) or {}
             if "info" not in entry or not entry.get("visible"):
                 continue
-            form = self._form(spec, entry)
-            fields = [f for f in (form.fields if form else ()) if isinstance(f, TextField)]
+            fields = export_text_fields(self.export, spec["id"])
             groups = role_groups(entry["info"], entry.get("contributions") or [])
             marked = {(c.get("participant"), c.get("id")) for c in self.export.get("contributions") or []
                       if c.get("activity") == spec["id"] and c.get("starred") and not c.get("hidden")}
             for c in entry.get("contributions") or []:
                 if (c.get("participant"), c.get("id")) not in marked:
                     continue
-                data = c.get("data") if isinstance(c.get("data"), dict) else {}
                 if self._withheld(spec, entry, c, fields):
                     continue  # its plugin withholds its words (a story not to be quoted): never a quote
-                words = [str(data[f.name]).strip() for f in fields if isinstance(data.get(f.name), str)
-                         and data[f.name].strip()]
+                words = text_answers(c.get("data"), fields)
                 if words:
                     starred.append((" — ".join(words), groups.of(c), c))
         order = {r: i for i, r in enumerate(self.roles)}
@@ -332,8 +344,7 @@ class _Context:
             blocks.append(Paragraph(str(note["text"])))
         # the confirmed themes (docs/themes.md): count by role after the min_group rule, and
         # the most representative quote; themes not yet confirmed stay the facilitator's
-        form = self._form(spec, entry) if "info" in entry else None
-        fields = [f for f in (form.fields if form else ()) if isinstance(f, TextField)]
+        fields = export_text_fields(self.export, act_id)
         withheld = {(c.get("participant"), c.get("id")) for c in entry.get("contributions") or []
                     if self._withheld(spec, entry, c, fields)}
         themes = theme_summary(self.export, act_id, tuple(self.roles), self.min_group, withheld=withheld)
@@ -456,12 +467,14 @@ class _Context:
                 data = {}
         return data if isinstance(data, dict) else {}
 
-    def _withheld(self, spec, entry, contribution, fields: Sequence[TextField]) -> bool:
+    def _withheld(self, spec, entry, contribution, fields: Sequence[str] | None) -> bool:
         """Whether the plugin withholds any of a contribution's words (``public_data``
-        changes a text answer): then it is never quoted."""
+        changes the answer of a text field, ``fields``; every text answer where the
+        session did not record them): then it is never quoted."""
         data = contribution.get("data") if isinstance(contribution.get("data"), dict) else {}
         public = self._public(spec, entry, contribution)
-        return any(public.get(f.name) != data.get(f.name) for f in fields)
+        names = fields if fields is not None else [k for k, v in data.items() if isinstance(v, str)]
+        return any(public.get(name) != data.get(name) for name in names)
 
     def _form(self, spec, entry) -> Form | None:
         atype = self._atype(spec)

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Label, Static
 
 from ...core import events as ev
-from ...core.themes import LABEL_MAX, themes_of, words_of
+from ...core.themes import LABEL_MAX, themes_of, words
 from ..widgets.safe import one_line, safe_text
 from ..widgets.tables import SafeTable
 from ..keys import bindings
@@ -106,7 +106,7 @@ class ThemesScreen(Screen):
     # -- drawing ------------------------------------------------------------------------
     def _contributions(self) -> list[dict[str, Any]]:
         return [c for c in self.workshop.contributions(self.activity_id, include_hidden=True)
-                if words_of(c.get("data"))]
+                if words(self.workshop, c)]
 
     def refresh_all(self) -> None:
         w = self.workshop
@@ -121,7 +121,7 @@ class ThemesScreen(Screen):
             key = f"{c['participant']}/{c['id']}"
             mark = Text("[x]" if key in self.selected else "[ ]", style="bold" if key in self.selected else "dim")
             rows.append((key, [mark, safe_text(c.get("role") or "-", "cyan", single_line=True, limit=20),
-                               safe_text(words_of(c.get("data")), "strike dim" if c.get("hidden") else "",
+                               safe_text(words(w, c), "strike dim" if c.get("hidden") else "",
                                          single_line=True, limit=120),
                                safe_text(theme_of.get(key, ""), single_line=True, limit=40)]))
         self.query_one("#themes-contributions", SafeTable).sync_rows(rows)
@@ -188,7 +188,7 @@ class ThemesScreen(Screen):
             self.notify("Select contributions first (space, or click them).", severity="warning")
             return
         keys = set(self.selected)
-        first = next((words_of(c.get("data")) for c in self._contributions()
+        first = next((words(self.workshop, c) for c in self._contributions()
                       if f"{c['participant']}/{c['id']}" in keys), "")
 
         def named(label: str | None) -> None:
