@@ -38,6 +38,7 @@ from ..core import i18n
 from ..core.engine import PROTOCOL_VERSION, Workshop, WorkshopError
 from ..core.state import hash_token, public_participant
 from ..core.protocol import BadCommand, Field, dispatch
+from .pages import BY_PATH, PAGES, read_page
 from .screen import ScreenFeed
 
 log = logging.getLogger("facilitation_kit.host.server")
@@ -314,17 +315,24 @@ class ProtocolServer:
     @staticmethod
     def _load_files(web_dir: Path) -> dict[str, tuple[bytes, str]]:
         """The page's files, read once at start and served from memory by their exact
-        names (``app.js``, ``i18n/fi.json``); no request ever reaches the disk."""
+        names (``app.js``, ``i18n/fi.json``); no request ever reaches the disk. The
+        three pages (host/pages.py ``PAGES``) are assembled here, once, from their
+        declaration and body file, and served by name (``index.html``) instead of
+        their body files."""
         files: dict[str, tuple[bytes, str]] = {}
         root = Path(web_dir).resolve()
+        bodies = {page.body_file for page in PAGES}
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root)
-            if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            if (not path.is_file() or any(part.startswith(".") for part in rel.parts)
+                    or rel.as_posix() in bodies):
                 continue
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
                 ctype += "; charset=utf-8"
             files[rel.as_posix()] = (path.read_bytes(), ctype)
+        for page in PAGES:
+            files[page.name] = (read_page(page, root), "text/html; charset=utf-8")
         return files
 
     # -- lifecycle -------------------------------------------------------------------
@@ -393,12 +401,8 @@ class ProtocolServer:
                                                     for code in i18n.LANGUAGES},
                                     "language": self.workshop.agenda.language,
                                     "anonymous": self.workshop.agenda.anonymous})
-        if path == "/":
-            return self._static("index.html")
-        if path == "/screen":
-            return self._static("screen.html")
-        if path == "/remote":
-            return self._static("remote.html")
+        if path in BY_PATH:
+            return self._static(BY_PATH[path].name)
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):])
         return self._text(404, "Not found\n")

@@ -4,7 +4,7 @@
  * uuid), storage that survives a missing or full localStorage (store), getJSON, the room
  * from the URL, and the screen-reader announcements (announce, alertText).
  * The page's files share ONE namespace object, window.FK, and load in this order (each
- * with defer, see index.html): util.js, state.js, i18n.js, connection.js, fields.js,
+ * with defer, see PAGES in host/pages.py): util.js, state.js, i18n.js, connection.js, fields.js,
  * screens.js, app.js. A file takes what an earlier file defines at its top; a call to a
  * later file goes through FK at call time.
  */
@@ -134,7 +134,7 @@
     }, 80);
   }
 
-  // The profile's fields are written once in index.html (<template id="profile-fields">,
+  // The profile's fields are written once in index.body.html (<template id="profile-fields">,
   // ids "P-…") and stamped into the join and settings forms here, before the other files
   // look them up or translate them: ids become "join-…" and "set-…".
   function stampProfileFields() {

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
+from facilitation_kit.host.pages import BY_PATH
+
 from participant_page_helpers import (TIMEOUT, XSS, activity_shown, assert_accessible, connected, join,
                                       open_activity, poll, saved_items, stored)
 
@@ -523,8 +525,7 @@ async def test_page_weight_under_100_kb(host, phone):
     page.on("response", record)
     await join(page, host.url)
     await page.wait_for_load_state("networkidle")
-    scripts = {"/static/" + name for name in re.findall(
-        r'<script src="/static/([\w-]+\.js)"', (WEB / "index.html").read_text("utf-8"))}
+    scripts = {"/static/" + name for name in BY_PATH["/"].scripts}
     assert "/static/app.js" in scripts
     assert set(sizes) >= {"/?room=" + host.room, "/static/app.css",
                           "/static/i18n/index.json", "/static/i18n/en.json"} | scripts
