@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -228,6 +229,11 @@ async def _serve_headless(args) -> int:
     host = Host(args.agenda, **_host_kwargs(args))
     print(f"data dir: {host.data_dir}", flush=True)
     await host.open()
+    # What start-up made (modules, the agenda, a resumed session's records) lives as long
+    # as the process: collect once, then keep it out of every later full collection,
+    # whose pause grows with the objects it scans (docs/performance.md).
+    gc.collect()
+    gc.freeze()
     try:
         print(qr_text(host.url, dark_terminal=True))
         print(f"session:  {host.session_id}{' (resumed)' if host.resumed else ''}")
