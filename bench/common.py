@@ -65,10 +65,11 @@ def peak_rss_bytes(pid: int) -> int:
     return 0
 
 
-def serve_flags() -> str:
-    """``facilitation-kit serve --help``: which flags this version has."""
-    out = subprocess.run([sys.executable, "-m", "facilitation_kit", "serve", "--help"], capture_output=True,
-                         text=True, cwd=ROOT, timeout=60)
+def serve_flags(tree: Path | None = None) -> str:
+    """``facilitation-kit serve --help``: which flags this version (or that of ``tree``) has."""
+    python, cwd = (str(tree / ".venv" / "bin" / "python"), tree) if tree else (sys.executable, ROOT)
+    out = subprocess.run([python, "-m", "facilitation_kit", "serve", "--help"], capture_output=True,
+                         text=True, cwd=cwd, timeout=60)
     return out.stdout
 
 
@@ -175,15 +176,21 @@ def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float, log_path: 
 
 def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None = None,
                cores: set[int] | None = None, participant_cap: int | None = None,
-               timeout: float = 120.0, env: dict | None = None, extra: Sequence[str] = ()) -> Server:
-    """``facilitation-kit serve --headless`` on 127.0.0.1, a free port, as a subprocess."""
+               timeout: float = 120.0, env: dict | None = None, extra: Sequence[str] = (),
+               tree: Path | None = None) -> Server:
+    """``facilitation-kit serve --headless`` on 127.0.0.1, a free port, as a subprocess.
+
+    ``tree``: another checkout of the kit with its own ``.venv`` (an older commit, for a
+    before/after comparison); its host runs from there. Older hosts had no per-address
+    limits, so ``--trust-address`` is passed only to hosts that know it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     info_file = data_dir / f"info-{time.monotonic_ns()}.json"
     log_path = data_dir / f"host-{time.monotonic_ns()}.log"
-    cmd = [sys.executable, "-m", "facilitation_kit", "serve", "--headless", "--host", "127.0.0.1",
-           "--port", "0", "--data-dir", str(data_dir), "--info-file", str(info_file),
-           # the load generator's phones all come from 127.0.0.1
-           "--trust-address", "127.0.0.1"]
+    python, cwd = (str(tree / ".venv" / "bin" / "python"), tree) if tree else (sys.executable, ROOT)
+    cmd = [python, "-m", "facilitation_kit", "serve", "--headless", "--host", "127.0.0.1",
+           "--port", "0", "--data-dir", str(data_dir), "--info-file", str(info_file)]
+    if tree is None or "--trust-address" in serve_flags(tree):
+        cmd += ["--trust-address", "127.0.0.1"]  # the load generator's phones all come from 127.0.0.1
     if resume:
         cmd += ["--resume", resume]
     elif agenda:
@@ -193,7 +200,7 @@ def start_host(data_dir: Path, *, agenda: Path | None = None, resume: str | None
     cmd += list(extra)
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
                                 preexec_fn=_preexec(cores), env={**os.environ, **(env or {})})
     info = wait_for_file(info_file, proc, timeout, log_path)
     return Server(proc, int(info["port"]), info, log_path, time.monotonic() - started)

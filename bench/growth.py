@@ -126,7 +126,9 @@ def one_size(size: int, opts, work: Path) -> dict[str, Any]:
     sid, build_s = asyncio.run(build(data_dir, agenda, size))
     result: dict[str, Any] = {"size": size, "build_s": build_s,
                               "build_rate": size / build_s if size and build_s else float("nan")}
-    server = common.start_host(data_dir, resume=sid, cores=opts.host_cores)
+    # one phone sends all the measured acks: above the default 200 per participant and activity
+    server = common.start_host(data_dir, resume=sid, cores=opts.host_cores,
+                               extra=["--max-contributions", str(opts.warmup + opts.acks + 10)])
     try:
         result["resume_s"] = server.started_in
         lat = asyncio.run(ack_costs(server.port, server.info["room"], opts.warmup, opts.acks))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -136,6 +137,10 @@ def run(opts, work: Path) -> dict[str, Any]:
     echo = common.start_echo(work / "echo", cores=opts.host_cores, env=env)
     host = common.start_host(work / "host" / "data", agenda=agenda, cores=opts.host_cores,
                              participant_cap=opts.clients + 10, env=env)
+    before = None
+    if opts.before:  # an older checkout's host, the same agenda, generator and settings
+        before = common.start_host(work / "before" / "data", agenda=agenda, cores=opts.host_cores,
+                                   participant_cap=opts.clients + 10, env=env, tree=opts.before)
     targets: list[Target] = []
     out: dict[str, Any] = {}
     try:
@@ -148,34 +153,62 @@ def run(opts, work: Path) -> dict[str, Any]:
         e1.join(f"ws://127.0.0.1:{echo.port}/ws", "ECHO", "echo")
         e2.join(f"ws://127.0.0.1:{echo.port}/ws", "ECHO", "echo")
         h.join(f"ws://127.0.0.1:{host.port}/ws", host.info["room"], "host")
+        b = None
+        if before is not None:
+            b = Target("before", before, loadgen.NodeLoad(1, opts.load_cores), opts)
+            targets.append(b)
+            b.join(f"ws://127.0.0.1:{before.port}/ws", before.info["room"], "host")
         echo_rate = _rate(e1.gen, opts)
         host_rate = _rate(h.gen, opts)
+        before_rate = _rate(b.gen, opts) if b is not None else None
         for t in targets:
             t.warm_up()
-        ratios = []
+        ratios, before_ratios = [], []
         for _ in range(opts.rounds):
             e = e1.round()
             e2.round()
             ratios.append(h.round() / e)
+            if b is not None:
+                before_ratios.append(b.round() / e)
         for t in targets:
             out[t.name] = {"generators": len(t.gen.pids), "joined": t.joined, "join_all_s": t.join_all_s,
                            "closed": t.closed(), "errors": t.errors()}
         out["echo1"]["rate"] = echo_rate
         out["host"]["rate"] = host_rate
         out["ratios"] = ratios
+        if b is not None:
+            out["before"]["rate"] = before_rate
+            out["before_ratios"] = before_ratios
     finally:
         for t in targets:
             t.gen.close()
         echo.stop()
         out.setdefault("host", {})["exit_code"] = host.stop()
-    from facilitation_kit.host.store import read_session
-
-    hr = out["host"]
-    tables, _ = read_session(work / "host" / "data", host.info["session_id"])
-    hr["stored"] = sum(1 for c in tables["contributions"].values() if not c.get("withdrawn"))
-    hr["acked"] = sum(o.get("ack", 0) for o in (hr["rate"]["outcome"], hr["closed"]["outcome"],
-                                               hr["closed"]["warmup_outcome"]))
+        if before is not None:
+            out.setdefault("before", {})["exit_code"] = before.stop()
+    _stored(out["host"], work / "host" / "data", host.info["session_id"], None)
+    if before is not None:
+        _stored(out["before"], work / "before" / "data", before.info["session_id"], opts.before)
     return out
+
+
+def _stored(res: dict[str, Any], data_dir: Path, session_id: str, tree: Path | None) -> None:
+    """Contributions stored after the clean stop (read by that host's own code) and acks received."""
+    code = ("import json, sys; from facilitation_kit.{mod} import read_session; "
+            "t, _ = read_session(sys.argv[1], sys.argv[2]); "
+            "print(sum(1 for c in t['contributions'].values() if not c.get('withdrawn')))")
+    if tree is None:
+        from facilitation_kit.host.store import read_session
+
+        tables, _ = read_session(data_dir, session_id)
+        res["stored"] = sum(1 for c in tables["contributions"].values() if not c.get("withdrawn"))
+    else:
+        mod = "host.store" if (tree / "facilitation_kit" / "host" / "store.py").exists() else "store"
+        out = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", code.format(mod=mod), str(data_dir),
+                              session_id], capture_output=True, text=True, cwd=tree, timeout=120, check=True)
+        res["stored"] = int(out.stdout.strip())
+    res["acked"] = sum(o.get("ack", 0) for o in (res["rate"]["outcome"], res["closed"]["outcome"],
+                                                res["closed"]["warmup_outcome"]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,12 +222,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-seconds", type=float, default=None, help="length of the steady phase (default 10)")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
                         help="event loop of both servers (default asyncio, as the host; uvloop needs the bench extra)")
+    parser.add_argument("--before", type=Path, default=None, metavar="TREE",
+                        help="also run the host of another checkout (with its own .venv, e.g. a git worktree "
+                             "of an older commit) in the same run, its rounds interleaved with the others")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
     return parser
 
 
 def _fmt_rates(c: dict) -> str:
     return f"{c['median']:,.0f}/s (rounds: {', '.join(f'{r:,.0f}' for r in c['rates'])})"
+
+
+def _host_lines(label: str, host: dict[str, Any], e1: dict[str, Any], opts) -> None:
+    c = host["closed"]
+    print(f"[{label}] joined {host['joined']} in {host['join_all_s']:.2f} s; durable acks {_fmt_rates(c)}; "
+          f"host CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%); generator CPU {c['generator_cpu'] * 100:.0f}%")
+    print(f"[{label}] submit→ack at {host['rate']['achieved']:.0f}/s: {common.fmt_lat(host['rate']['latency'])}")
+    if label == "host":
+        print(f"[echo] round trip at {e1['rate']['achieved']:.0f}/s: {common.fmt_lat(e1['rate']['latency'])}")
+    print(f"[{label}] saturated: {common.fmt_lat(c['latency'])}")
+    print(f"[{label}] errors {host['errors'] or 0}; outcomes {host['rate']['outcome']} / {c['outcome']}; "
+          f"stored after clean stop {host['stored']} = acks {host['acked']}: "
+          f"{'OK' if host['stored'] == host['acked'] else 'MISMATCH'}; exit code {host['exit_code']}")
 
 
 def report(res: dict[str, Any], opts, argv) -> None:
@@ -218,15 +267,10 @@ def report(res: dict[str, Any], opts, argv) -> None:
     print(f"generator check: 2 generators give {gain:.2f}x the echo round trips of 1; one generator used "
           f"{e1['closed']['generator_cpu'] * 100:.0f}% of a core while the echo's core was "
           f"{e1['closed']['server_core_busy'] * 100:.0f}% busy: {limit}")
+    _host_lines("host", host, e1, opts)
+    if "before" in res:
+        _host_lines(f"before: {opts.before}", res["before"], e1, opts)
     c = host["closed"]
-    print(f"[host] joined {host['joined']} in {host['join_all_s']:.2f} s; durable acks {_fmt_rates(c)}; "
-          f"host CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%); generator CPU {c['generator_cpu'] * 100:.0f}%")
-    print(f"[host] submit→ack at {host['rate']['achieved']:.0f}/s: {common.fmt_lat(host['rate']['latency'])}")
-    print(f"[echo] round trip at {e1['rate']['achieved']:.0f}/s: {common.fmt_lat(e1['rate']['latency'])}")
-    print(f"[host] saturated: {common.fmt_lat(c['latency'])}")
-    print(f"[host] errors {host['errors'] or 0}; outcomes {host['rate']['outcome']} / {c['outcome']}; "
-          f"stored after clean stop {host['stored']} = acks {host['acked']}: "
-          f"{'OK' if host['stored'] == host['acked'] else 'MISMATCH'}; exit code {host['exit_code']}")
     ratios = res["ratios"]
     ratio = statistics.median(ratios)
     print("\nheadline (same run, same generator, same transport settings; rounds interleaved):")
@@ -239,6 +283,20 @@ def report(res: dict[str, Any], opts, argv) -> None:
     errors = sum((host["errors"] or {}).values()) + sum(
         v for o in (host["rate"]["outcome"], c["outcome"], c["warmup_outcome"]) for k, v in o.items() if k != "ack")
     print(f"  errors: {errors} (target 0)")
+    if "before" in res:
+        b, bc = res["before"], res["before"]["closed"]
+        br = res["before_ratios"]
+        print(f"\nbefore ({opts.before}) and now, same run (rounds interleaved with the echo's):")
+        print(f"  durable acks/s: before {bc['median']:,.0f} ({statistics.median(br):.2f}x the echo; rounds "
+              f"{min(br):.2f}-{max(br):.2f}x), now {c['median']:,.0f} ({ratio:.2f}x)")
+        print(f"  p99 submit→ack at {opts.rate:g}/s: before {b['rate']['latency']['p99_ms']:.1f} ms, "
+              f"now {host['rate']['latency']['p99_ms']:.1f} ms")
+        print(f"  p99 under saturation: before {bc['latency']['p99_ms']:.1f} ms, now {c['latency']['p99_ms']:.1f} ms")
+        print(f"  all {opts.clients} joined in: before {b['join_all_s']:.2f} s, now {host['join_all_s']:.2f} s")
+        berr = sum((b["errors"] or {}).values()) + sum(
+            v for o in (b["rate"]["outcome"], bc["outcome"], bc["warmup_outcome"]) for k, v in o.items() if k != "ack")
+        print(f"  errors: before {berr}, now {errors}; stored = acks: before "
+              f"{'yes' if b['stored'] == b['acked'] else 'NO'}, now {'yes' if host['stored'] == host['acked'] else 'NO'}")
     print(f"\nreproduce: {common.reproduce_line(argv)}")
 
 
@@ -253,6 +311,10 @@ def apply_defaults(opts) -> None:
 def main(argv: list[str]) -> dict[str, Any]:
     opts = build_parser().parse_args(argv)
     apply_defaults(opts)
+    if opts.before is not None:
+        opts.before = opts.before.resolve()
+        if not (opts.before / ".venv" / "bin" / "python").exists():
+            raise SystemExit(f"--before {opts.before}: no .venv there (run `make install` in it first)")
     common.raise_fd_limit()
     opts.host_cores, opts.load_cores = common.core_plan()
     common.pin(opts.load_cores)

@@ -214,6 +214,7 @@ def cmd_serve(args) -> int:
 async def _serve_headless(args) -> int:
     from ..host.assembly import Host
     from ..host.logs import strip_control
+    from ..host.memory import settle_after_start
     from ..host.qr import qr_text
 
     stop = asyncio.Event()
@@ -225,6 +226,9 @@ async def _serve_headless(args) -> int:
     host = Host(args.agenda, **_host_kwargs(args))
     print(f"data dir: {host.data_dir}", flush=True)
     await host.open()
+    # What start-up made lives as long as the process: keep it (and what survives each
+    # full collection) out of later full collections, whose pause grows with what they scan.
+    settle_after_start()
     try:
         print(qr_text(host.url, dark_terminal=True))
         print(f"session:  {host.session_id}{' (resumed)' if host.resumed else ''}")

@@ -101,6 +101,24 @@ def test_throughput_quick(tmp_path):
 
 
 @pytest.mark.slow
+def test_throughput_before_quick(tmp_path):
+    """``--before TREE`` runs another checkout's host in the same run (here this checkout
+    itself, the one tree with a .venv in CI): its figures are printed beside the current
+    host's, and it stored what it acked."""
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.fail("this test runs from a checkout with its .venv (make install)")
+    out = _bench("throughput", "--quick", "--before", str(ROOT), "--json", str(tmp_path / "t.json"), timeout=500)
+    for figure in ("before (", "durable acks/s: before", "p99 under saturation: before", "errors: before 0, now 0",
+                   "stored = acks: before yes, now yes"):
+        assert figure in out, figure
+    res = json.loads((tmp_path / "t.json").read_text())
+    before = res["before"]
+    assert before["joined"] == res["host"]["joined"] == 100
+    assert before["stored"] == before["acked"] > 0 and before["exit_code"] == 0
+    assert len(res["before_ratios"]) == len(res["ratios"]) == 2
+
+
+@pytest.mark.slow
 def test_crowd_quick(tmp_path):
     out = _bench("crowd", "--quick", "--json", str(tmp_path / "c.json"), timeout=400)
     for figure in ("joined 300/300", "activity change reaches all", "participant page", "KiB per phone at peak"):
