@@ -12,7 +12,7 @@ from . import themes as th
 from . import workers
 from .caller import PluginFailure
 from .errors import WorkshopError
-from .forms import Invalid
+from .forms import Form, Invalid
 from .ops import put
 from .record import utc_iso
 from .state import contribution_key
@@ -196,6 +196,39 @@ class ContributionCommands:
                 self._emit(ev.ContributionHidden(self.contribution_view(doc), hidden))
                 await self._source_changed(doc["activity"])
             return self.contribution_view(doc)
+
+    # -- which answers are words (docs/themes.md "Words") ----------------------------------
+    def _form_built(self, activity_id: str, form: Form) -> None:
+        """A form was built: if its text fields are not all in its activity's row yet,
+        record them (:meth:`_record_text_fields`, soon, in the background)."""
+        names = th.text_field_names(form)
+        known = th.text_fields(self, activity_id)
+        if known is not None and set(names) <= set(known):
+            return
+        task = asyncio.ensure_future(self._record_text_fields(activity_id, names))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def _record_text_fields(self, activity_id: str, names: list[str]) -> None:
+        """Store the names of an activity's text fields in its row (``text_fields``,
+        journalled like every change): a contribution's words are their answers, and the
+        TUI and the report learn which fields those are from the row (docs/themes.md).
+        Names seen before stay (a form in another language, or built before its items
+        changed), new ones are added in form order. Under the command lock, as every other
+        change of an activity's row."""
+        async with self._command_lock:
+            row = self.tables["activities"].get(activity_id)
+            if row is None:
+                return
+            known = th.text_fields(self, activity_id) or []
+            merged = known + [n for n in names if n not in known]
+            if th.text_fields(self, activity_id) == merged:
+                return
+            try:  # the form does not depend on it: the cached views stay
+                await self._commit([put("activities", activity_id, {**row, "text_fields": merged})],
+                                   invalidate=False)
+            except WorkshopError:
+                pass  # storage is failing (the facilitator is told); the next form built tries again
 
     # -- themes and stars (core/themes.py, docs/themes.md) ----------------------------------
     async def change_themes(self, change: str, *args: Any) -> dict[str, Any] | None:

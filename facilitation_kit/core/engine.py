@@ -34,12 +34,10 @@ from .activity import ActivityInfo, ActivityType
 from .blocks import Block
 from .agenda import Agenda, AgendaActivity
 from .caller import PluginCaller, PluginFailure
-from .forms import Form
 from .ops import Op, StoreError, put
 from .plugins import PluginHost
 from .record import utc_iso
 from .state import WorkshopState, contribution_key
-from .themes import text_field_names, text_fields
 from .timers import Timers
 from .views import ActivityViews, require_json, until_timestamp
 from .contributions import MAX_CONTRIBUTIONS, PHONE_PLUGIN_ERROR, ContributionCommands  # noqa: F401
@@ -145,38 +143,6 @@ class Workshop(ParticipantCommands, ContributionCommands, RoomCommands, Workshop
             for reader in self.readers_of(activity_id):
                 self.views.invalidate(reader)
         self._emit(ev.Stored(tuple(ops)))
-
-    def _form_built(self, activity_id: str, form: Form) -> None:
-        """A form was built: if its text fields are not all in its activity's row yet,
-        record them (:meth:`_record_text_fields`, soon, in the background)."""
-        names = text_field_names(form)
-        known = text_fields(self, activity_id)
-        if known is not None and set(names) <= set(known):
-            return
-        task = asyncio.ensure_future(self._record_text_fields(activity_id, names))
-        self._recording.add(task)
-        task.add_done_callback(self._recording.discard)
-
-    async def _record_text_fields(self, activity_id: str, names: list[str]) -> None:
-        """Store the names of an activity's text fields in its row (``text_fields``,
-        journalled like every change): a contribution's words are their answers, and the
-        TUI and the report learn which fields those are from the row (docs/themes.md).
-        Names seen before stay (a form in another language, or built before its items
-        changed), new ones are added in form order. Under the command lock, as every other
-        change of an activity's row."""
-        async with self._command_lock:
-            row = self.tables["activities"].get(activity_id)
-            if row is None:
-                return
-            known = text_fields(self, activity_id) or []
-            merged = known + [n for n in names if n not in known]
-            if text_fields(self, activity_id) == merged:
-                return
-            try:  # the form does not depend on it: the cached views stay
-                await self._commit([put("activities", activity_id, {**row, "text_fields": merged})],
-                                   invalidate=False)
-            except WorkshopError:
-                pass  # storage is failing (the facilitator is told); the next form built tries again
 
     def _plugin_failed(self, activity_id: str, plugin: str, message: str) -> None:
         log.warning("plugin %s failed in activity %s: %s", plugin, activity_id, message)
