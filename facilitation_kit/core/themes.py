@@ -57,7 +57,7 @@ def themes_of(state: WorkshopState, activity_id: str, *, confirmed_only: bool = 
     """An activity's themes, oldest first."""
     rows = [t for t in state.tables["themes"].values() if t.get("activity") == activity_id
             and (t.get("confirmed") or not confirmed_only)]
-    rows.sort(key=lambda t: (t.get("created_at") or "", t["id"]))
+    rows.sort(key=lambda t: (t.get("created_at") or "", t.get("n", 0), t["id"]))
     return rows
 
 
@@ -226,8 +226,9 @@ def create(state: WorkshopState, activity_id: str, label: Any, refs: Any,
     theme_id = "t-" + secrets.token_hex(5)
     while theme_id in state.tables["themes"]:
         theme_id = "t-" + secrets.token_hex(5)
+    n = 1 + max((t.get("n", 0) for t in state.tables["themes"].values()), default=0)  # order within a second
     row = {"id": theme_id, "activity": activity_id, "label": label, "contributions": members,
-           "confirmed": bool(confirmed), "created_at": utc_iso()}
+           "confirmed": bool(confirmed), "created_at": utc_iso(), "n": n}
     return [*_without(state, activity_id, members), put("themes", theme_id, row)], row
 
 
