@@ -13,6 +13,7 @@ import inspect
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -180,11 +181,16 @@ class Agenda:
                 return role
         return None
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {a.id: i for i, a in enumerate(self.activities)}  # ids are unique (checked)
+
     def activity(self, activity_id: str) -> AgendaActivity | None:
-        return next((a for a in self.activities if a.id == activity_id), None)
+        i = self._positions.get(activity_id)
+        return None if i is None else self.activities[i]
 
     def index(self, activity_id: str) -> int:
-        return next(i for i, a in enumerate(self.activities) if a.id == activity_id)
+        return self._positions[activity_id]
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "description": self.description, "language": self.language,
