@@ -248,7 +248,7 @@ class EthicalCompass(ActivityType):
         k = "ethical_compass."
         return Chart(dumbbell(title, rows, low=scale["min"], high=scale["max"], low_label=scale["min_label"],
                               high_label=scale["max_label"], today_label=T.t(lang, k + "today_col"),
-                              desired_label=T.t(lang, k + "desired_col"), middle=False),
+                              desired_label=T.t(lang, k + "desired_col"), middle=False, lang=lang),
                      alt=alt, caption=T.t(lang, k + "chart_caption"))
 
     def _table_rows(self, lang, parameters, prefix=()) -> list[list]:

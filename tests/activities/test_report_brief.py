@@ -188,6 +188,19 @@ def test_method_names_only_the_steps_the_agenda_had(host, data, lang):
     assert "compass" not in page.lower() and "kompass" not in page.lower()
 
 
+def test_the_charts_speak_the_report_language(host, data):
+    """The plugins give the charts the report's language: no English text of a chart
+    (its empty text, description, tooltips, axis words) in the Finnish report."""
+    from .test_charts import _english_runs
+
+    html = render_report(data, host, format="html", lang="fi")
+    leaked = sorted(e for e in _english_runs() if len(e) >= 10 and e in html)
+    assert not leaked, leaked
+    assert "Kuinka tärkeä se on" in html  # the value map's axis, in Finnish
+    english = render_report(data, host, format="html")
+    assert "How important it is" in english
+
+
 def test_every_catalogue_has_every_key():
     import json
 
