@@ -27,7 +27,7 @@ from .record import utc_iso
 from .state import WorkshopState, contribution_key
 
 __all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
-           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary", "drop_participant", "words_of", "starred_quotes"]
+           "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary", "drop_participant", "words_of"]
 
 LABEL_MAX = 80
 #: A choice's value (``value_missed``, ``worker``), not words someone wrote.
@@ -86,26 +86,6 @@ def words_of(data: Any) -> str:
         return ""
     return "\n".join(v.strip() for v in data.values()
                      if isinstance(v, str) and v.strip() and not _CHOICE_VALUE.fullmatch(v)).strip()
-
-
-def starred_quotes(export: Mapping[str, Any], activity: str | None = None) -> list[dict[str, Any]]:
-    """The report's quotes: the starred contributions of a recorded session (the JSON
-    export, ``build_export``), oldest first: ``{"activity", "participant", "id", "text",
-    "role"}``. Hidden and withdrawn contributions are never quotes; ``activity`` keeps one
-    activity's."""
-    roles = {p.get("id"): p.get("role") for p in export.get("participants") or []}
-    out = []
-    for c in export.get("contributions") or []:
-        if not c.get("starred") or c.get("hidden") or c.get("withdrawn"):
-            continue
-        if activity is not None and c.get("activity") != activity:
-            continue
-        text = words_of(c.get("data"))
-        if text:
-            out.append({"activity": c.get("activity"), "participant": c.get("participant"), "id": c.get("id"),
-                        "text": text, "role": c.get("role", roles.get(c.get("participant")))})
-    out.sort(key=lambda q: str(q.get("created_at") or ""))
-    return out
 
 
 # -- checks -------------------------------------------------------------------------------
