@@ -34,7 +34,8 @@ bench: install
 # suggestion), and the room's screen views taken by its Chromium tests.
 docs-screens: install
 	$(BIN)/python -m tests.docs_screens $(ARGS)
-	CI=true $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screen.py tests/browser/test_screen_languages.py
+	CI=true $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screen.py tests/browser/test_screen_languages.py \
+		tests/browser/test_participant_page.py tests/browser/test_step_screens.py
 	$(BIN)/python tests/browser/docs_screens.py
 
 clean:

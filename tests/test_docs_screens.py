@@ -54,27 +54,16 @@ def test_the_link_pattern_finds_pictures():
     assert pictures_of(text) == ["screens/a.png", "screens/b-full.png", "x.svg"]
 
 
-def made_by_browser_tests() -> set[str]:
-    """The screenshots the browser tests save under test-artifacts/screens/ (not kept in
-    git; docs/participants.md links to them): ``screens(page, "<name>")``."""
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "browser").glob("*.py"))
-    return {f"{name}.png" for name in re.findall(r"screens\(\w+, \"([\w-]+)\"\)", code)}
-
-
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_every_picture_a_page_shows_exists(page):
-    """A picture is a file kept in git, or one that the browser tests make (``pytest
-    tests/browser`` writes it under test-artifacts/screens/, as the page says)."""
-    made = made_by_browser_tests()
+    """A picture is a file kept in git under docs/ (``make docs-screens`` makes them
+    again): never a test's output, which a fresh checkout does not have."""
     missing = []
     for target in pictures_of(page.read_text(encoding="utf-8")):
         path = (page.parent / target).resolve()
-        if path.is_relative_to(ROOT / "test-artifacts" / "screens"):
-            if path.name not in made:
-                missing.append(target)
-        elif not path.is_file():
+        if not path.is_relative_to(DOCS) or not path.is_file():
             missing.append(target)
-    assert not missing, f"{page.name} shows pictures that do not exist: {missing}"
+    assert not missing, f"{page.name} shows pictures that do not exist in docs/: {missing}"
 
 
 def test_every_builtin_activity_is_pictured(plugins):

@@ -34,7 +34,7 @@ from .state import WorkshopState, contribution_key
 __all__ = ["ThemeError", "LABEL_MAX", "MAX_THEMES", "themes_of", "theme_members", "create", "rename",
            "merge", "move", "ungroup", "confirm", "theme_items", "export_theme_items", "theme_summary",
            "drop_participant", "text_field_names", "text_fields", "export_text_fields", "text_answers",
-           "words_of", "words", "starred_quotes"]
+           "words_of", "words"]
 
 LABEL_MAX = 80
 #: A choice's value (``value_missed``, ``worker``), not words someone wrote: the guess
@@ -140,26 +140,6 @@ def words(state: WorkshopState, contribution: Mapping[str, Any]) -> str:
     """A stored contribution's own words (:func:`words_of` with its activity's recorded
     text fields)."""
     return words_of(contribution.get("data"), text_fields(state, contribution.get("activity")))
-
-
-def starred_quotes(export: Mapping[str, Any], activity: str | None = None) -> list[dict[str, Any]]:
-    """The report's quotes: the starred contributions of a recorded session (the JSON
-    export, ``build_export``), oldest first: ``{"activity", "participant", "id", "text",
-    "role"}``. Hidden and withdrawn contributions are never quotes; ``activity`` keeps one
-    activity's."""
-    roles = {p.get("id"): p.get("role") for p in export.get("participants") or []}
-    out = []
-    for c in export.get("contributions") or []:
-        if not c.get("starred") or c.get("hidden") or c.get("withdrawn"):
-            continue
-        if activity is not None and c.get("activity") != activity:
-            continue
-        text = words_of(c.get("data"), export_text_fields(export, c.get("activity")))
-        if text:
-            out.append({"activity": c.get("activity"), "participant": c.get("participant"), "id": c.get("id"),
-                        "text": text, "role": c.get("role", roles.get(c.get("participant")))})
-    out.sort(key=lambda q: str(q.get("created_at") or ""))
-    return out
 
 
 # -- checks -------------------------------------------------------------------------------

@@ -13,6 +13,11 @@ has its own colour *and* its own pattern or marker shape, and the legend names i
 - :func:`word_cloud`: the frequent words of open answers, sized by count (the screen).
 - :func:`scale_averages`: averages per item on a rating scale, one marker per series
   (usually a role) on a scale axis labelled at every point (rate_items, journey).
+
+Every builder takes ``lang`` (a keyword, English by default): the words a chart writes
+itself ("No data yet.", the description's "today"/"desired", "Scale 1 to 5.") come from
+the report's catalogue in that language. Plugins pass ``activity.lang``; the labels and
+titles they pass in are theirs to translate.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import textwrap
 import unicodedata
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape as _xml_escape
+
+from ..core.i18n import Catalogue
 
 __all__ = ["esc", "clean", "wrap_label", "text_lines", "stacked_bars", "importance_support_map", "dumbbell",
            "word_cloud", "scale_averages", "wrap_text", "PALETTE",
@@ -37,6 +44,8 @@ PATTERNS = ("solid", "stripes", "dots", "crosshatch", "horizontal", "vertical", 
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "pentagon")
 
 FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
+#: The charts' own words (the report's catalogue: ``chart.*``).
+_T = Catalogue("facilitation_kit.report")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -143,7 +152,7 @@ def _legend(uid: str, series: Sequence[str], x: float, y: float, width: float,
 
 
 def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
-                 series: Sequence[str], *, unit: str = "", width: int = 640) -> str:
+                 series: Sequence[str], *, unit: str = "", width: int = 640, lang: str = "en") -> str:
     """Horizontal bars, one per row, each stacked by series.
 
     ``rows`` are ``(label, {series name: value})``; ``series`` fixes the order (and so
@@ -162,13 +171,13 @@ def stacked_bars(title: str, rows: Sequence[tuple[str, Mapping[str, float]]],
     heights = [max(bar_h, line_h * len(lines) + 6) for lines in labels]
     height = y0 + sum(h + gap for h in heights) + pad + (20 if not rows else 0)
     desc = "; ".join(f"{label}: {_num(t)}{(' ' + unit) if unit else ''}"
-                     for (label, _), t in zip(rows, totals)) or "No data yet."
+                     for (label, _), t in zip(rows, totals)) or _T.t(lang, "chart.no_data")
     out = _open(width, height, title, desc, uid)
     out.append(_pattern_defs(uid, len(series)))
     out.append(heading)
     out.extend(legend)
     if not rows:
-        out.append(f'<text x="{pad}" y="{y0 + 14:g}" fill="#555">No data yet.</text>')
+        out.append(f'<text x="{pad}" y="{y0 + 14:g}" fill="#555">{esc(_T.t(lang, "chart.no_data"))}</text>')
     y = y0
     for r, ((label, values), total) in enumerate(zip(rows, totals)):
         h = heights[r]
@@ -228,7 +237,7 @@ def _marker(index: int, x: float, y: float, r: float, extra: str = "") -> str:
 def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int]],
                            series: Sequence[str], *, low: int = 1, high: int = 5,
                            important_at_least: int = 4, supported_at_most: int = 2,
-                           width: int = 520) -> str:
+                           width: int = 520, lang: str = "en") -> str:
     """The importance/support map of value mapping.
 
     ``points`` are ``(importance, support, series name, count)``: how many cards of
@@ -247,8 +256,8 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
     height = top + plot + 56
     total = sum(c for *_, c in points)
     flagged = sum(c for imp, sup, _, c in points if imp >= important_at_least and sup <= supported_at_most)
-    desc = (f"{total} rated cards; {flagged} of them important (at least {important_at_least}) "
-            f"but badly supported (at most {supported_at_most}).")
+    desc = _T.t(lang, "chart.map_desc", total=total, flagged=flagged, important=important_at_least,
+                supported=supported_at_most)
     out = _open(width, height, title, desc, uid)
     out.append(heading)
     out.extend(legend)
@@ -265,7 +274,7 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
                f'fill="#D55E00" fill-opacity="0.14" stroke="#D55E00" stroke-dasharray="6 3"/>')
     # the corner's label sits above the grid: no marker can cover it
     out.append(f'<text x="{qx0:g}" y="{qy0 - 6:g}" font-size="10" fill="#8a3200" font-weight="bold">'
-               f'▼ important but badly supported</text>')
+               f'▼ {esc(_T.t(lang, "chart.map_corner"))}</text>')
     for k in range(n + 1):
         gx, gy = left + k * cell, top + k * cell
         out.append(f'<line x1="{gx}" y1="{top}" x2="{gx}" y2="{top + plot}" stroke="#ddd"/>')
@@ -274,9 +283,9 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
         out.append(f'<text x="{px(v):g}" y="{top + plot + 16}" text-anchor="middle">{v}</text>')
         out.append(f'<text x="{left - 8}" y="{py(v) + 4:g}" text-anchor="end">{v}</text>')
     out.append(f'<text x="{left + plot / 2:g}" y="{top + plot + 36}" text-anchor="middle">'
-               f'How well the service supports it today →</text>')
+               f'{esc(_T.t(lang, "chart.map_x"))} →</text>')
     out.append(f'<text transform="translate({pad + 8},{top + plot / 2:g}) rotate(-90)" '
-               f'text-anchor="middle">How important it is →</text>')
+               f'text-anchor="middle">{esc(_T.t(lang, "chart.map_y"))} →</text>')
     slots = max(len(series), 1)
     for imp, sup, name, count in points:
         i = series.index(name) if name in series else 0
@@ -284,8 +293,8 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
         spread = 16 if slots > 1 else 0
         x, y = px(sup) + spread * math.cos(angle), py(imp) + spread * math.sin(angle)
         r = min(6 + 2.5 * math.sqrt(count), 14)
-        out.append(f'<g><title>{esc(name)}: {count} card{"s" if count != 1 else ""}, '
-                   f'importance {imp}, support {sup}</title>{_marker(i, x, y, r)}'
+        tip = _T.t(lang, "chart.map_point", name=name, count=count, importance=imp, support=sup)
+        out.append(f'<g><title>{esc(tip)}</title>{_marker(i, x, y, r)}'
                    f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="10" '
                    f'font-weight="bold" fill="#fff" stroke="#000" stroke-width="2" paint-order="stroke">'
                    f'{count}</text></g>')
@@ -295,11 +304,20 @@ def importance_support_map(title: str, points: Sequence[tuple[int, int, str, int
 
 def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | None]], *,
              low: float = 1, high: float = 5, low_label: str = "", high_label: str = "",
-             today_label: str = "Today", desired_label: str = "Desired", width: int = 640,
-             middle: bool = True) -> str:
+             today_label: str | None = None, desired_label: str | None = None, width: int = 640,
+             middle: bool = True, lang: str = "en") -> str:
     """Today vs desired, one line per row: a hollow circle for today, a filled square
     for desired, joined by a line. ``rows`` are ``(group, label, today, desired)``; a
-    new ``group`` starts with a bold heading line (use ``""`` for no groups)."""
+    new ``group`` starts with a bold heading line (use ``""`` for no groups). The legend's
+    ``today_label`` and ``desired_label`` default to "Today" and "Desired" in ``lang``."""
+    today_label = _T.t(lang, "chart.today") if today_label is None else today_label
+    desired_label = _T.t(lang, "chart.desired") if desired_label is None else desired_label
+
+    def said(label: str, today: float | None, desired: float | None) -> str:
+        missing = _T.t(lang, "chart.missing")
+        return _T.t(lang, "chart.today_desired", label=label, today=_num(today) if today is not None else missing,
+                    desired=_num(desired) if desired is not None else missing)
+
     uid = _uid("dumbbell", title, tuple(rows), low, high)
     pad, label_w, row_h, line_h = 14, 200, 22, 14
     plot_w = width - label_w - pad * 3
@@ -319,8 +337,8 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
     half = max(10, int(plot_w / 2 / 6.2))
     low_lines, high_lines = wrap_label(low_label, half), wrap_label(high_label, half)
     height = top + body + 44 + 13 * (max(len(low_lines), len(high_lines)) - 1)
-    desc = "; ".join(f"{(g + ' — ') if g else ''}{label}: today {_num(t) if t is not None else 'n/a'}, "
-                     f"desired {_num(d) if d is not None else 'n/a'}" for g, label, t, d in rows) or "No data yet."
+    desc = "; ".join(f"{(g + ' — ') if g else ''}{said(label, t, d)}" for g, label, t, d in rows) \
+        or _T.t(lang, "chart.no_data")
     out = _open(width, height, title, desc, uid)
     out.append(heading)
     out.append(f'<circle cx="{pad + 6}" cy="{38 + extra}" r="5" fill="#fff" stroke="#0072B2" stroke-width="2.5"/>'
@@ -356,7 +374,7 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
         label, today, desired = value
         indent = pad + (12 if grouped else 0)
         out.append(text_lines(indent, first, wrapped, line_height=line_h, tooltip=label))
-        tip = f"{label}: today {_num(today) if today is not None else 'n/a'}, desired {_num(desired) if desired is not None else 'n/a'}"
+        tip = said(label, today, desired)
         out.append(f"<g><title>{esc(tip)}</title>")
         if today is not None and desired is not None:
             out.append(f'<line x1="{px(today):.1f}" y1="{y:g}" x2="{px(desired):.1f}" y2="{y:g}" '
@@ -371,18 +389,18 @@ def dumbbell(title: str, rows: Sequence[tuple[str, str, float | None, float | No
 
 
 def word_cloud(title: str, words: Sequence[tuple[str, int]], *, width: int = 960,
-               height: int = 520) -> str:
+               height: int = 520, lang: str = "en") -> str:
     """A word cloud: the words of ``(word, count)`` (e.g. from
     :func:`facilitation_kit.report.words.word_counts`) laid out in centred rows, the
     most frequent first and largest. Size and weight carry the frequency (no colour
     needed); the description lists every word with its count. Words that do not fit are
     left out of the drawing (never out of the description)."""
     uid = _uid("cloud", title, tuple(words))
-    desc = "; ".join(f"{clean(w)}: {n}" for w, n in words) or "No words yet."
+    desc = "; ".join(f"{clean(w)}: {n}" for w, n in words) or _T.t(lang, "chart.no_words")
     out = _open(width, height, title, desc, uid)
     if not words:
         out.append(f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" font-size="28" '
-                   f'fill="#444">{esc("No words yet.")}</text></svg>')
+                   f'fill="#444">{esc(_T.t(lang, "chart.no_words"))}</text></svg>')
         return "".join(out)
     top, low = max(n for _, n in words), min(n for _, n in words)
     small, big = 30.0, 110.0
@@ -439,7 +457,7 @@ def _text_lines(x: float, y: float, lines: Sequence[str], *, step: float = 15, a
 def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | None]]],
                    series: Sequence[str], *, low: int = 1, high: int = 5,
                    point_labels: Sequence[str] | None = None, width: int = 640,
-                   note: str = "") -> str:
+                   note: str = "", lang: str = "en") -> str:
     """Where each series (usually a role) stands on a rating scale, per item.
 
     ``rows`` are ``(item label, {series name: average or None})``; ``None`` (or a missing
@@ -485,7 +503,8 @@ def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | No
         shown = ", ".join(f"{name} {_num(values[name]) if values.get(name) is not None else '–'}"
                           for name in series)
         desc_parts.append(f"{label}: {shown}")
-    desc = (f"Scale {low} to {high}. " + "; ".join(desc_parts)) if rows else "No data yet."
+    desc = (_T.t(lang, "chart.scale", low=low, high=high) + " " + "; ".join(desc_parts)) if rows \
+        else _T.t(lang, "chart.no_data")
     out = _open(width, height, title, desc, uid)
     out.append(_text_lines(pad, 20, title_lines, step=18, attrs='font-size="14" font-weight="bold"'))
     out.extend(legend)
@@ -501,7 +520,7 @@ def scale_averages(title: str, rows: Sequence[tuple[str, Mapping[str, float | No
         out.append(f'<line x1="{px(p):.1f}" y1="{top + axis_h - 6:g}" x2="{px(p):.1f}" y2="{bottom:g}" '
                    f'stroke="#ccc"/>')
     if not rows:
-        out.append(f'<text x="{pad}" y="{top + axis_h + 14:g}" fill="#555">No data yet.</text>')
+        out.append(f'<text x="{pad}" y="{top + axis_h + 14:g}" fill="#555">{esc(_T.t(lang, "chart.no_data"))}</text>')
     for y0, lines, values in out_rows:
         out.append(_text_lines(pad, y0 + 12, lines, attrs='font-weight="bold"'))
         lane0 = y0 + 15 * len(lines) + 6

@@ -144,6 +144,15 @@ class _Context:
     def t(self, key: str, **fmt: Any) -> str:
         return T.t(self.lang, key, **fmt)
 
+    def _method(self) -> str:
+        """How the workshop worked: the relational sentence, then one sentence for each
+        activity type the agenda really had and the catalogue has words for
+        (``method.plugin.<type>``, e.g. the ethical compass), in agenda order."""
+        types = dict.fromkeys(spec.get("plugin") for spec in self.agenda.get("activities") or []
+                              if not spec.get("kind"))  # a break or an input is no activity
+        return " ".join([self.t("method.text")] + [self.t(f"method.plugin.{name}") for name in types
+                                                     if name and T.has("en", f"method.plugin.{name}")])
+
     # -- page one ------------------------------------------------------------------
     def summary(self) -> Section:
         t = self.t
@@ -159,7 +168,7 @@ class _Context:
             blocks.append(Paragraph(" · ".join(facts)))
         blocks.append(Heading(t("purpose.heading"), level=3))
         description = _agenda_text(self.export, "description", self.lang)
-        blocks.append(Paragraph((description + "\n" if description else "") + t("method.text")))
+        blocks.append(Paragraph((description + "\n" if description else "") + self._method()))
 
         blocks.append(Heading(t("who.heading"), level=3))
         blocks.append(Paragraph(self._who()))

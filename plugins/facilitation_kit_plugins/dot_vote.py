@@ -224,7 +224,7 @@ class DotVote(ActivityType):
         if results["voters"]:
             blocks.append(Chart(
                 stacked_bars(T.t(lang, "dot_vote.chart_title"),
-                             [(i["label"], i["by_role"]) for i in results["items"]], roles, unit=dots_word),
+                             [(i["label"], i["by_role"]) for i in results["items"]], roles, unit=dots_word, lang=lang),
                 alt="; ".join(T.t(lang, "dot_vote.alt_item", rank=i["rank"], item=i["label"], count=i["dots"])
                               for i in results["items"]),
                 caption=T.t(lang, "dot_vote.chart_caption")))
@@ -265,7 +265,7 @@ class DotVote(ActivityType):
             title, rows, roles = T.t(lang, k + "screen_title"), [(i["label"], {series: i["dots"]}) for i in items], [series]
         else:
             title, rows = T.t(lang, k + "chart_title"), [(i["label"], i["by_role"]) for i in items]
-        return [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "dots_unit")),
+        return [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "dots_unit"), lang=lang),
                       alt="; ".join(T.t(lang, k + "alt_dots", rank=i["rank"], item=i["label"], count=i["dots"])
                                     for i in items)),
                 Paragraph(T.t(lang, k + "voters", count=results["voters"]))]

@@ -248,7 +248,7 @@ class EthicalCompass(ActivityType):
         k = "ethical_compass."
         return Chart(dumbbell(title, rows, low=scale["min"], high=scale["max"], low_label=scale["min_label"],
                               high_label=scale["max_label"], today_label=T.t(lang, k + "today_col"),
-                              desired_label=T.t(lang, k + "desired_col"), middle=False),
+                              desired_label=T.t(lang, k + "desired_col"), middle=False, lang=lang),
                      alt=alt, caption=T.t(lang, k + "chart_caption"))
 
     def _table_rows(self, lang, parameters, prefix=()) -> list[list]:
@@ -317,7 +317,9 @@ class EthicalCompass(ActivityType):
 
     def screen(self, activity, contributions):
         """The room's screen: today and as it should be, for the person and for the worker,
-        per parameter (by role only where the screen may show roles), and what stands out."""
+        per parameter, for everyone (eight rows: read across a room, and one screen high),
+        and what stands out, at most :data:`SCREEN_FLAGS` (where role groups differ only
+        where the screen may show roles). The report has the rows by role."""
         from facilitation_kit import NO_ROLE
 
         lang = activity.lang
@@ -326,14 +328,19 @@ class EthicalCompass(ActivityType):
         if not results["count"]:
             return [Paragraph(T.t(lang, k + "none"))]
         roles = [r for r in results["roles"] if r != NO_ROLE]
-        rows = [row for row in self._rows(lang, results["parameters"], bool(roles)) if row[1] != NO_ROLE]
+        rows = self._rows(lang, results["parameters"], False)
         blocks = [self._chart(lang, T.t(lang, k + "chart_title"), rows, results["scale"],
                               "; ".join(f"{g}, {label}: {t}, {w}" for g, label, t, w in rows))]
         if results["flagged"]:
-            shown = [f for f in results["flagged"] if f["kind"] == "change" or roles][:5]
+            # two at most: the page must fit one screen (the report has them all)
+            shown = [f for f in results["flagged"] if f["kind"] == "change" or roles][:SCREEN_FLAGS]
             if shown:
                 blocks.append(BulletList([self.flag_sentence(lang, f) for f in shown]))
         return blocks
+
+
+#: The most flags the room's screen shows under the chart (the first of the report's list).
+SCREEN_FLAGS = 2
 
 
 @hookimpl

@@ -151,7 +151,7 @@ class Journey(ActivityType):
         rows = [(s["label"], {everyone: s["felt"]["mean"], **{r: s["felt"]["by_role"][r]["mean"] for r in roles}})
                 for s in self._ranked(results) if s["touchpoints"]]
         return Chart(scale_averages(T.t(lang, K + "chart_title"), rows, [everyone] + roles, low=1, high=POINTS,
-                                    point_labels=results["scale"]),
+                                    point_labels=results["scale"], lang=lang),
                      alt="; ".join(f"{label}: " + ", ".join(f"{k} {_num(v)}" for k, v in values.items() if v is not None)
                                    for label, values in rows),
                      caption=T.t(lang, K + "chart_caption"))

@@ -77,7 +77,7 @@ class OpenQuestion(ActivityType):
         words = word_counts(answers, top=40)
         if not words:
             return [Paragraph(T.t(activity.lang, "open_question.no_words"))]
-        return [Chart(word_cloud(activity.title, words), alt="; ".join(f"{w}: {n}" for w, n in words[:15])),
+        return [Chart(word_cloud(activity.title, words, lang=activity.lang), alt="; ".join(f"{w}: {n}" for w, n in words[:15])),
                 Paragraph(T.t(activity.lang, "open_question.count", count=len(answers)))]
 
 

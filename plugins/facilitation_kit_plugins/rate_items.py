@@ -212,7 +212,7 @@ class RateItems(ActivityType):
             ends = [s["low"]] + [""] * (points - 2) + [s["high"]]
             blocks.append(Chart(
                 scale_averages(T.t(lang, K + title_key, question=s["question"]), rows, [everyone] + roles,
-                               low=1, high=points, point_labels=ends),
+                               low=1, high=points, point_labels=ends, lang=lang),
                 alt="; ".join(f"{label}: " + ", ".join(f"{k} {_num(v)}" for k, v in values.items() if v is not None)
                               for label, values in rows),
                 caption=T.t(lang, K + "chart_caption", min_group=results.get("min_group", 3))))

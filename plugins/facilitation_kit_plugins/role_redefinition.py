@@ -214,7 +214,7 @@ class RoleRedefinition(ActivityType):
             rows = [(f"{r['label']}: {labels[b]}", r["barriers"][b]["by_role"])
                     for r in results["roles"] for b in labels if r["barriers"][b]["total"]]
             blocks.append(Chart(
-                stacked_bars(T.t(lang, k + "chart_title"), rows, contributors, unit=unit),
+                stacked_bars(T.t(lang, k + "chart_title"), rows, contributors, unit=unit, lang=lang),
                 alt="; ".join(f"{r['label']}: " + ", ".join(f"{labels[b]} {r['barriers'][b]['total']}"
                                                            for b in labels if r["barriers"][b]["total"])
                               for r in results["roles"] if any(v["total"] for v in r["barriers"].values())),

@@ -244,7 +244,7 @@ class ValueMapping(ActivityType):
         blocks = [
             Paragraph(T.t(lang, k + "summary", count=results["count"], people=results["participants"])),
             Chart(stacked_bars(T.t(lang, k + "chart_title"),
-                               [(kd["label"], kd["by_role"]) for kd in results["kinds"]], roles, unit=unit),
+                               [(kd["label"], kd["by_role"]) for kd in results["kinds"]], roles, unit=unit, lang=lang),
                   alt="; ".join(f"{kd['label']}: {kd['count']}" for kd in results["kinds"]),
                   caption=T.t(lang, k + "chart_caption")),
             Heading(T.t(lang, k + "outputs_heading"), level=4),
@@ -262,7 +262,7 @@ class ValueMapping(ActivityType):
                 importance_support_map(T.t(lang, k + "map_title"),
                                        [(p["importance"], p["support"], p["role"], p["count"]) for p in m["points"]],
                                        roles, important_at_least=IMPORTANT_AT_LEAST,
-                                       supported_at_most=SUPPORTED_AT_MOST),
+                                       supported_at_most=SUPPORTED_AT_MOST, lang=lang),
                 alt=T.t(lang, k + "map_alt", count=m["rated"], gaps=len(m["gaps"])),
                 caption=T.t(lang, k + "map_caption", imp=IMPORTANT_AT_LEAST, sup=SUPPORTED_AT_MOST)))
             blocks.append(Table([T.t(lang, "role"), T.t(lang, k + "rated_col"), T.t(lang, k + "mean_importance"),
@@ -295,7 +295,7 @@ class ValueMapping(ActivityType):
             rows = [(kd["label"], {series: kd["count"]}) for kd in results["kinds"]]
         else:
             title, rows = T.t(lang, k + "chart_title"), [(kd["label"], kd["by_role"]) for kd in results["kinds"]]
-        blocks = [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "cards_unit")),
+        blocks = [Chart(stacked_bars(title, rows, roles, unit=T.t(lang, k + "cards_unit"), lang=lang),
                         alt="; ".join(f"{kd['label']}: {kd['count']}" for kd in results["kinds"]))]
         blocks += [Quote(c["data"]["text"], c["role"]) for c in contributions[-6:][::-1]]
         return blocks

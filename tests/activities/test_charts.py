@@ -183,3 +183,56 @@ def test_map_corner_label_is_above_the_grid_where_no_marker_is():
     markers = [float(c.get("cy")) - float(c.get("r")) for g in root.iter(NS + "g") for c in g.iter(NS + "circle")]
     assert markers
     assert all(m > float(label.get("y")) for m in markers)
+
+
+# --- the charts' own words in the report's / screen's language ----------------------------
+
+def _every_chart(lang=None):
+    kw = {} if lang is None else {"lang": lang}
+    return [
+        charts.stacked_bars("T", [], [], **kw),
+        charts.stacked_bars("T", [("A", {"S": 2})], ["S"], **kw),
+        charts.importance_support_map("T", [(5, 1, "S", 2), (3, 4, "S", 1)], ["S"], **kw),
+        charts.dumbbell("T", [], **kw),
+        charts.dumbbell("T", [("G", "A", 1.5, None)], **kw),
+        charts.word_cloud("T", [], **kw),
+        charts.scale_averages("T", [], ["S"], **kw),
+        charts.scale_averages("T", [("A", {"S": 2.5})], ["S"], **kw),
+    ]
+
+
+def _words(svg: str) -> str:
+    """Everything a chart shows or says: its text, titles and description."""
+    return " ".join(t.strip() for t in ET.fromstring(svg).itertext() if t.strip())
+
+
+def _english_runs() -> set[str]:
+    """The charts' English texts (the longest literal run of each, its placeholders cut)."""
+    en = charts._T.strings("en")
+    out = set()
+    for key, value in en.items():
+        if key.startswith("chart."):
+            for text in value.values() if isinstance(value, dict) else [value]:
+                out.add(max(re.split(r"\{\w+\}", text), key=len).strip(" :;,."))
+    return {r for r in out if len(r) >= 3}
+
+
+def test_without_a_language_the_charts_speak_english_as_before():
+    said = " | ".join(_words(svg) for svg in _every_chart())
+    for text in ("No data yet.", "No words yet.", "Scale 1 to 5.", "A: today 1.5, desired n/a", "Today", "Desired",
+                 "important but badly supported", "How important it is", "S: 2 cards, importance 5, support 1",
+                 "3 rated cards; 2 of them important (at least 4) but badly supported (at most 2)."):
+        assert text in said, text
+    assert _every_chart() == _every_chart("en")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "nl", "es", "pl", "it", "de"])
+def test_every_text_of_a_chart_is_in_its_language(lang):
+    english = _english_runs()
+    for svg in _every_chart(lang):
+        said = _words(svg)
+        leaked = sorted(e for e in english if e in said)
+        assert not leaked, (lang, leaked, said)
+    said = " | ".join(_words(svg) for svg in _every_chart(lang))
+    for key in ("chart.no_data", "chart.no_words", "chart.today", "chart.desired", "chart.map_corner", "chart.map_y"):
+        assert charts._T.t(lang, key) in said, (lang, key)

@@ -169,6 +169,38 @@ def test_page_one_in_another_language(host, data):
         render_report(data, host, format="md", lang="xx")
 
 
+@pytest.mark.parametrize("lang", ["en", "fi", "sv", "nl", "es", "pl", "it", "de"])
+def test_method_names_only_the_steps_the_agenda_had(host, data, lang):
+    """'What this workshop was for' says how we worked, and names the ethical compass only
+    when the agenda had a compass step: in every report language."""
+    from facilitation_kit.report.sections import T
+
+    relational, compass = T.t(lang, "method.text"), T.t(lang, "method.plugin.ethical_compass")
+    assert relational != compass and (lang == "en" or compass != T.t("en", "method.plugin.ethical_compass"))
+    page = summary_md(host, data, lang=lang)
+    assert f"{relational} {compass}" in page
+    compass_ids = {a["id"] for a in data["agenda"]["activities"] if a.get("plugin") == "ethical_compass"}
+    assert compass_ids
+    data["agenda"]["activities"] = [a for a in data["agenda"]["activities"] if a["id"] not in compass_ids]
+    data["contributions"] = [c for c in data["contributions"] if c["activity"] not in compass_ids]
+    page = summary_md(host, data, lang=lang)
+    assert relational in page and compass not in page
+    assert "compass" not in page.lower() and "kompass" not in page.lower()
+
+
+def test_the_charts_speak_the_report_language(host, data):
+    """The plugins give the charts the report's language: no English text of a chart
+    (its empty text, description, tooltips, axis words) in the Finnish report."""
+    from .test_charts import _english_runs
+
+    html = render_report(data, host, format="html", lang="fi")
+    leaked = sorted(e for e in _english_runs() if len(e) >= 10 and e in html)
+    assert not leaked, leaked
+    assert "Kuinka tärkeä se on" in html  # the value map's axis, in Finnish
+    english = render_report(data, host, format="html")
+    assert "How important it is" in english
+
+
 def test_every_catalogue_has_every_key():
     import json
 

@@ -1,8 +1,10 @@
-"""Copy the room's screen screenshots the browser tests took into docs/screens/.
+"""Copy the screenshots the browser tests took into docs/screens/.
 
-``make docs-screens`` runs tests/browser/test_screen.py and test_screen_languages.py
-(they save every view to test-artifacts/screens/) and then this script, so the pictures
-of docs/screen.md can always be made again from the code as it is."""
+``make docs-screens`` runs tests/browser/test_screen.py and test_screen_languages.py (the
+room's screen), test_participant_page.py and test_step_screens.py (the phone page): they
+save every view to test-artifacts/screens/. This script then copies the ones the docs
+show, so the pictures of docs/screen.md and docs/participants.md can always be made
+again from the code as it is."""
 
 from __future__ import annotations
 
@@ -28,6 +30,18 @@ SHOTS = {
     "screen-themes.png": "screen-themes-1920x1080.png",
     "screen-themes-1280x720.png": "screen-themes-1280x720.png",
     "screen-results-fi.png": "screen-fi-vote.png",
+    # the phone page (docs/participants.md)
+    "phone-join.png": "01-join.png",
+    "phone-waiting.png": "02-waiting.png",
+    "phone-activity-form.png": "04-activity-form.png",
+    "phone-my-contributions.png": "05-my-contributions.png",
+    "phone-take-back-confirm.png": "06-take-back-confirm.png",
+    "phone-closed.png": "07-closed.png",
+    "phone-offline-queued.png": "08-offline-queued.png",
+    "phone-replaced.png": "09-replaced.png",
+    "phone-settings.png": "10-settings.png",
+    "phone-join-finnish.png": "11-join-finnish.png",
+    "phone-break.png": "phone-break-en.png",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitation_kit.core.themes import starred_quotes, themes_of
+from facilitation_kit.core.themes import themes_of
 from facilitation_kit.host.store import read_session
 from facilitation_kit.testing import agenda_toml
 
@@ -116,11 +116,11 @@ async def test_stars_are_the_reports_quotes_and_erasure_empties_themes(workshop_
     await host.command("unstar", participant=refs[3]["participant"], id=refs[3]["id"])
     assert host.workshop.contribution(refs[0]["participant"], refs[0]["id"])["starred"] is True
     assert "starred" not in host.workshop.contribution(refs[3]["participant"], refs[3]["id"])
-    quotes = starred_quotes(host.export())
-    assert [(q["text"], q["role"]) for q in quotes] == [("Same worker every time", "Staff")]
-    # a hidden contribution is never a quote
+    # the export carries the stars (the report chooses its quotes from them: test_report_brief)
+    assert [(c["data"]["answer"], c["role"]) for c in host.export()["contributions"]
+            if c.get("starred")] == [("Same worker every time", "Staff")]
     await host.command("hide", participant=refs[0]["participant"], contribution=refs[0]["id"])
-    assert starred_quotes(host.export()) == []
+    assert [c.get("hidden") for c in host.export()["contributions"] if c.get("starred")] == [True]
     # erasing a participant takes their contributions out of every theme
     t = (await host.command("theme_create", activity="ideas", label="Continuity", contributions=refs[:2]))["theme"]
     await host.command("erase", participant=refs[1]["participant"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from facilitation_kit.core.themes import (export_text_fields, starred_quotes, suggestion_entries, text_answers,
+from facilitation_kit.core.themes import (export_text_fields, suggestion_entries, text_answers,
                                           text_fields, words_of)
 from facilitation_kit.host.store import read_session
 from facilitation_kit.report.render import render_report
@@ -102,7 +102,9 @@ async def test_choices_stored_as_names_are_not_words_anywhere(workshop_host):
     for activity, refs, label in (("values", cards, "On time"), ("shifts", shifts, "Helping")):
         await host.command("theme_create", activity=activity, label=label, contributions=refs, confirmed=True)
         await host.command("star", participant=refs[0]["participant"], id=refs[0]["id"])
-    quotes = {q["activity"]: q["text"] for q in starred_quotes(host.export())}
+    export = host.export()
+    quotes = {c["activity"]: words_of(c["data"], export_text_fields(export, c["activity"]))
+              for c in export["contributions"] if c.get("starred")}
     assert quotes == {"values": CARDS[0], "shifts": "\n".join(SHIFTS[0])}
     md = host.report("md")
     for line in (row_with(md, "| On time"), row_with(md, "| Helping")):  # the Themes tables
@@ -140,7 +142,8 @@ async def test_the_report_of_an_old_export_takes_the_text_fields_from_the_instal
     old = copy.deepcopy(host.export())
     for a in old["activities"]:
         a.pop("text_fields", None)  # as exported before activities recorded them
-    assert starred_quotes(old)[0]["text"] == f"{CARDS[0]}\nManager"  # the core's guess, there only
+    starred = next(c for c in old["contributions"] if c.get("starred"))
+    assert words_of(starred["data"], export_text_fields(old, "values")) == f"{CARDS[0]}\nManager"  # the guess, there only
     md = render_report(old, host.host.plugins, format="md")
     quote_lines = [line for line in md.splitlines() if line.startswith(">")]
     assert any(CARDS[0] in line for line in quote_lines), md

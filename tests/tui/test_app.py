@@ -267,6 +267,33 @@ async def test_approve_before_showing(agenda_path, tmp_path):
         await screen.ws.close()
 
 
+async def test_status_of_a_long_contribution_stays_on_screen(agenda_path, tmp_path):
+    """A 300-character contribution, starred and awaiting approval: at 120 columns both
+    words are on its row, before the text (never pushed off the screen by it)."""
+    app = new_app(agenda_path, tmp_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        host = await started(pilot)
+        ana = await phone(host, role="Manager")
+        await pilot.press("o")
+        await ana.expect("activity")
+        await pilot.press("3", "m")
+        await wait_text(pilot, "approve before showing: ON")
+        long = ("Longword " * 34)[:290] + " END-OF-IT"
+        assert len(long) == 300
+        ack = await ana.submit({"answer": long})
+        assert ack["type"] == "ack"
+        await wait_text(pilot, "awaiting approval")
+        app.main.query_one(ContributionTable).focus()
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: (host.workshop.contribution(ana.id, ack["id"]) or {}).get("starred"), what="star")
+        text = await wait_text(pilot, "* starred")
+        row = next(line for line in text.splitlines() if "Longword" in line)
+        assert "* starred" in row and "awaiting approval" in row, row
+        assert row.index("awaiting approval") < row.index("Longword")
+        assert "END-OF-IT" not in row  # the text is the part that is cut, not the status
+        assert host.workshop.is_held(ana.id, ack["id"])
+
+
 async def test_results_view_draws_report_blocks_and_split_by_role(agenda_path, tmp_path):
     app = new_app(agenda_path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

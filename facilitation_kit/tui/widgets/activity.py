@@ -61,8 +61,9 @@ class ActivityPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="activity-head")
         yield Static(id="activity-counts")
+        # the status before the text: a long contribution never pushes it off the screen
         yield ContributionTable([("n", "#"), ("time", "Time"), ("role", "Role"),
-                                 ("text", "Contribution"), ("status", "Status")], id="contributions")
+                                 ("status", "Status"), ("text", "Contribution")], id="contributions")
         yield Static(id="activity-notes")
 
     # -- from the engine ----------------------------------------------------------
@@ -106,8 +107,8 @@ class ActivityPane(Vertical):
                 self._roles[key] = e.role or NO_ROLE
                 self._seq[key] = len(self._seq) + 1
                 if self._passes(key):
-                    new_rows.append((key, self._cells(key, c, e.role, status)))
-                head = True
+                    new_rows.append((key, c, e.role))  # drawn after the batch: a later event in it
+                head = True                            # (hidden, starred) shows on the new row
             elif isinstance(e, ev.ContributionWithdrawn) and e.activity == self.activity_id:
                 key = f"{e.participant}/{e.id}"
                 self._status.pop(key, None)
@@ -137,7 +138,8 @@ class ActivityPane(Vertical):
             return
         if new_rows:
             follow = table.row_count == 0 or table.scroll_y >= table.max_scroll_y - 1
-            table.add_text_rows(new_rows)
+            table.add_text_rows([(key, self._cells(key, c, role, self._status.get(key, "")))
+                                 for key, c, role in new_rows if key in self._status])
             if follow:
                 table.scroll_end(animate=False, immediate=False, x_axis=False)
         if head:
@@ -151,8 +153,8 @@ class ActivityPane(Vertical):
         style = "strike dim" if status == "hidden" else "italic" if status == "held" else ""
         return [Text(str(self._seq.get(key, 0)), justify="right"), Text(local_time(c.get("created_at"))),
                 safe_text(role or NO_ROLE, "cyan", single_line=True, limit=28),
-                safe_text(summary_of(c.get("data"), self._fields), style, single_line=True, limit=200),
-                self._status_cell(c, status)]
+                self._status_cell(c, status),
+                safe_text(summary_of(c.get("data"), self._fields), style, single_line=True, limit=200)]
 
     def _status_cell(self, c: dict, status: str) -> Text:
         doc = self.workshop.contribution(c["participant"], c["id"]) if self.workshop is not None else None
