@@ -27,8 +27,14 @@ class SafeTable(DataTable):
         self._cells: dict[str, tuple[str, ...]] = {}
 
     def on_mount(self) -> None:
-        for key, label in self._columns_spec:
-            self.add_column(Text(label), key=key)
+        self._ensure_columns()
+
+    def _ensure_columns(self) -> None:
+        """The columns, added once: on mount, or by the first rows if they come sooner (a
+        screen's own on_mount or an event can run before its tables' on_mount)."""
+        if not self.columns:
+            for key, label in self._columns_spec:
+                self.add_column(Text(label), key=key)
 
     @staticmethod
     def _plain(cells: Sequence[Text]) -> tuple[str, ...]:
@@ -41,6 +47,7 @@ class SafeTable(DataTable):
         self.add_rows_keyed(rows)
 
     def add_rows_keyed(self, rows: list[tuple[str, list[Text]]]) -> None:
+        self._ensure_columns()
         for key, cells in rows:
             self.add_row(*cells, key=key)
 
@@ -49,6 +56,7 @@ class SafeTable(DataTable):
         plain = self._plain(cells)
         old = self._cells.get(key)
         if old is None:
+            self._ensure_columns()
             self._cells[key] = plain
             self.add_row(*cells, key=key)
             return
