@@ -452,6 +452,10 @@ def agenda_from_dict(data: Mapping[str, Any], plugins: PluginHost, *, path: str 
         if from_themes and source is None:
             fail('takes the themes of the activity named in "from": add from = "<its id>"',
                  activity=label, index=index, field="from_themes")
+        if from_themes and (top is not None or from_kinds):
+            fail("takes every confirmed theme: top and from_kinds apply to the source's own items, "
+                 "not to its themes; remove them or from_themes", activity=label, index=index,
+                 field="top" if top is not None else "from_kinds")
         # `source` is an opt-in argument: passed only to implementations that accept it.
         extra_kw = {"source": source} if "source" in inspect.signature(atype.check_options).parameters else {}
         try:

@@ -69,6 +69,8 @@ def test_ranked_items_defaults_to_items_and_the_vote_has_its_own(plugins):
     ('from = "values"\nfrom_kinds = ["lost"]', "from_kinds", "'lost' is not one of 'values''s kinds"),
     ('from = "values"\nfrom_kinds = []', "from_kinds", "a list of kinds"),
     ('from = "story"\nfrom_kinds = ["missed"]', "from_kinds", "'story' offers no kinds"),
+    ('from = "values"\nfrom_themes = true\ntop = 3', "top", "takes every confirmed theme"),
+    ('from = "values"\nfrom_themes = true\nfrom_kinds = ["missed"]', "from_kinds", "takes every confirmed theme"),
 ])
 def test_bad_top_and_kinds_name_the_field(plugins, snippet, field, words):
     text = ('title = "x"\n[[activity]]\nid = "story"\nplugin = "open_question"\n'
