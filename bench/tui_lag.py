@@ -204,6 +204,7 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
     from textual import events
     from textual._compositor import CompositorUpdate
 
+    from facilitation_kit.host.memory import settle_after_start
     from facilitation_kit.tui.app import make_app
     from facilitation_kit.tui.widgets.activity import ContributionTable
 
@@ -232,6 +233,7 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
         return original(screen, renderable)
 
     app._display = display
+    settle_after_start()  # as run_app does before the app runs
     async with app.run_test(size=(120, 40)) as pilot:
         while app.main is None or app.main.workshop is None:
             await asyncio.sleep(0.05)

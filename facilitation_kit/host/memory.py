@@ -1,4 +1,5 @@
-"""The garbage collector's policy of a serving process (``serve --headless``).
+"""The garbage collector's policy of a long-running process (``serve --headless``, and the
+facilitator's app).
 
 CPython's full collection scans every tracked object, and the event loop stops while it
 runs: under the saturated benchmark (1,000 phones, 60,000 contributions stored in a
@@ -59,7 +60,10 @@ class FreezeSurvivors:
 
 
 def settle_after_start(every: float = UNFREEZE_EVERY) -> FreezeSurvivors:
-    """Collect what start-up left, freeze what lives on, and install the policy."""
+    """Collect what start-up left, freeze what lives on, and install the policy (once
+    per process: a second call keeps the policy already installed). Used by ``serve
+    --headless`` and by the facilitator's app (``run``), whose tables hold many objects."""
     gc.collect()
     gc.freeze()
-    return FreezeSurvivors(every).install()
+    installed = next((cb for cb in gc.callbacks if isinstance(cb, FreezeSurvivors)), None)
+    return installed or FreezeSurvivors(every).install()

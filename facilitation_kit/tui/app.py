@@ -508,6 +508,7 @@ def run_app(agenda: str | Path | None = None, *, in_process: bool = False, **hos
     """Run the TUI until the facilitator quits; returns the exit status. The host runs in
     a child process unless ``in_process``."""
     from ..host.logs import setup_logging
+    from ..host.memory import settle_after_start
 
     app = make_app(agenda, child_process=not in_process, **host_kwargs)
     log_file = None
@@ -518,6 +519,7 @@ def run_app(agenda: str | Path | None = None, *, in_process: bool = False, **hos
         setup_logging(stream=log_file)  # never onto the terminal the app draws on
     except OSError:
         logging.getLogger().handlers[:] = [logging.NullHandler()]
+    settle_after_start()  # long full collections would stop the app's loop (host/memory.py)
     try:
         app.run()
     finally:
