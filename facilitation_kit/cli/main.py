@@ -266,12 +266,8 @@ async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
 
 
 def cmd_run(args) -> int:
-    try:
-        from ..tui.app import run_app
-    except ImportError as exc:  # the terminal app is optional at this layer
-        print(f"(terminal app unavailable: {exc}; serving headless)", file=sys.stderr)
-        args.headless = True
-        return cmd_serve(args)
+    from ..tui.app import run_app  # Textual is a dependency: a broken import is a bug to see, not to hide
+
     return run_app(args.agenda, in_process=getattr(args, "in_process", False), **_host_kwargs(args))
 
 
