@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 from facilitation_kit import (
-    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Invalid,
+    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, FacilitatorAction, Form, Heading, Invalid,
     Item, Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
     mean, role_groups, stacked_bars, widest_gap,
 )
@@ -119,6 +119,26 @@ class ValueMapping(ActivityType):
             missing = "support" if "importance" in data else "importance"
             raise Invalid({missing: T.t(activity.lang, "value_mapping.err_both")})
         return None
+
+    def facilitator_actions(self, activity):
+        """"Classify the card": the facilitator gives a card its kind (or another one, or
+        takes it away), from the TUI; results and the report then count the card under
+        it. Offered when the form asks for the kind (``ask_kind``)."""
+        if not activity.options["ask_kind"]:
+            return []
+        lang = activity.lang
+        kinds = list(activity.options["kinds"])  # in the form's order
+        return [FacilitatorAction("classify", T.t(lang, "value_mapping.action_classify"),
+                                  choices=[(kind, kind_label(lang, kind)) for kind in kinds + [NOT_SAID]],
+                                  help=T.t(lang, "value_mapping.action_classify_help"))]
+
+    def run_facilitator_action(self, activity, action_id, contribution, value):
+        if action_id != "classify" or contribution is None:
+            return None
+        data = {k: v for k, v in contribution["data"].items() if k != "kind"}
+        if value != NOT_SAID:
+            data["kind"] = value
+        return data
 
     def summarise(self, activity, contributions):
         lang = activity.lang

@@ -83,6 +83,7 @@ class MainScreen(Screen):
         if tab == "people" and (people or ev.ContributionAdded in kinds or ev.ContributionWithdrawn in kinds):
             self.query_one(ParticipantsPane).show(w)
         contributions = kinds & {ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden,
+                                 ev.ContributionEdited,
                                  ev.ParticipantErased, ev.ActivityChanged, ev.ModerationChanged}
         results = self.query_one(ResultsPane)
         if contributions:
