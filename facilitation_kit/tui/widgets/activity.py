@@ -126,6 +126,11 @@ class ActivityPane(Vertical):
                 rebuild = rebuild or isinstance(e, ev.ParticipantErased)
             elif isinstance(e, ev.ModerationChanged) and e.activity == self.activity_id:
                 head = True
+            elif isinstance(e, ev.ContributionEdited) and e.contribution.get("activity") == self.activity_id:
+                c = e.contribution  # a facilitator action changed its data: redraw its row
+                key = f"{c['participant']}/{c['id']}"
+                if key in self._status and table.has_row(key):
+                    table.set_row(key, self._cells(key, c, self._roles.get(key), self._status[key]))
             elif isinstance(e, ev.ContributionStarred) and e.activity == self.activity_id:
                 key = f"{e.participant}/{e.id}"
                 doc = self.workshop.contribution(e.participant, e.id)
@@ -285,3 +290,46 @@ class ActivityPane(Vertical):
         self.role_filter = choices[(index + 1) % len(choices)]
         self._rebuild()
         self._show_head()
+
+    def action_facilitator_actions(self) -> None:
+        """The activity plugin's own actions for the selected contribution (e.g. classify
+        a value card): asked of the host, run on the host (docs/facilitators.md)."""
+        key = self._selected()
+        if key is None or self.workshop is None or self.activity_id is None:
+            self.notify("Select a contribution first.", severity="warning")
+            return
+        self.run_worker(self._facilitator_actions(self.activity_id, key), group="facilitator-actions",
+                        exit_on_error=False)
+
+    async def _facilitator_actions(self, activity_id: str, key: str) -> None:
+        from ...core.errors import WorkshopError
+        from ..screens.dialogs import FacilitatorActionScreen
+
+        channel = self.app.workshop_host.channel
+        pid, cid = split_key(key)
+        try:
+            listed = await channel.request("facilitator_actions", activity=activity_id)
+        except WorkshopError as exc:
+            self.notify(one_line(exc.message, 200), severity="warning", markup=False)
+            return
+        actions = [a for a in listed.get("actions") or [] if a.get("applies_to") == "contribution"]
+        if not actions:
+            self.notify("This activity has no actions for a contribution.", severity="warning")
+            return
+        doc = self.workshop.contribution(pid, cid) or {}
+        act = self.workshop.agenda.activity(activity_id)
+
+        async def send(action_id: str, value) -> dict:
+            return await channel.request("facilitator_action", activity=activity_id, action=action_id,
+                                         participant=pid, id=cid, value=value)
+
+        def closed(result: dict | None) -> None:
+            if result:
+                flush = getattr(self.app, "flush", None)
+                if flush is not None:
+                    flush()
+                self.notify("Done" if result.get("changed") else "Nothing changed", timeout=3)
+
+        self.app.push_screen(FacilitatorActionScreen(act.title if act else activity_id,
+                                                     summary_of(doc.get("data"), self._fields), actions, send),
+                             closed)
