@@ -86,7 +86,7 @@ KEYS: dict[str, list[Key]] = {
                                                "report's quotes); again: take the star away", display="*"),
         Key("full_stop", "facilitator_actions", "Actions…", "the activity's own actions for the selected "
                                                            "contribution (e.g. classify a value card)",
-            display="."),
+            display=".", footer=False),
         Key("w", "app.paper_card", "Paper card", "write in a paper card for someone without a phone: the "
                                                  "activity's questions and their role"),
     ],
