@@ -7,7 +7,8 @@ skipped), optionally who it matters to most (the session's roles, in plain words
 optionally how important it is and how well the service supports it today (1-5, or
 "don't know"). A card rated important (4 or 5) but badly supported (1 or 2) is flagged as
 "important but badly supported". Role groups smaller than ``min_group`` are counted
-together.
+together. The facilitator classifies (or re-classifies) a card from the TUI: the
+facilitator action "Classify the card".
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class ValueMapping(ActivityType):
         Option("kinds", "strings", default=list(KINDS), choices=list(KINDS), min=1,
                help="Which kinds of card participants can choose: " + ", ".join(KINDS) + "."),
         Option("ask_kind", "boolean", default=True,
-               help="Ask what kind of value a card is (participants may skip it)."),
+               help="Ask what kind of value a card is (participants may skip it; the facilitator "
+                    "can classify it later)."),
         Option("stakeholders", "strings", default=[], translatable=True,
                help="Who a card can matter to. Empty: the session's roles (without \"Other\")."),
         Option("ask_stakeholder", "boolean", default=True, help="Ask who a card matters to most."),

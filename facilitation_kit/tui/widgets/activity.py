@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...core import events as ev
-from ..messages import WorkshopCommand
+from ..messages import FacilitatorActionsRequested, WorkshopCommand
 from ...core.roles import NO_ROLE
 from .safe import count_of, local_time, one_line, safe_text, summary_of
 from .tables import SafeTable
@@ -298,38 +298,7 @@ class ActivityPane(Vertical):
         if key is None or self.workshop is None or self.activity_id is None:
             self.notify("Select a contribution first.", severity="warning")
             return
-        self.run_worker(self._facilitator_actions(self.activity_id, key), group="facilitator-actions",
-                        exit_on_error=False)
-
-    async def _facilitator_actions(self, activity_id: str, key: str) -> None:
-        from ...core.errors import WorkshopError
-        from ..screens.dialogs import FacilitatorActionScreen
-
-        channel = self.app.workshop_host.channel
         pid, cid = split_key(key)
-        try:
-            listed = await channel.request("facilitator_actions", activity=activity_id)
-        except WorkshopError as exc:
-            self.notify(one_line(exc.message, 200), severity="warning", markup=False)
-            return
-        actions = [a for a in listed.get("actions") or [] if a.get("applies_to") == "contribution"]
-        if not actions:
-            self.notify("This activity has no actions for a contribution.", severity="warning")
-            return
         doc = self.workshop.contribution(pid, cid) or {}
-        act = self.workshop.agenda.activity(activity_id)
-
-        async def send(action_id: str, value) -> dict:
-            return await channel.request("facilitator_action", activity=activity_id, action=action_id,
-                                         participant=pid, id=cid, value=value)
-
-        def closed(result: dict | None) -> None:
-            if result:
-                flush = getattr(self.app, "flush", None)
-                if flush is not None:
-                    flush()
-                self.notify("Done" if result.get("changed") else "Nothing changed", timeout=3)
-
-        self.app.push_screen(FacilitatorActionScreen(act.title if act else activity_id,
-                                                     summary_of(doc.get("data"), self._fields), actions, send),
-                             closed)
+        self.post_message(FacilitatorActionsRequested(self.activity_id, pid, cid,
+                                                      summary_of(doc.get("data"), self._fields)))
