@@ -279,6 +279,8 @@ class ContributionCommands:
         data = await self._checked_like_a_submission(activity_id, act.plugin, registered, new)
         async with self._command_lock:
             key, doc = self._require_contribution(participant_id, client_id)  # withdrawn meanwhile?
+            if participant_id in self._revoked:  # being erased: nothing of theirs is written again
+                raise WorkshopError("unknown_contribution", "no such contribution")
             if doc["data"] == data:
                 return {"changed": False, "contribution": self.contribution_view(doc)}
             doc = {**doc, "data": data, "edited_by_facilitator": True, "edited_at": utc_iso()}
