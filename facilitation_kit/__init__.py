@@ -21,7 +21,7 @@ kit's own machinery and may change between versions.
 __version__ = "0.1.0"
 
 from .core.hookspecs import hookimpl  # noqa: E402
-from .core.activity import ActivityInfo, ActivityType, Item, Option, OptionError  # noqa: E402
+from .core.activity import ActivityInfo, ActivityType, FacilitatorAction, Item, Option, OptionError  # noqa: E402
 from .core.blocks import Block, BulletList, Chart, Heading, Paragraph, Quote, ReportPart, Table  # noqa: E402
 from .core.forms import (  # noqa: E402
     ChoiceField, Field, Form, Invalid, MatrixField, ScaleField, TextField, VoteField,
@@ -36,7 +36,7 @@ from .report.words import word_counts  # noqa: E402
 
 __all__ = [
     "__version__", "hookimpl",
-    "ActivityType", "ActivityInfo", "Item", "Option", "OptionError",
+    "ActivityType", "ActivityInfo", "Item", "Option", "OptionError", "FacilitatorAction",
     "Form", "Field", "TextField", "ChoiceField", "ScaleField", "VoteField", "MatrixField",
     "Invalid",
     "Block", "Heading", "Paragraph", "Table", "Chart", "BulletList", "Quote", "ReportPart",

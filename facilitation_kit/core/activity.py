@@ -23,8 +23,8 @@ from .blocks import Block
 from .forms import Form
 from . import i18n
 
-__all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "RESERVED_OPTION_NAMES",
-           "resolve_options", "option_problems", "opaque_item"]
+__all__ = ["Option", "OptionError", "ActivityInfo", "ActivityType", "Item", "FacilitatorAction",
+           "RESERVED_OPTION_NAMES", "resolve_options", "option_problems", "opaque_item"]
 
 #: Keys the agenda itself uses for every activity: no plugin option may take these names.
 RESERVED_OPTION_NAMES = frozenset({"id", "plugin", "title", "prompt", "timebox", "auto_open",
@@ -231,6 +231,64 @@ class Item:
         return out
 
 
+@dataclass(frozen=True)
+class FacilitatorAction:
+    """Something the facilitator can do from the TUI in an activity of this type, offered
+    by :meth:`ActivityType.facilitator_actions` (docs/plugin_hooks.md, "Facilitator
+    actions"), e.g. "Classify" a value card.
+
+    ``id`` names it for :meth:`ActivityType.run_facilitator_action`; ``label`` is what the
+    facilitator reads (in ``activity.lang``). ``applies_to`` is ``"contribution"`` (the
+    contribution selected in the Activity tab) or ``"activity"``. The facilitator then
+    gives a value: one of ``choices`` (``(value, label)`` pairs) when there are any, else
+    a free text when ``text`` is true (at most ``max_length`` characters), else none
+    (``None``). ``help`` is one optional sentence shown under the label.
+    """
+
+    id: str
+    label: str
+    applies_to: str = "contribution"
+    choices: Sequence[tuple[str, str]] = ()
+    text: bool = False
+    max_length: int = 500
+    help: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with it (checked each time the host asks the plugin for its actions)."""
+        out = []
+        if not isinstance(self.id, str) or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,60}", self.id):
+            out.append(f"action id {self.id!r} must be 1 to 60 letters, digits or _ . : -")
+        if not isinstance(self.label, str) or not self.label.strip():
+            out.append(f"action {self.id!r} needs a label")
+        if self.applies_to not in ("contribution", "activity"):
+            out.append(f"action {self.id!r}: applies_to must be 'contribution' or 'activity', "
+                       f"not {self.applies_to!r}")
+        pairs = list(self.choices) if isinstance(self.choices, (list, tuple)) else None
+        if pairs is None or not all(isinstance(p, (list, tuple)) and len(p) == 2
+                                    and all(isinstance(x, str) for x in p) for p in pairs):
+            return out + [f"action {self.id!r}: choices must be (value, label) pairs of text"]
+        values = [p[0] for p in pairs]
+        if len(set(values)) != len(values):
+            out.append(f"action {self.id!r} lists the same choice twice")
+        return out
+
+    @property
+    def value_kind(self) -> str:
+        """What the facilitator gives: ``"choice"``, ``"text"`` or ``"none"``."""
+        return "choice" if self.choices else "text" if self.text else "none"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "applies_to": self.applies_to,
+                               "value": self.value_kind}
+        if self.choices:
+            out["choices"] = [{"value": v, "label": lbl} for v, lbl in self.choices]
+        if self.value_kind == "text":
+            out["max_length"] = self.max_length
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
 def opaque_item(item: Item, salt: str) -> Item:
     """An item as the activity that takes it (``from``), and so every phone, sees it: its
     id replaced by a hash (salted with the session id). A source plugin's ``items()`` may
@@ -391,6 +449,25 @@ class ActivityType:
         with ``what`` and optionally ``who`` and ``when`` (texts as written). Default:
         none."""
         return []
+
+    def facilitator_actions(self, activity: ActivityInfo) -> list[FacilitatorAction]:
+        """What the facilitator can do in this step from the TUI (the Activity tab's ``.``
+        key, or the ``facilitator_actions`` command): :class:`FacilitatorAction` s with
+        labels in ``activity.lang``. Default: none."""
+        return []
+
+    def run_facilitator_action(self, activity: ActivityInfo, action_id: str,
+                               contribution: dict[str, Any] | None, value: Any) -> dict[str, Any] | None:
+        """Do one of :meth:`facilitator_actions`: ``action_id`` names it, ``contribution``
+        is the one it applies to (as elsewhere, with ``role``; hidden ones too, marked
+        ``hidden``) or ``None`` for an activity's action, ``value`` what the facilitator
+        gave (a choice's value, a text, or ``None``; already checked against the action).
+        Return the contribution's new ``data`` (it is checked like a submission: the form,
+        then :meth:`validate`; then stored, marked ``edited_by_facilitator``, keeping its
+        author) or ``None`` to change nothing. Raise
+        :class:`~facilitation_kit.core.forms.Invalid` to refuse with a reason. Runs on the
+        host only, through the plugin caller. Default: nothing."""
+        return None
 
     def results_visible(self, activity: ActivityInfo) -> bool:
         """Whether results may be shown on the projector now (e.g. a secret vote: only

@@ -10,11 +10,13 @@ from typing import Any
 from . import events as ev
 from . import themes as th
 from . import workers
+from .activity import FacilitatorAction
 from .caller import PluginFailure
 from .errors import WorkshopError
 from .forms import Form, Invalid
 from .ops import put
 from .record import utc_iso
+from .roles import submitted_role
 from .state import contribution_key
 from .views import require_json
 
@@ -197,6 +199,123 @@ class ContributionCommands:
                 await self._source_changed(doc["activity"])
             return self.contribution_view(doc)
 
+    # -- facilitator actions (docs/plugin_hooks.md, "Facilitator actions") -------------------
+    async def facilitator_actions(self, activity_id: str) -> list[dict[str, Any]]:
+        """The facilitator actions an activity's plugin offers (``facilitator_actions``),
+        as JSON, in the agenda's language. A step without a plugin offers none."""
+        actions = await self._actions_of(activity_id)
+        return [a.to_json() for a in actions]
+
+    async def _actions_of(self, activity_id: str) -> list[FacilitatorAction]:
+        self._require_activity(activity_id)
+        act = self.agenda.activity(activity_id)
+        registered = self.plugins.activity_type(act.plugin) if act.collects else None
+        if registered is None:
+            return []
+        info = await self.activity_info(activity_id)
+        try:
+            actions = await self.caller.call(registered.activity_type, "facilitator_actions", info)
+            actions = list(actions or [])
+            problems = [f"{act.plugin}.facilitator_actions returned {type(a).__name__}, not a FacilitatorAction"
+                        for a in actions if not isinstance(a, FacilitatorAction)]
+            problems += [p for a in actions if isinstance(a, FacilitatorAction) for p in a.problems()]
+            ids = [a.id for a in actions if isinstance(a, FacilitatorAction)]
+            if len(set(ids)) != len(ids):
+                problems.append(f"{act.plugin}.facilitator_actions offers the same action id twice")
+            if problems:
+                raise PluginFailure("; ".join(problems))
+            require_json([a.to_json() for a in actions], f"{act.plugin}.facilitator_actions")
+        except PluginFailure as exc:
+            self._plugin_failed(activity_id, act.plugin, str(exc))
+            raise WorkshopError("plugin_error", str(exc)) from None
+        except TypeError as exc:  # not a list
+            message = f"{act.plugin}.facilitator_actions did not return a list: {exc}"
+            self._plugin_failed(activity_id, act.plugin, message)
+            raise WorkshopError("plugin_error", message) from None
+        return actions
+
+    async def facilitator_action(self, activity_id: str, action_id: str, participant_id: str | None,
+                                 client_id: str | None, value: Any) -> dict[str, Any]:
+        """Run one facilitator action of an activity's plugin. For an action on a
+        contribution, the plugin's new ``data`` is checked like a submission (the form,
+        the plugin's ``validate``, JSON) and stored through the journal, the contribution
+        keeping its author and marked ``edited_by_facilitator``. Returns ``{"changed":
+        bool}`` plus the ``contribution`` (its view) for an action on one."""
+        actions = {a.id: a for a in await self._actions_of(activity_id)}
+        action = actions.get(action_id)
+        if action is None:
+            raise WorkshopError("unknown_action", f"the activity offers no action {str(action_id)[:40]!r}")
+        value = _action_value(action, value)
+        act = self.agenda.activity(activity_id)
+        registered = self.plugins.activity_type(act.plugin)
+        key = doc = None
+        passed = None
+        if action.applies_to == "contribution":
+            if not participant_id or not client_id:
+                raise WorkshopError("unknown_contribution", "this action needs a contribution (participant and id)")
+            key, doc = self._require_contribution(participant_id, client_id)
+            if doc["activity"] != activity_id:
+                raise WorkshopError("unknown_contribution", "that contribution is not in this activity")
+            passed = {**self.contribution_view(doc), "role": submitted_role(doc, self.role_of(doc["participant"]))}
+        info = await self.activity_info(activity_id)
+        label = f"{act.plugin}.run_facilitator_action"
+        try:
+            new = await self.caller.call(registered.activity_type, "run_facilitator_action", info, action.id,
+                                         passed, value)
+            if new is not None and action.applies_to == "activity":
+                raise PluginFailure(f"{label} returned data for an action on the activity (it must return None)")
+            if new is not None:
+                if not isinstance(new, dict):
+                    raise PluginFailure(f"{label} returned {type(new).__name__}, not a dict")
+                require_json(new, label)
+        except Invalid as exc:
+            raise WorkshopError("invalid", str(exc) if not exc.fields else "; ".join(
+                f"{k}: {v}" for k, v in exc.fields.items()), exc.fields or None) from None
+        except PluginFailure as exc:
+            self._plugin_failed(activity_id, act.plugin, str(exc))
+            raise WorkshopError("plugin_error", str(exc)) from None
+        if new is None:
+            return {"changed": False, **({"contribution": self.contribution_view(doc)} if doc else {})}
+        data = await self._checked_like_a_submission(activity_id, act.plugin, registered, new)
+        async with self._command_lock:
+            key, doc = self._require_contribution(participant_id, client_id)  # withdrawn meanwhile?
+            if participant_id in self._revoked:  # being erased: nothing of theirs is written again
+                raise WorkshopError("unknown_contribution", "no such contribution")
+            if doc["data"] == data:
+                return {"changed": False, "contribution": self.contribution_view(doc)}
+            doc = {**doc, "data": data, "edited_by_facilitator": True, "edited_at": utc_iso()}
+            await self._commit([put("contributions", key, doc)])
+        view = self.contribution_view(doc)
+        self._emit(ev.ContributionEdited(view, submitted_role(doc, self.role_of(doc["participant"]))))
+        await self._source_changed(activity_id)
+        return {"changed": True, "contribution": view}
+
+    async def _checked_like_a_submission(self, activity_id: str, plugin: str, registered, data: dict) -> dict:
+        """A plugin's new data for a contribution, checked as a phone's submission is: the
+        form (in the agenda's language), then the plugin's ``validate``. What does not fit
+        is the plugin's failure (``plugin_error``)."""
+        _, form = await self.views.view_and_form(activity_id)
+        if form is None:
+            raise WorkshopError("plugin_error", "the activity's form could not be built")
+        try:
+            cleaned = form.validate(data)
+            replaced = await self.caller.call(registered.activity_type, "validate",
+                                              await self.views.cached_info(activity_id), cleaned)
+            if replaced is not None:
+                if not isinstance(replaced, dict):
+                    raise PluginFailure(f"{plugin}.validate returned {type(replaced).__name__}, not a dict")
+                require_json(replaced, f"{plugin}.validate")
+                cleaned = replaced
+        except Invalid as exc:
+            message = (f"{plugin}.run_facilitator_action returned data that does not fit the form: "
+                       + (", ".join(f"{k} ({v})" for k, v in exc.fields.items()) if exc.fields else str(exc)))
+            self._plugin_failed(activity_id, plugin, message)
+            raise WorkshopError("plugin_error", message) from None
+        except PluginFailure as exc:
+            self._plugin_failed(activity_id, plugin, str(exc))
+            raise WorkshopError("plugin_error", str(exc)) from None
+        return cleaned
+
     # -- which answers are words (docs/themes.md "Words") ----------------------------------
     def _form_built(self, activity_id: str, form: Form) -> None:
         """A form was built: if its text fields are not all in its activity's row yet,
@@ -277,3 +396,23 @@ class ContributionCommands:
                    "contributions": [dict(zip(("participant", "id"), k.split("/", 1))) for k in t["keys"]]}
                   for t in found["themes"]]
         return {"themes": themes, "method": found["method"]}
+
+
+def _action_value(action: FacilitatorAction, value: Any) -> Any:
+    """The facilitator's value for an action, checked against what it asks for."""
+    kind = action.value_kind
+    if kind == "choice":
+        allowed = [v for v, _ in action.choices]
+        if value not in allowed:
+            raise WorkshopError("invalid", "choose one of: " + ", ".join(allowed), {"value": "not one of the choices"})
+        return value
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise WorkshopError("invalid", "write a text", {"value": "a text is needed"})
+        if len(value.strip()) > action.max_length:
+            raise WorkshopError("invalid", f"at most {action.max_length} characters",
+                                {"value": f"at most {action.max_length} characters"})
+        return value.strip()
+    if value is not None:
+        raise WorkshopError("invalid", "this action takes no value", {"value": "takes no value"})
+    return None

@@ -191,3 +191,14 @@ class ContributionStarred(Event):
     id: str
     activity: str
     starred: bool
+
+
+@dataclass(frozen=True)
+class ContributionEdited(Event):
+    """The facilitator changed a contribution's ``data`` through one of its activity's
+    facilitator actions (e.g. classified a value card). ``contribution`` is its new view
+    (marked ``edited_by_facilitator``), ``role`` the role it was made in: it keeps its
+    author."""
+
+    contribution: dict[str, Any]
+    role: str | None

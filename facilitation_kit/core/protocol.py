@@ -136,6 +136,10 @@ async def _themes(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
     return {"themes": themes_of(w, f["activity"])}
 
 
+async def _facilitator_actions(w: Workshop, f: dict[str, Any]) -> dict[str, Any]:
+    return {"actions": await w.facilitator_actions(f["activity"])}
+
+
 async def _theme(w: Workshop, change: str, *args: Any) -> dict[str, Any]:
     row = await w.change_themes(change, *args)
     return {"theme": row} if row is not None else {}
@@ -208,6 +212,13 @@ _LIST = [
              Field("name", (str, _NONE), required=False), Field("participant", (str, _NONE), required=False)),
             ("wrong_activity", "activity_closed", "invalid", "too_many", "not_found", "not_assisted",
              "plugin_error", "room_full", "unavailable")),
+    # an activity plugin's own facilitator actions (docs/plugin_hooks.md, "Facilitator actions")
+    Command("facilitator_actions", _facilitator_actions, (_ACTIVITY,), ("unknown_activity", "plugin_error")),
+    Command("facilitator_action", lambda w, f: w.facilitator_action(f["activity"], f["action"], f["participant"],
+                                                                    f["id"], f["value"]),
+            (_ACTIVITY, Field("action", (str,)), Field("participant", (str, _NONE), required=False),
+             Field("id", (str, _NONE), required=False), Field("value", (str, int, float, bool, _NONE), required=False)),
+            ("unknown_activity", "unknown_action", "unknown_contribution", "invalid", "plugin_error", "unavailable")),
     Command("star", lambda w, f: w.set_starred(f["participant"], f["id"], True), _STAR, ("unknown_contribution",)),
     Command("unstar", lambda w, f: w.set_starred(f["participant"], f["id"], False), _STAR,
             ("unknown_contribution",)),

@@ -35,7 +35,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
     form's text fields, once the host recorded them), participants (with ``consented_at``
     where a participant consented, ``assisted`` for one entered from paper cards) and
     contributions (``starred`` where the facilitator starred one, ``assisted`` for a paper
-    card), it carries the facilitator's ``themes`` (only their members that are
+    card, ``edited_by_facilitator`` and ``edited_at`` for one a facilitator action changed),
+    it carries the facilitator's ``themes`` (only their members that are
     still in the record) and ``notes`` (one per activity), in agenda order."""
     session = tables["session"].get("session", {})
     if isinstance(agenda, Agenda):
@@ -72,6 +73,8 @@ def build_export(tables: dict[str, dict[str, Any]], agenda: Agenda | dict | None
             row["starred"] = True
         if doc.get("assisted"):
             row["assisted"] = True  # entered by the facilitator from a paper card
+        if doc.get("edited_by_facilitator"):  # changed by a facilitator action (e.g. classified)
+            row.update(edited_by_facilitator=True, edited_at=doc.get("edited_at"))
         contributions.append(row)
     contributions.sort(key=lambda c: (order.get(c["activity"], 1 << 30), c["created_at"]))
     activities = []

@@ -191,6 +191,8 @@ class WorkshopState:
                "data": doc["data"], "created_at": doc["created_at"]}
         if doc.get("hidden"):
             out["hidden"] = True
+        if doc.get("edited_by_facilitator"):
+            out["edited_by_facilitator"] = True
         return out
 
     def contribution(self, participant_id: str, client_id: str) -> dict[str, Any] | None:

@@ -25,7 +25,8 @@ from .qr import qr_svg_data_uri
 log = logging.getLogger("facilitation_kit.host.screen")
 
 #: Events that can change a plugin's screen blocks (everything else only changes counts).
-_CONTENT = (ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden, ev.ActivityChanged,
+_CONTENT = (ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden, ev.ContributionEdited,
+            ev.ActivityChanged,
             ev.ParticipantErased, ev.ScreenChanged, ev.ModerationChanged, ev.ThemesChanged)
 
 

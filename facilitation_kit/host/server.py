@@ -771,6 +771,8 @@ class ProtocolServer:
             self._facilitators({"type": "contribution", "contribution": c, "role": event.role, **held})
         elif isinstance(event, ev.ContributionWithdrawn):
             self._facilitators({"type": "withdrawn", "id": event.id, "participant": event.participant})
+        elif isinstance(event, ev.ContributionEdited):
+            self._facilitators({"type": "edited", "contribution": event.contribution, "role": event.role})
         elif isinstance(event, ev.ContributionHidden):
             self._facilitators({"type": "hidden" if event.hidden else "unhidden",
                                 "contribution": event.contribution})

@@ -200,6 +200,8 @@ def event_from_frame(frame: dict[str, Any]) -> ev.Event | None:
         return ev.ContributionAdded(frame["contribution"], frame.get("role"))
     if kind == "withdrawn":
         return ev.ContributionWithdrawn(frame["id"], frame["participant"], frame.get("activity"))
+    if kind == "edited":
+        return ev.ContributionEdited(frame["contribution"], frame.get("role"))
     if kind in ("hidden", "unhidden"):
         return ev.ContributionHidden(frame["contribution"], kind == "hidden")
     if kind == "erased":

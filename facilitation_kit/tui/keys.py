@@ -84,6 +84,9 @@ KEYS: dict[str, list[Key]] = {
         Key("s", "highlight", "On screen", "show the selected contribution large on the room's screen"),
         Key("asterisk", "toggle_star", "Star", "star the selected contribution (starred ones are the "
                                                "report's quotes); again: take the star away", display="*"),
+        Key("full_stop", "facilitator_actions", "Actions…", "the activity's own actions for the selected "
+                                                           "contribution (e.g. classify a value card)",
+            display=".", footer=False),
         Key("w", "app.paper_card", "Paper card", "write in a paper card for someone without a phone: the "
                                                  "activity's questions and their role"),
     ],

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.message import Message
 
-__all__ = ["WorkshopCommand", "EraseRequested", "ExportFinished"]
+__all__ = ["WorkshopCommand", "EraseRequested", "ExportFinished", "FacilitatorActionsRequested"]
 
 
 @dataclass
@@ -43,3 +43,14 @@ class ExportFinished(Message):
     format: str
     path: Path | None = None
     error: str | None = None
+
+
+@dataclass
+class FacilitatorActionsRequested(Message):
+    """The facilitator wants the activity plugin's own actions for one contribution
+    (key ``.``): ``card`` is how the contribution reads, for the dialog."""
+
+    activity: str
+    participant: str
+    id: str
+    card: str

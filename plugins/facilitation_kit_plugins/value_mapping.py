@@ -7,7 +7,8 @@ skipped), optionally who it matters to most (the session's roles, in plain words
 optionally how important it is and how well the service supports it today (1-5, or
 "don't know"). A card rated important (4 or 5) but badly supported (1 or 2) is flagged as
 "important but badly supported". Role groups smaller than ``min_group`` are counted
-together.
+together. The facilitator classifies (or re-classifies) a card from the TUI: the
+facilitator action "Classify the card".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from facilitation_kit import (
-    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, Form, Heading, Invalid,
+    hookimpl, ActivityType, BulletList, Catalogue, Chart, ChoiceField, FacilitatorAction, Form, Heading, Invalid,
     Item, Option, OptionError, Paragraph, ScaleField, Table, TextField, importance_support_map,
     mean, role_groups, stacked_bars, widest_gap,
 )
@@ -55,7 +56,8 @@ class ValueMapping(ActivityType):
         Option("kinds", "strings", default=list(KINDS), choices=list(KINDS), min=1,
                help="Which kinds of card participants can choose: " + ", ".join(KINDS) + "."),
         Option("ask_kind", "boolean", default=True,
-               help="Ask what kind of value a card is (participants may skip it)."),
+               help="Ask what kind of value a card is (participants may skip it; the facilitator "
+                    "can classify it later)."),
         Option("stakeholders", "strings", default=[], translatable=True,
                help="Who a card can matter to. Empty: the session's roles (without \"Other\")."),
         Option("ask_stakeholder", "boolean", default=True, help="Ask who a card matters to most."),
@@ -119,6 +121,26 @@ class ValueMapping(ActivityType):
             missing = "support" if "importance" in data else "importance"
             raise Invalid({missing: T.t(activity.lang, "value_mapping.err_both")})
         return None
+
+    def facilitator_actions(self, activity):
+        """"Classify the card": the facilitator gives a card its kind (or another one, or
+        takes it away), from the TUI; results and the report then count the card under
+        it. Offered when the form asks for the kind (``ask_kind``)."""
+        if not activity.options["ask_kind"]:
+            return []
+        lang = activity.lang
+        kinds = list(activity.options["kinds"])  # in the form's order
+        return [FacilitatorAction("classify", T.t(lang, "value_mapping.action_classify"),
+                                  choices=[(kind, kind_label(lang, kind)) for kind in kinds + [NOT_SAID]],
+                                  help=T.t(lang, "value_mapping.action_classify_help"))]
+
+    def run_facilitator_action(self, activity, action_id, contribution, value):
+        if action_id != "classify" or contribution is None:
+            return None
+        data = {k: v for k, v in contribution["data"].items() if k != "kind"}
+        if value != NOT_SAID:
+            data["kind"] = value
+        return data
 
     def summarise(self, activity, contributions):
         lang = activity.lang

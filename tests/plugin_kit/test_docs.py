@@ -104,11 +104,29 @@ def test_activity_type_attributes_are_documented():
 
 def test_hook_examples_load_without_problems():
     blocks = code_blocks(HOOKS_DOC, "python")
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     extra = [(f"doc-example-{i}", as_module(block, f"doc_example_{i}")) for i, block in enumerate(blocks)]
     plugins = plugin_host(extra_plugins=extra)
     assert [p for p in plugins.problems if p.plugin.startswith("doc-example")] == []
-    assert {"one_word", "check_in"} <= set(plugins.activity_types)
+    assert {"one_word", "check_in", "sorting"} <= set(plugins.activity_types)
+
+
+async def test_the_facilitator_actions_example_runs(workshop_host):
+    """docs/plugin_hooks.md, "Facilitator actions": the example, in a real host."""
+    [block] = [b for b in code_blocks(HOOKS_DOC, "python") if "class Sorting" in b]
+    module = as_module(block, "sorting_doc")
+    host = await workshop_host(single_activity("sorting"), extra_plugins=[("sorting", module)])
+    ana = await host.phone(role="Service user")
+    await host.open()
+    card = (await ana.submit({"text": "Fewer forms"}))["contribution"]
+    listed = await host.facilitator.send_command("facilitator_actions", activity="a1")
+    assert listed["actions"] == [{"id": "pile", "label": "Put on a pile", "applies_to": "contribution",
+                                  "value": "choice", "choices": [{"value": "now", "label": "Do it now"},
+                                                                 {"value": "later", "label": "Later"}]}]
+    ok = await host.facilitator.send_command("facilitator_action", activity="a1", action="pile",
+                                             participant=ana.id, id=card["id"], value="later")
+    assert ok["type"] == "ok" and ok["contribution"]["data"] == {"text": "Fewer forms", "pile": "later"}
+    assert host.export()["contributions"][0]["edited_by_facilitator"] is True
 
 
 async def test_the_complete_activity_of_the_hook_reference_runs(workshop_host):

@@ -1,4 +1,5 @@
-"""Small modal dialogs: confirm, timer, export format, join address, note, paper card."""
+"""Small modal dialogs: confirm, timer, export format, join address, note, paper card,
+a plugin's facilitator actions."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ...core.roles import NO_ROLE
 from ..widgets.safe import one_line, safe_text
 
 __all__ = ["ConfirmScreen", "TimerScreen", "ExportScreen", "HostPickerScreen", "NoteScreen", "PaperCardScreen",
-           "parse_minutes"]
+           "FacilitatorActionScreen", "parse_minutes"]
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -515,3 +516,109 @@ class PaperCardScreen(Dialog["dict | None"]):
             widget.deselect_all()
         elif isinstance(widget, Select):
             widget.clear()
+
+
+class FacilitatorActionScreen(Dialog["dict | None"]):
+    """The current activity's plugin actions for the selected contribution
+    (docs/plugin_hooks.md, "Facilitator actions"): pick an action, then one of its
+    choices (or write its text). ``send(action_id, value)`` runs the
+    ``facilitator_action`` command on the host; a refusal or a plugin's failure is shown
+    here and nothing changes. Closes with the command's answer."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="FacilitatorActionScreen") + """
+    FacilitatorActionScreen > Vertical { width: 80; }
+    FacilitatorActionScreen OptionList { height: auto; max-height: 14; }
+    FacilitatorActionScreen .card { color: $text-muted; margin: 0 0 1 0; }
+    FacilitatorActionScreen #action-text { display: none; }
+    """
+    FOCUS = "#action-list"
+
+    def __init__(self, title: str, card: str, actions: list[dict[str, Any]],
+                 send: Callable[[str, Any], Awaitable[dict[str, Any]]]):
+        super().__init__()
+        self.title_text = title
+        self.card = card
+        self.actions = [a for a in actions if isinstance(a, dict) and a.get("applies_to") == "contribution"]
+        self.send = send
+        self.action: dict[str, Any] | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Actions in “") + safe_text(self.title_text, single_line=True, limit=60) + Text("”"),
+                        classes="title")
+            yield Static(Text("The card: ", style="bold") + safe_text(self.card, single_line=True, limit=300),
+                         classes="card")
+            yield Static(Text("Choose what to do (Enter)."), id="action-step")
+            yield OptionList(*self._action_options(), id="action-list")
+            yield Input(id="action-text")
+            yield Static("", classes="error", id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+
+    def _action_options(self) -> list[Option]:
+        out = []
+        for index, action in enumerate(self.actions):
+            words = safe_text(action.get("label") or action.get("id") or "", single_line=True, limit=80)
+            if action.get("help"):
+                words.append("\n").append_text(safe_text(action["help"], "dim", single_line=True, limit=200))
+            out.append(Option(words, id=f"action-{index}"))
+        return out
+
+    @on(OptionList.OptionSelected, "#action-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        if self.action is None:
+            self.action = self.actions[int(option_id.removeprefix("action-"))]
+            self._second_step()
+        else:
+            choices = self.action.get("choices") or []
+            self._run(choices[int(option_id.removeprefix("choice-"))]["value"])
+
+    def _second_step(self) -> None:
+        action = self.action
+        step = self.query_one("#action-step", Static)
+        label = safe_text(action.get("label") or action.get("id") or "", "bold", single_line=True, limit=80)
+        if action.get("value") == "choice":
+            step.update(label + Text(": choose one (Enter)."))
+            options = self.query_one("#action-list", OptionList)
+            options.clear_options()
+            options.add_options([Option(safe_text(c.get("label") or c.get("value") or "", single_line=True,
+                                                  limit=120), id=f"choice-{i}")
+                                 for i, c in enumerate(action.get("choices") or [])])
+            options.highlighted = 0
+            options.focus()
+        elif action.get("value") == "text":
+            step.update(label + Text(": write it, then Enter."))
+            self.query_one("#action-list", OptionList).display = False
+            field = self.query_one("#action-text", Input)
+            field.max_length = int(action.get("max_length") or 500)
+            field.display = True
+            field.focus()
+        else:
+            self._run(None)
+
+    @on(Input.Submitted, "#action-text")
+    def _typed(self, event: Input.Submitted) -> None:
+        self._run(event.value)
+
+    def _run(self, value: Any) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.query_one("#error", Static).update(Text("Working…", style="dim"))
+        self.run_worker(self._send(self.action["id"], value), group="facilitator-action", exit_on_error=False)
+
+    async def _send(self, action_id: str, value: Any) -> None:
+        try:
+            ok = await self.send(action_id, value)
+        except WorkshopError as exc:
+            words = exc.message if not exc.fields else "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+            self.query_one("#error", Static).update(safe_text("Not done: " + words, limit=600))
+            return
+        except Exception as exc:  # never take the cockpit down
+            self.query_one("#error", Static).update(safe_text(f"Not done: {type(exc).__name__}: {exc}", limit=600))
+            return
+        finally:
+            self._busy = False
+        self.dismiss(ok)

@@ -9,6 +9,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from ...core import events as ev
+from ...core.errors import WorkshopError
+from ..messages import FacilitatorActionsRequested
+from ..widgets.safe import one_line
 from ..widgets.activity import ActivityPane
 from ..widgets.agenda import AgendaPane
 from ..widgets.lobby import LobbyPane
@@ -83,6 +86,7 @@ class MainScreen(Screen):
         if tab == "people" and (people or ev.ContributionAdded in kinds or ev.ContributionWithdrawn in kinds):
             self.query_one(ParticipantsPane).show(w)
         contributions = kinds & {ev.ContributionAdded, ev.ContributionWithdrawn, ev.ContributionHidden,
+                                 ev.ContributionEdited,
                                  ev.ParticipantErased, ev.ActivityChanged, ev.ModerationChanged}
         results = self.query_one(ResultsPane)
         if contributions:
@@ -120,6 +124,40 @@ class MainScreen(Screen):
     # -- tabs -----------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    @on(FacilitatorActionsRequested)
+    def _facilitator_actions(self, message: FacilitatorActionsRequested) -> None:
+        self.run_worker(self._open_facilitator_actions(message), group="facilitator-actions", exit_on_error=False)
+
+    async def _open_facilitator_actions(self, m: FacilitatorActionsRequested) -> None:
+        """Ask the host for the activity's actions, then the dialog: every action runs on
+        the host (the ``facilitator_action`` command), in process or not."""
+        from .dialogs import FacilitatorActionScreen
+
+        channel = self.app.workshop_host.channel
+        try:
+            listed = await channel.request("facilitator_actions", activity=m.activity)
+        except WorkshopError as exc:
+            self.notify(one_line(exc.message, 200), severity="warning", markup=False)
+            return
+        actions = [a for a in listed.get("actions") or [] if a.get("applies_to") == "contribution"]
+        if not actions:
+            self.notify("This activity has no actions for a contribution.", severity="warning")
+            return
+        act = self.workshop.agenda.activity(m.activity) if self.workshop is not None else None
+
+        async def send(action_id: str, value) -> dict:
+            return await channel.request("facilitator_action", activity=m.activity, action=action_id,
+                                         participant=m.participant, id=m.id, value=value)
+
+        def closed(result: dict | None) -> None:
+            if result:
+                flush = getattr(self.app, "flush", None)
+                if flush is not None:
+                    flush()
+                self.notify("Done" if result.get("changed") else "Nothing changed", timeout=3)
+
+        self.app.push_screen(FacilitatorActionScreen(act.title if act else m.activity, m.card, actions, send), closed)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...core import events as ev
-from ..messages import WorkshopCommand
+from ..messages import FacilitatorActionsRequested, WorkshopCommand
 from ...core.roles import NO_ROLE
 from .safe import count_of, local_time, one_line, safe_text, summary_of
 from .tables import SafeTable
@@ -126,6 +126,11 @@ class ActivityPane(Vertical):
                 rebuild = rebuild or isinstance(e, ev.ParticipantErased)
             elif isinstance(e, ev.ModerationChanged) and e.activity == self.activity_id:
                 head = True
+            elif isinstance(e, ev.ContributionEdited) and e.contribution.get("activity") == self.activity_id:
+                c = e.contribution  # a facilitator action changed its data: redraw its row
+                key = f"{c['participant']}/{c['id']}"
+                if key in self._status and table.has_row(key):
+                    table.set_row(key, self._cells(key, c, self._roles.get(key), self._status[key]))
             elif isinstance(e, ev.ContributionStarred) and e.activity == self.activity_id:
                 key = f"{e.participant}/{e.id}"
                 doc = self.workshop.contribution(e.participant, e.id)
@@ -285,3 +290,15 @@ class ActivityPane(Vertical):
         self.role_filter = choices[(index + 1) % len(choices)]
         self._rebuild()
         self._show_head()
+
+    def action_facilitator_actions(self) -> None:
+        """The activity plugin's own actions for the selected contribution (e.g. classify
+        a value card): asked of the host, run on the host (docs/facilitators.md)."""
+        key = self._selected()
+        if key is None or self.workshop is None or self.activity_id is None:
+            self.notify("Select a contribution first.", severity="warning")
+            return
+        pid, cid = split_key(key)
+        doc = self.workshop.contribution(pid, cid) or {}
+        self.post_message(FacilitatorActionsRequested(self.activity_id, pid, cid,
+                                                      summary_of(doc.get("data"), self._fields)))
