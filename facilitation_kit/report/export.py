@@ -52,7 +52,7 @@ def to_csv(export: dict[str, Any]) -> str:
         rows.append((c, flat))
     names = {p["id"]: p.get("name") for p in export["participants"]}
     columns = ["activity", "activity_title", "contribution", "participant", "name", "role",
-               "created_at", "hidden", "assisted"] + [f"data.{k}" for k in data_columns]
+               "created_at", "hidden", "assisted", "edited_by_facilitator"] + [f"data.{k}" for k in data_columns]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
@@ -61,5 +61,6 @@ def to_csv(export: dict[str, Any]) -> str:
             c["activity"], titles.get(c["activity"], ""), c["id"], c["participant"],
             names.get(c["participant"]) or "", c.get("role") or "", c["created_at"],
             "yes" if c.get("hidden") else "", "yes" if c.get("assisted") else "",
+            "yes" if c.get("edited_by_facilitator") else "",
         ] + [flat.get(k, "") for k in data_columns]])
     return buf.getvalue()
