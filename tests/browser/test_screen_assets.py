@@ -89,7 +89,9 @@ def test_every_picture_of_the_screen_docs_exists_and_can_be_made_again():
 
     doc = (root / "docs" / "screen.md").read_text("utf-8")
     shown = set(re.findall(r"\(screens/(screen-[\w-]+\.png)\)", doc))
-    assert shown == set(SHOTS)  # every picture on the page is taken by a test, and shown
+    # every picture on the page is taken by a test, and shown (the script also copies the
+    # phone page's pictures for docs/participants.md)
+    assert shown == {name for name in SHOTS if name.startswith("screen-")}
     for name in shown:
         assert (root / "docs" / "screens" / name).is_file(), name
     for view in ("lobby", "activity", "wall", "cloud", "results", "vote-hidden", "highlight", "themes", "blank"):

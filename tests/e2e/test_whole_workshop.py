@@ -369,8 +369,9 @@ async def star(pilot, key: str) -> None:
     w = app.workshop_host.workshop
     await wait_for(pilot, lambda: any(c.get("starred") and c["participant"] == participant and c["id"] == cid
                                       for c in w.tables["contributions"].values()), what=f"star on {key}")
-    # its row's status cell says so (the last column: off to the right of a long contribution)
-    await wait_for(pilot, lambda: "* starred" in table.get_row(key)[-1].plain, what=f"{key} shown starred")
+    # its row's status cell says so (before the contribution's text, so always on screen)
+    status = list(table.columns).index("status")
+    await wait_for(pilot, lambda: "* starred" in table.get_row(key)[status].plain, what=f"{key} shown starred")
 
 
 async def group_themes(pilot, cards: dict[str, tuple[str, str | None]]) -> None:
