@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--label", default="this checkout")
     args = parser.parse_args()
     asyncio.run(run(args.submits, args.label))
+    print("reproduce: .venv/bin/python bench/submit_latency.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
 
 
 if __name__ == "__main__":

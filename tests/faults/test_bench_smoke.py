@@ -26,6 +26,14 @@ def _bench(*args: str, timeout: float = 240) -> str:
     return result.stdout
 
 
+def test_submit_latency_quick():
+    result = subprocess.run([sys.executable, "bench/submit_latency.py", "--submits", "30", "--label", "now"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"now: 30 submissions one by one: p50 [\d.]+ / p90 [\d.]+ / p99 [\d.]+ ms", result.stdout)
+    assert "reproduce: .venv/bin/python bench/submit_latency.py --submits 30 --label now" in result.stdout
+
+
 @pytest.mark.slow
 def test_phones_quick(tmp_path):
     out = _bench("phones", "--quick", "--json", str(tmp_path / "phones.json"))
