@@ -114,18 +114,46 @@ def _add(into: dict[str, int], more: dict[str, int]) -> None:
         into[k] = into.get(k, 0) + v
 
 
-def _rate(gen: loadgen.NodeLoad, opts) -> dict[str, Any]:
+def _rate(gen: loadgen.NodeLoad, opts, seconds: float | None = None) -> dict[str, Any]:
+    seconds = opts.rate_seconds if seconds is None else seconds
     start_at = (time.time() + 0.5) * 1000
     per = opts.rate / len(gen.pids)
-    replies = gen.call_all({"cmd": "rate", "rate": per, "seconds": opts.rate_seconds, "start_at": start_at},
-                           timeout=opts.rate_seconds + 60)
+    replies = gen.call_all({"cmd": "rate", "rate": per, "seconds": seconds, "start_at": start_at},
+                           timeout=seconds + 60)
     lat = [x / 1000 for r in replies for x in r["latency_ms"]]
     late = [x for r in replies for x in r["late_ms"]]
     outcome: dict[str, int] = {}
     for r in replies:
         _add(outcome, r["outcome"])
-    return {"latency": common.latency_summary(lat), "outcome": outcome, "achieved": len(lat) / opts.rate_seconds,
+    return {"latency": common.latency_summary(lat), "outcome": outcome, "achieved": len(lat) / seconds,
+            "generator_late_p99_ms": common.percentile(late, 99) if late else 0.0, "_lat": lat, "_late": late,
+            "_seconds": seconds}
+
+
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One steady-rate result from several phases of it."""
+    lat = [x for p in parts for x in p["_lat"]]
+    late = [x for p in parts for x in p["_late"]]
+    outcome: dict[str, int] = {}
+    for p in parts:
+        _add(outcome, p["outcome"])
+    return {"latency": common.latency_summary(lat), "outcome": outcome,
+            "achieved": len(lat) / sum(p["_seconds"] for p in parts),
             "generator_late_p99_ms": common.percentile(late, 99) if late else 0.0}
+
+
+def _steady(e1: "Target", h: "Target", b: "Target | None", opts) -> tuple[dict, dict, dict | None]:
+    """The steady-rate phases. With an older host they alternate, now, before, before,
+    now, half as long each, so that neither gets all of what follows the joins (the
+    machine settling after 4,000 new connections) or a disk stall."""
+    clean = lambda r: {k: v for k, v in r.items() if not k.startswith("_")}  # noqa: E731
+    echo_rate = clean(_rate(e1.gen, opts))
+    if b is None:
+        return echo_rate, clean(_rate(h.gen, opts)), None
+    half = opts.rate_seconds / 2
+    first, second, third, fourth = (_rate(h.gen, opts, half), _rate(b.gen, opts, half),
+                                    _rate(b.gen, opts, half), _rate(h.gen, opts, half))
+    return echo_rate, _merged([first, fourth]), _merged([second, third])
 
 
 def run(opts, work: Path) -> dict[str, Any]:
@@ -158,9 +186,7 @@ def run(opts, work: Path) -> dict[str, Any]:
             b = Target("before", before, loadgen.NodeLoad(1, opts.load_cores), opts)
             targets.append(b)
             b.join(f"ws://127.0.0.1:{before.port}/ws", before.info["room"], "host")
-        echo_rate = _rate(e1.gen, opts)
-        host_rate = _rate(h.gen, opts)
-        before_rate = _rate(b.gen, opts) if b is not None else None
+        echo_rate, host_rate, before_rate = _steady(e1, h, b, opts)
         for t in targets:
             t.warm_up()
         ratios, before_ratios = [], []
