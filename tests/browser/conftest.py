@@ -17,8 +17,6 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import require_tool
-
 from facilitation_kit import hookimpl
 from facilitation_kit.core.activity import ActivityType
 from facilitation_kit.core.forms import (ChoiceField, Field, Form, Invalid, MatrixField, ScaleField,
@@ -29,7 +27,7 @@ from facilitation_kit.core.plugins import load_plugins
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-artifacts" / "screens"
 
-from participant_page_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, XSS, Phone
+from participant_page_helpers import PHONE, XSS, Phone, chromium
 
 
 # --------------------------------------------------------------------------- test plugin
@@ -137,15 +135,8 @@ async def host(agenda_file, tmp_path, plugins):
 # --------------------------------------------------------------------------- browser
 @pytest.fixture
 async def browser():
-    require_tool(CHROMIUM, "the participant page tests (headless Chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium("the participant page tests") as b:
+        yield b
 
 
 @pytest.fixture

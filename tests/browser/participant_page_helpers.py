@@ -4,9 +4,10 @@ sys.path under pytest's default import mode)."""
 from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
 
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, async_playwright, expect
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
 TIMEOUT = 15_000  # ms; generous for a loaded CI machine, never a speed assertion
@@ -43,6 +44,21 @@ class Phone:
     async def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
         await dialog.dismiss()
+
+
+@asynccontextmanager
+async def chromium(what: str):
+    """Headless Chromium for ``what`` (a test's words); without it, fail in CI (CI=true) and
+    skip elsewhere (tests.conftest.require_tool)."""
+    from tests.conftest import require_tool
+
+    require_tool(CHROMIUM, f"{what} (headless Chromium)")
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
 
 
 async def join(page: Page, url: str, *, name: str | None = None, role: str | None = None) -> None:

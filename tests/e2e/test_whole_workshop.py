@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from facilitation_kit.report.results import session_results
 from facilitation_kit.tui.app import make_app
@@ -37,9 +37,7 @@ from facilitation_kit.tui.screens.dialogs import ExportScreen
 from facilitation_kit.tui.screens.themes import LabelScreen, ThemesScreen
 from facilitation_kit.tui.widgets.activity import ContributionTable
 from facilitation_kit.tui.widgets.qr import QRCode
-from tests.browser.participant_page_helpers import (CHROMIUM, CHROMIUM_ARGS, PHONE, TIMEOUT, Phone, join,
-                                                    saved_items)
-from tests.conftest import require_tool
+from tests.browser.participant_page_helpers import PHONE, TIMEOUT, Phone, chromium, join, saved_items
 from tests.tui.helpers import wait_for, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -473,13 +471,8 @@ async def group_themes(pilot, cards: dict[str, tuple[str, str | None]]) -> None:
 # --------------------------------------------------------------------------- the test
 @pytest.fixture
 async def browser():
-    require_tool(CHROMIUM, "the whole-workshop test (headless Chromium)")
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium("the whole-workshop test") as b:
+        yield b
 
 
 async def test_a_whole_workshop_from_the_tui_with_phones(browser, tmp_path):
