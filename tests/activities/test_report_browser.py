@@ -3,18 +3,14 @@ and shown as text, nothing fetched from anywhere. Saves a screenshot under test-
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
+from tests.browser.participant_page_helpers import chromium
 
 from facilitation_kit.report.render import render_report
 
-CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -23,15 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 async def report_page(tmp_path):
     """A fresh Chromium page; fails in CI (CI set) and skips elsewhere when Chromium is missing."""
-    require_tool(CHROMIUM, "the report browser test (headless Chromium)")
-    from playwright.async_api import async_playwright
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1000, "height": 1200})
-            yield page
-        finally:
-            await browser.close()
+    async with chromium("the report browser test") as browser:
+        yield await browser.new_page(viewport={"width": 1000, "height": 1200})
 
 
 async def test_report_renders_charts_and_keeps_script_inert(report_page, plugins, workshop_export, tmp_path):

@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
+from tests.browser.participant_page_helpers import chromium
 
 from facilitation_kit.report.render import render_report
 
 from .realistic_workshop import export, plugins_with_actions
 
-CHROMIUM = os.environ.get("FACILITATION_KIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 pytestmark = pytest.mark.browser
@@ -31,15 +28,9 @@ def pdf_pages(pdf: bytes) -> int:
 
 @pytest.fixture
 async def page():
-    require_tool(CHROMIUM, "the report print test (headless Chromium)")
-    from playwright.async_api import async_playwright
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            # 794 px: an A4 page's width at 96 dpi
-            yield await browser.new_page(viewport={"width": 794, "height": 1123})
-        finally:
-            await browser.close()
+    async with chromium("the report print test") as browser:
+        # 794 px: an A4 page's width at 96 dpi
+        yield await browser.new_page(viewport={"width": 794, "height": 1123})
 
 
 @pytest.fixture(scope="module")
