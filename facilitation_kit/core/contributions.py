@@ -84,7 +84,7 @@ class ContributionCommands:
                                 if state == "pending" else "submissions are closed for this activity")
         registered = self.plugins.activity_type(act.plugin)
         cap = self.contribution_cap(current)
-        if self._count_of(pid, current) >= cap:
+        if self.count_of(pid, current) >= cap:
             raise WorkshopError("too_many", f"you have sent the most contributions this activity takes ({cap})")
         lang = self.lang_of(doc.get("lang"))
         view, form = await self.views.view_and_form(current, lang)
@@ -156,11 +156,6 @@ class ContributionCommands:
         registered = self.plugins.activity_type(act.plugin) if act is not None else None
         own = getattr(registered.activity_type, "max_contributions", None) if registered else None
         return own or self.max_contributions
-
-    def _count_of(self, participant_id: str, activity_id: str) -> int:
-        rows = self.tables["contributions"]
-        return sum(1 for key in self._by_participant.get(participant_id, ())
-                   if rows[key]["activity"] == activity_id)
 
     async def withdraw(self, participant_id: str, client_id: str) -> dict[str, Any]:
         key = contribution_key(participant_id, client_id)

@@ -35,8 +35,7 @@ def normalise(lang: str | None, default: str = "en", known: Iterable[str] = LANG
     """The language a phone's tag is served in: its base tag when it is one of ``known``
     (or of the page's languages), else ``default``."""
     b = base(lang)
-    known = set(known) | set(LANGUAGES)
-    return b if b in known else base(default) or "en"
+    return b if b in LANGUAGES or b in known else base(default) or "en"
 
 
 def plural_form(lang: str, count: Any) -> str:

@@ -45,7 +45,9 @@ def apply_ops(tables: dict[str, dict[str, Any]], ops: Iterable[Op],
     """Apply ``ops`` to ``tables`` in order (creating a table on first use)."""
     for op in ops:
         kind, table, key = op[0], op[1], op[2]
-        rows = tables.setdefault(table, {})
+        rows = tables.get(table)
+        if rows is None:  # (not setdefault: that builds a new empty dict for every op)
+            rows = tables[table] = {}
         if kind == "put":
             old = rows.get(key)
             rows[key] = op[3]

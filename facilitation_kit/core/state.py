@@ -48,6 +48,7 @@ class WorkshopState:
         self._tokens: dict[str, str] = {}
         self._by_activity: dict[str, dict[str, dict]] = {}
         self._by_participant: dict[str, set[str]] = {}
+        self._counts: dict[tuple[str, str], int] = {}  # (participant, activity) -> rows, withdrawn too
         for doc in self.tables["participants"].values():
             if doc.get("token_hash"):
                 self._tokens[doc["token_hash"]] = doc["id"]
@@ -83,10 +84,18 @@ class WorkshopState:
     def _index(self, key: str, doc: dict) -> None:
         self._by_activity.setdefault(doc["activity"], {})[key] = doc
         self._by_participant.setdefault(doc["participant"], set()).add(key)
+        pair = (doc["participant"], doc["activity"])
+        self._counts[pair] = self._counts.get(pair, 0) + 1
 
     def _unindex(self, key: str, doc: dict) -> None:
         self._by_activity.get(doc["activity"], {}).pop(key, None)
         self._by_participant.get(doc["participant"], set()).discard(key)
+        pair = (doc["participant"], doc["activity"])
+        left = self._counts.get(pair, 0) - 1
+        if left > 0:
+            self._counts[pair] = left
+        else:
+            self._counts.pop(pair, None)
 
     # -- session ------------------------------------------------------------------------
     @property
@@ -223,6 +232,11 @@ class WorkshopState:
                         "role": submitted_role(doc, self.role_of(doc["participant"]))})
         out.sort(key=lambda c: c["created_at"])
         return out
+
+    def count_of(self, participant_id: str, activity_id: str) -> int:
+        """How many contributions a participant has stored in an activity, withdrawn ones
+        too (what the contribution cap counts); kept as an index, not recounted."""
+        return self._counts.get((participant_id, activity_id), 0)
 
     def keys_of(self, participant_id: str) -> list[str]:
         """The contribution keys of a participant (withdrawn ones too), sorted."""

@@ -221,3 +221,33 @@ def test_moderated_must_be_true_or_false(plugins):
     with pytest.raises(AgendaError) as err:
         parse_agenda(AGENDA.replace('id = "later"\n', 'id = "later"\nmoderated = "yes"\n'), plugins, path="f.toml")
     assert (err.value.activity, err.value.field) == ("later", "moderated")
+
+
+async def test_the_contribution_cap_counts_from_an_index_that_follows_every_change(plugins):
+    """The cap's count is an index kept by ``apply`` (recounting each participant's rows
+    on every submission was 15 % of the host's CPU at saturation): it must equal a
+    recount after submissions, withdrawals, an erase and a resume."""
+    w, store, _ = await new_workshop(plugins)
+    ana, _, _ = await w.join(name="Ana", role="Service user")
+    bo, _, _ = await w.join(name="Bo", role="Manager")
+    await w.open()
+
+    def recount(pid, activity):
+        return sum(1 for c in w.tables["contributions"].values()
+                   if c["participant"] == pid and c["activity"] == activity)
+
+    for i in range(3):
+        await w.submit(ana["id"], f"a{i}", "ideas", {"answer": f"idea {i}"})
+    await w.submit(bo["id"], "b0", "ideas", {"answer": "mine"})
+    await w.withdraw(ana["id"], "a1")  # a withdrawn one still counts towards the cap
+    assert w.count_of(ana["id"], "ideas") == recount(ana["id"], "ideas") == 3
+    assert w.count_of(bo["id"], "ideas") == 1 and w.count_of(ana["id"], "later") == 0
+    await w.next()
+    await w.open()
+    await w.submit(ana["id"], "l0", "later", {"answer": "then"})
+    assert w.count_of(ana["id"], "later") == 1
+    again = await Workshop.resume(w.agenda, plugins, store)
+    assert again.count_of(ana["id"], "ideas") == 3 and again.count_of(ana["id"], "later") == 1
+    await w.erase_participant(ana["id"])
+    assert w.count_of(ana["id"], "ideas") == 0 == w.count_of(ana["id"], "later")
+    assert w.count_of(bo["id"], "ideas") == 1
