@@ -50,6 +50,7 @@ class Target:
         self.outcome: dict[str, int] = {}
         self.warm_outcome: dict[str, int] = {}
         self.gen_cpu = self.srv_cpu = self.wall = self.core_busy = self.core_total = 0.0
+        self.trips = 0
         self.joins: list[dict] = []
         self.joined = 0
         self.join_all_s = 0.0
@@ -82,6 +83,7 @@ class Target:
         busy = (ended - start_at) / 1000  # the server is idle before and after
         trips = sum(len(r["latency_ms"]) for r in replies)
         self.rates.append(trips / busy)
+        self.trips += trips
         self.lat += [x / 1000 for r in replies for x in r["latency_ms"]]
         for r in replies:
             _add(self.outcome, r["outcome"])
@@ -97,6 +99,9 @@ class Target:
                 "latency": common.latency_summary(self.lat), "outcome": self.outcome,
                 "warmup_outcome": self.warm_outcome, "generator_cpu": self.gen_cpu / wall / len(self.gen.pids),
                 "generator_cpu_total": self.gen_cpu / wall, "server_cpu": self.srv_cpu / wall,
+                # the server's own CPU (all its threads) per round trip: less sensitive to what
+                # else runs on the machine than the rates are
+                "server_cpu_us": self.srv_cpu / self.trips * 1e6 if self.trips else float("nan"),
                 "server_core_busy": self.core_busy / self.core_total if self.core_total else float("nan")}
 
     def errors(self) -> dict[str, int]:
@@ -262,7 +267,8 @@ def _fmt_rates(c: dict) -> str:
 def _host_lines(label: str, host: dict[str, Any], e1: dict[str, Any], opts) -> None:
     c = host["closed"]
     print(f"[{label}] joined {host['joined']} in {host['join_all_s']:.2f} s; durable acks {_fmt_rates(c)}; "
-          f"host CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%); generator CPU {c['generator_cpu'] * 100:.0f}%")
+          f"host CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%), "
+          f"{c['server_cpu_us']:.0f} µs per ack; generator CPU {c['generator_cpu'] * 100:.0f}%")
     print(f"[{label}] submit→ack at {host['rate']['achieved']:.0f}/s: {common.fmt_lat(host['rate']['latency'])}")
     if label == "host":
         print(f"[echo] round trip at {e1['rate']['achieved']:.0f}/s: {common.fmt_lat(e1['rate']['latency'])}")
@@ -283,7 +289,8 @@ def report(res: dict[str, Any], opts, argv) -> None:
     for name, r in (("echo, 1 generator", e1), ("echo, 2 generators", e2)):
         c = r["closed"]
         print(f"[{name}] joined {r['joined']}; round trips {_fmt_rates(c)}; p99 {c['latency']['p99_ms']:.1f} ms; "
-              f"echo CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%); generator CPU "
+              f"echo CPU {c['server_cpu'] * 100:.0f}% (its core busy {c['server_core_busy'] * 100:.0f}%), "
+              f"{c['server_cpu_us']:.0f} µs per round trip; generator CPU "
               f"{c['generator_cpu'] * 100:.0f}% of a core per process; errors {r['errors'] or 0}")
     gain = e2["closed"]["median"] / e1["closed"]["median"] if e1["closed"]["median"] else float("nan")
     limit = ("the generator is not the limit (below a core, and a second process adds nothing)" if gain < 1.1
@@ -302,6 +309,8 @@ def report(res: dict[str, Any], opts, argv) -> None:
     print("\nheadline (same run, same generator, same transport settings; rounds interleaved):")
     print(f"  durable acks/s / echo round trips/s: {c['median']:,.0f} / {e1['closed']['median']:,.0f}; "
           f"per round {ratio:.2f}x (median; rounds {min(ratios):.2f}-{max(ratios):.2f}x) (target >= 0.5x)")
+    print(f"  server CPU per durable ack / per echo round trip: {c['server_cpu_us']:.0f} / "
+          f"{e1['closed']['server_cpu_us']:.0f} µs ({e1['closed']['server_cpu_us'] / c['server_cpu_us']:.2f}x)")
     print(f"  p99 submit→ack at {opts.rate:g}/s: {host['rate']['latency']['p99_ms']:.1f} ms (target < 20 ms); "
           f"echo {e1['rate']['latency']['p99_ms']:.1f} ms")
     print(f"  p99 under saturation: {c['latency']['p99_ms']:.1f} ms (target < 100 ms); "
@@ -315,6 +324,7 @@ def report(res: dict[str, Any], opts, argv) -> None:
         print(f"\nbefore ({opts.before}) and now, same run (rounds interleaved with the echo's):")
         print(f"  durable acks/s: before {bc['median']:,.0f} ({statistics.median(br):.2f}x the echo; rounds "
               f"{min(br):.2f}-{max(br):.2f}x), now {c['median']:,.0f} ({ratio:.2f}x)")
+        print(f"  host CPU per durable ack: before {bc['server_cpu_us']:.0f} µs, now {c['server_cpu_us']:.0f} µs")
         print(f"  p99 submit→ack at {opts.rate:g}/s: before {b['rate']['latency']['p99_ms']:.1f} ms, "
               f"now {host['rate']['latency']['p99_ms']:.1f} ms")
         print(f"  p99 under saturation: before {bc['latency']['p99_ms']:.1f} ms, now {c['latency']['p99_ms']:.1f} ms")

@@ -181,7 +181,9 @@ class WorkshopState:
         return out
 
     def connected_count(self) -> int:
-        return sum(1 for n in self._connections.values() if n > 0)
+        # _connections holds only participants with a connection open (disconnect removes
+        # the entry at zero), so its size is the count; it is asked on every join
+        return len(self._connections)
 
     def is_connected(self, participant_id: str) -> bool:
         return self._connections.get(participant_id, 0) > 0
