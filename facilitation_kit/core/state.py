@@ -45,6 +45,7 @@ class WorkshopState:
         for name in TABLES:
             self.tables.setdefault(name, {})
         self._connections: dict[str, int] = {}
+        self._langs: dict[str | None, str] = {}  # lang_of's memo
         self._tokens: dict[str, str] = {}
         self._by_activity: dict[str, dict[str, dict]] = {}
         self._by_participant: dict[str, set[str]] = {}
@@ -139,8 +140,14 @@ class WorkshopState:
                     "text": self.agenda.consent_text(lang), "required": self.agenda.consent["required"]}}
 
     def lang_of(self, lang: str | None) -> str:
-        """The language a phone's tag is served in (see :func:`i18n.normalise`)."""
-        return i18n.normalise(lang, self.agenda.language, (self.agenda.language,))
+        """The language a phone's tag is served in (see :func:`i18n.normalise`). Asked on
+        every submission; the answers for the first few tags seen are remembered."""
+        got = self._langs.get(lang) if lang is None or isinstance(lang, str) else None
+        if got is None:
+            got = i18n.normalise(lang, self.agenda.language, (self.agenda.language,))
+            if (lang is None or isinstance(lang, str)) and len(self._langs) < 64:
+                self._langs[lang] = got  # a phone's tag is its own text: a bounded memo
+        return got
 
     def participant_lang(self, participant_id: str | None) -> str:
         doc = self.tables["participants"].get(participant_id or "") or {}
