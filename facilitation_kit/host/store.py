@@ -384,6 +384,7 @@ class Store:
         self._closing = False
         self._failed: str | None = None
         self._checkpointer: threading.Thread | None = None  # a checkpoint being written
+        self._starting = False  # the writer thread is rotating the journal for a checkpoint
         self._compact_at: float | None = None  # when a requested compaction is due
         self._compact_retry = False
         self._last_compaction = 0.0
@@ -488,7 +489,7 @@ class Store:
     def _due(self) -> float | None:
         """Seconds until a checkpoint should start (0: now), or None: nothing due. Called
         with the condition held."""
-        if self._checkpointer is not None or self._failed is not None:
+        if self._checkpointer is not None or self._starting or self._failed is not None:
             return None
         if self._checkpoint_due or self._since_checkpoint >= max(
                 CHECKPOINT_EVERY, sum(map(len, self._mirror.values())) // 2):
@@ -515,8 +516,17 @@ class Store:
                     error = StoreError(f"cannot write {self.paths['journal']}: {type(exc).__name__}: {exc}")
                     _settle_batch(batch, error)
             with self._cond:
-                if self._due() == 0.0 and not self._closing:
-                    self._start_checkpoint(compact=self._compact_at is not None)
+                start = self._due() == 0.0 and not self._closing
+                if start:  # what the checkpoint is for, taken under the lock; the rest outside it
+                    compact = self._compact_at is not None
+                    scrub = self._scrub and compact
+                    self._scrub = self._scrub and not compact
+                    self._since_checkpoint = 0
+                    self._compact_at = None
+                    self._checkpoint_due = False
+                    self._starting = True
+            if start:
+                self._start_checkpoint(compact=compact, scrub=scrub)
 
     def _commit(self, batch) -> None:
         fd = self._journal.fileno()
@@ -556,13 +566,14 @@ class Store:
         _settle_batch(batch, error)  # one wake-up of each waiting loop for the whole batch
 
     # -- checkpoints -----------------------------------------------------------------
-    def _start_checkpoint(self, *, compact: bool) -> None:
+    def _start_checkpoint(self, *, compact: bool, scrub: bool) -> None:
         """Rotate the journal (unless a previous checkpoint left the previous journal
         behind) and write the checkpoint of a snapshot on a thread of its own. Called by
-        the writer thread (or by ``open``) between commits, with the condition held."""
-        self._since_checkpoint = 0
-        self._compact_at = None
-        self._checkpoint_due = False
+        the writer thread between commits, *without* the condition's lock: the rotation's
+        renames and directory ``fsync`` can take tens of milliseconds on a busy disk, and
+        every :meth:`write` on the event loop takes that lock (only this thread changes
+        the journal and the mirror, so they need no lock here)."""
+        thread = None
         try:
             if not self.paths["previous"].exists():
                 new = _rotate_files(self.paths)
@@ -571,15 +582,19 @@ class Store:
         except OSError as exc:
             log.warning("cannot rotate %s (%s); the journal keeps everything, trying again later",
                         self.paths["journal"], exc.strerror or exc)
-            self._compact_retry = self._compact_retry or compact
-            return
-        snapshot = {t: dict(rows) for t, rows in self._mirror.items()}
-        scrub = self._scrub and compact
-        if scrub:
-            self._scrub = False
-        self._checkpointer = threading.Thread(target=self._checkpoint_job, args=(snapshot, self._seq, compact, scrub),
-                                              name="facilitation-kit-checkpoint", daemon=True)
-        self._checkpointer.start()
+        else:
+            snapshot = {t: dict(rows) for t, rows in self._mirror.items()}
+            thread = threading.Thread(target=self._checkpoint_job, args=(snapshot, self._seq, compact, scrub),
+                                      name="facilitation-kit-checkpoint", daemon=True)
+        with self._cond:
+            self._starting = False
+            if thread is None:
+                self._compact_retry = self._compact_retry or compact
+                self._scrub = self._scrub or scrub
+            else:
+                self._checkpointer = thread
+                thread.start()
+            self._cond.notify_all()
 
     def _checkpoint_job(self, snapshot: dict, seq: int, compact: bool, scrub: bool) -> None:
         started = time.monotonic()
@@ -612,7 +627,8 @@ class Store:
         """Wait until no checkpoint is being written and none is due (tests, benchmarks)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self._checkpointer is not None or self._compact_at is not None or self._checkpoint_due:
+            while (self._checkpointer is not None or self._starting or self._compact_at is not None
+                   or self._checkpoint_due):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
