@@ -6,6 +6,7 @@ session (even while a host runs it), and every report format is rendered from it
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -16,10 +17,22 @@ from .roles import submitted_role
 __all__ = ["build_export", "utc_iso", "EXPORT_FORMAT", "EXPORT_VERSION"]
 
 
+_second: list = [None, ""]  # utc_iso's last whole second and its text
+
+
 def utc_iso(ts: float | None = None) -> str:
-    """``ts`` (seconds since the epoch; now if None) as ISO 8601 UTC with milliseconds."""
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, timezone.utc)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``ts`` (seconds since the epoch; now if None) as ISO 8601 UTC with milliseconds,
+    the same text as ``datetime.isoformat(timespec="milliseconds")`` with ``Z``. Every
+    stored record gets one, so the date and time of the last second are kept."""
+    t = time.time() if ts is None else ts
+    sec = math.floor(t)
+    us = round((t - sec) * 1e6)  # as datetime.fromtimestamp rounds: half to even, to microseconds
+    if us >= 1_000_000:
+        sec, us = sec + 1, 0
+    if _second[0] != sec:
+        _second[1] = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        _second[0] = sec
+    return f"{_second[1]}.{us // 1000:03d}Z"
 
 
 EXPORT_FORMAT = "facilitation-kit/export"
