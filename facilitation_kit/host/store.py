@@ -333,9 +333,17 @@ def _load(paths: dict[str, Path], recovery: Recovery, *, repair: bool,
     return tables, seq, cp_damaged
 
 
-_CHUNK = 500  # rows per orjson call (about 1 ms of JSON here): the checkpoint thread holds the
-# interpreter lock for one chunk at a time and lets go of it at each write, so the event
-# loop waits at most about that long (2,000 rows held it for up to 6 ms on a loaded core)
+_CHUNK = 500  # rows per joined write (about 1 ms of JSON here): the checkpoint thread lets go of
+# the interpreter lock at each write, so the event loop waits at most about that long
+
+
+def _row(n: int, key: str, doc: dict[str, Any]) -> bytes:
+    """``"n":{"_key":key,...doc}`` (TinyDB's row) as bytes, without building the merged
+    dict: the checkpoint thread makes no new containers per row, so writing 50,000 rows
+    does not set off full collections of the garbage collector (each stops the loop)."""
+    if not doc or "_key" in doc:
+        return b'"%d":%s' % (n, orjson.dumps({"_key": key, **doc}, option=orjson.OPT_NON_STR_KEYS))
+    return b'"%d":{"_key":%s,%s' % (n, orjson.dumps(key), orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)[1:])
 
 
 def _checkpoint_parts(tables: dict[str, dict[str, Any]], seq: int) -> Iterable[bytes]:
@@ -346,11 +354,14 @@ def _checkpoint_parts(tables: dict[str, dict[str, Any]], seq: int) -> Iterable[b
         if not rows:
             continue
         yield b',"' + name.encode() + b'":{'
-        items = list(rows.items())
-        for start in range(0, len(items), _CHUNK):
-            chunk = {str(start + i + 1): {"_key": key, **doc}
-                     for i, (key, doc) in enumerate(items[start:start + _CHUNK])}
-            yield (b"," if start else b"") + orjson.dumps(chunk, option=orjson.OPT_NON_STR_KEYS)[1:-1]
+        part: list[bytes] = []
+        for n, (key, doc) in enumerate(rows.items(), 1):
+            part.append(_row(n, key, doc))
+            if len(part) == _CHUNK:
+                yield (b"," if n > _CHUNK else b"") + b",".join(part)
+                part = []
+        if part:
+            yield (b"," if len(rows) > len(part) else b"") + b",".join(part)
         yield b"}"
     yield b"}"
 

@@ -277,3 +277,23 @@ async def test_compaction_leaves_no_removed_text_in_any_file(tmp_path):
     store.close()
     for path in store.paths["dir"].iterdir():
         assert b"secret diagnosis" not in path.read_bytes(), path
+
+
+def test_a_checkpoint_of_many_rows_is_tinydbs_format(tmp_path):
+    """The checkpoint is written row by row as bytes, in chunks (no merged dict per row):
+    TinyDB itself reads it back, every row in order with its ``_key``, across chunk
+    boundaries, for empty rows and rows with non-string keys inside too."""
+    from tinydb import TinyDB
+
+    rows = {f"p{i}/c{i}": ({**doc(i), "data": {"answer": f"idea {i} – é", 7: "int key"}} if i % 9 else {})
+            for i in range(1, 1203)}
+    tables = {"session": {"session": {"id": "s1"}}, "contributions": rows}
+    path = tmp_path / "cp.json"
+    _write_checkpoint(path, tables, 42)
+    with TinyDB(path, access_mode="r") as db:
+        got = db.table("contributions").all()
+        assert [d.doc_id for d in got] == list(range(1, 1203))
+        assert [d["_key"] for d in got] == list(rows)
+        assert got[0] == {"_key": "p1/c1", **rows["p1/c1"], "data": {"answer": "idea 1 – é", "7": "int key"}}
+        assert got[8] == {"_key": "p9/c9"}  # an empty row
+        assert db.table("_meta").get(doc_id=1)["seq"] == 42
