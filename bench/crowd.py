@@ -260,7 +260,8 @@ def report(res: dict[str, Any], opts, argv) -> None:
           f"= acks {res['acked']}: {'OK' if res['stored'] == res['acked'] else 'MISMATCH'}; exit code "
           f"{res['exit_code']}")
     print()
-    table(figures(res, argv), "crowd, host beside the echo of the same run:")
+    table(figures(res, argv), "crowd, host beside the echo of the same run:", commands=False)
+    print(f"\nreproduce: {common.reproduce_line(argv)}")
 
 
 def main(argv: list[str]) -> dict[str, Any]:

@@ -36,8 +36,9 @@ def ms(value: float) -> str:
     return f"{value:,.1f} ms"
 
 
-def table(rows: Sequence[Row], title: str) -> None:
-    """Print ``rows`` as an aligned plain-text table, the command once per benchmark."""
+def table(rows: Sequence[Row], title: str, commands: bool = True) -> None:
+    """Print ``rows`` as an aligned plain-text table, then (``commands``) the command that
+    reproduces them, once per benchmark."""
     print(title)
     heads = ("benchmark", "figure", "host", "echo, same run", "target", "met")
     cells = [(r.bench, r.figure, r.host, r.echo, r.target, r.met) for r in rows]
@@ -47,11 +48,13 @@ def table(rows: Sequence[Row], title: str) -> None:
     print("  ".join("-" * w for w in widths))
     for c in cells:
         print("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
-    commands: dict[str, str] = {}
+    if not commands:
+        return
+    each: dict[str, str] = {}
     for r in rows:
-        commands.setdefault(r.bench, r.command)
+        each.setdefault(r.bench, r.command)
     print("reproduce each:")
-    for bench, command in commands.items():
+    for bench, command in each.items():
         print(f"  {bench}: {command}")
 
 

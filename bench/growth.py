@@ -303,7 +303,8 @@ def report(results: list[dict[str, Any]], opts, load_cores, argv) -> None:
             print(f"    echo at 200/s over the same window: {common.fmt_lat(h['echo_during'])}; "
                   f"all of its round trips p99 {h['echo_all']['p99_ms']:.1f} ms")
     print()
-    table(figures(results, argv), "growth, host beside the echo of the same run:")
+    table(figures(results, argv), "growth, host beside the echo of the same run:", commands=False)
+    print(f"reproduce: {common.reproduce_line(argv)}")
 
 
 def main(argv: list[str]) -> list[dict[str, Any]]:
