@@ -91,8 +91,7 @@ def run_all(rest: list[str]) -> int:
         except Exception:  # noqa: BLE001 - reported, and the other benchmarks still run
             traceback.print_exc()
             failed.append(name)
-            command = (".venv/bin/python bench/tui_lag.py " + " ".join(args) if name == "tui"
-                       else common.reproduce_line([name, *args]))
+            command = figures.tui_command(args) if name == "tui" else common.reproduce_line([name, *args])
             rows.append(figures.Row(name, "FAILED (traceback above)", "—", "—", "—", "NO", command))
     print()
     if rest:

@@ -89,12 +89,16 @@ def throughput_rows(res: dict[str, Any], argv: Sequence[str]) -> list[Row]:
     ]
 
 
+def tui_command(argv: Sequence[str]) -> str:
+    return " ".join([".venv/bin/python bench/tui_lag.py", *argv])
+
+
 def tui_rows(res: dict[str, Any] | None, argv: Sequence[str]) -> list[Row]:
     """Rows of bench/tui_lag.py's result. Its baseline is the headless host of the same
     run, not the echo (an echo has no TUI): said in the echo column."""
     if not res:
         return []
-    cmd = ".venv/bin/python bench/tui_lag.py " + " ".join(argv)
+    cmd = tui_command(argv)
     h = res["headless"]
     none = "no echo figure (a TUI figure)"
     rows: list[Row] = []
