@@ -17,6 +17,14 @@ Also timed in-process: loading the store alone (``Store.open``: checkpoint + jou
 replay + folding into a fresh checkpoint) and one checkpoint write at size S — the
 writer thread writes one every 20,000 journal operations, and acks queued meanwhile
 wait for it.
+
+The baseline, in the same run: the bare echo (bench/echo_server.py) pinned to the host's
+core for the whole run. In step 3 a second phone (the same client) sends the same frames
+to it at the same rate, each 20 ms after the host's ack; during the checkpoint hold the
+Node generator (bench/node) sends to it at the same 200/s over the same seconds, and its
+round trips within the checkpoint's window are printed beside the acks of that window.
+Resume has no echo equivalent, and the output says so. Each figure is printed with the
+echo's beside it, then one table of them all (bench/figures.py).
 """
 
 from __future__ import annotations
