@@ -12,7 +12,8 @@
 //       every phone sends a `submit`, waits for its `ack` (or the echo), K times.
 //   {"cmd": "rate", "rate": r, "seconds": s, "start_at": T}
 //       open loop: r submissions per second in total from this process's phones, each
-//       phone at a fixed interval with a random phase, for s seconds.
+//       phone at a fixed interval with a random phase, for s seconds; sent_at[i] is the
+//       wall-clock time latency_ms[i]'s submit was sent.
 //   {"cmd": "activity_log"}   the `activity` frames each phone has received: [[id, t], ...]
 //   {"cmd": "close"}          close every connection and exit.
 //
@@ -157,8 +158,9 @@ async function cmdRate(msg) {
   const lat = [];
   const outcome = {};
   const late = [];
+  const sentAt = []; // wall-clock send time of each latency_ms[i]
   const n = phones.length;
-  if (n === 0) return { latency_ms: lat, outcome, late_ms: late };
+  if (n === 0) return { latency_ms: lat, outcome, late_ms: late, sent_at: sentAt };
   const interval = 1000 * n / msg.rate;
   const end = msg.start_at + msg.seconds * 1000;
   const cpu0 = process.cpuUsage();
@@ -167,16 +169,17 @@ async function cmdRate(msg) {
     const inflight = [];
     while (due < end) {
       await sleepUntil(due);
-      late.push(now() - due);
+      const at = now();
+      late.push(at - due);
       inflight.push(p.submit().then(([latency, kind]) => {
         tally(outcome, kind);
-        if ((kind === 'ack' || kind === 'submit') && latency !== null) lat.push(latency);
+        if ((kind === 'ack' || kind === 'submit') && latency !== null) { lat.push(latency); sentAt.push(at); }
       }));
       due += interval;
     }
     await Promise.all(inflight);
   }));
-  return { latency_ms: lat, outcome, late_ms: late, cpu_s: cpuSeconds(cpu0) };
+  return { latency_ms: lat, outcome, late_ms: late, sent_at: sentAt, cpu_s: cpuSeconds(cpu0) };
 }
 
 async function handle(msg) {

@@ -59,11 +59,18 @@ def test_growth_quick(tmp_path):
     assert "ack p50 at 2000 stored vs 0" in out and "resume of 2000 contributions" in out
     assert "reproduce: .venv/bin/python -m bench growth --quick" in out
     assert "MISMATCH" not in out
+    # the echo of the same run beside each figure; resume says it has none
+    assert re.search(r"echo round trip in the same phases: p50 [\d.]+ against [\d.]+ ms", out)
+    assert len(re.findall(r"echo at 200/s over the same window: p50 [\d.]+", out)) == 3
+    assert "no echo equivalent: an echo has no session to load" in out
+    assert "growth, host beside the echo of the same run:" in out
     results = json.loads((tmp_path / "growth.json").read_text())
     assert [r["size"] for r in results] == [0, 500, 2000]
     for r in results:
         assert r["stored"] == r["expected"]
         assert r["ack"]["n"] == 30 and r["exit_code"] == 0
+        assert r["echo_rt"]["n"] == 30  # one echo round trip per measured ack
+        assert r["hold"]["echo_all"]["n"] > 0
         assert r["resume_s"] > 0 and r["store_open_s"] > 0
 
 
@@ -131,7 +138,37 @@ def test_crowd_quick(tmp_path):
     out = _bench("crowd", "--quick", "--json", str(tmp_path / "c.json"), timeout=400)
     for figure in ("joined 300/300", "activity change reaches all", "participant page", "KiB per phone at peak"):
         assert figure in out, figure
+    # each figure with the echo of the same run beside it
+    assert re.search(r"joined 300/300 in [\d.]+ s \(echo 300/300 in [\d.]+ s", out)
+    for figure in ("[echo]  join (connect + one round trip): p50", "[echo]  each sends one: outcomes {'submit': 300}",
+                   "[echo]  broadcast reaches all 300:", "KiB per connection)", "no echo figure",
+                   "crowd, host beside the echo of the same run:"):
+        assert figure in out, figure
     assert "reproduce: .venv/bin/python -m bench crowd --quick" in out
     res = json.loads((tmp_path / "c.json").read_text())
     assert res["joined"] == 300 and res["fanout_missing"] == 0 and res["page"]["ok"]
     assert res["stored"] == res["acked"] == 300 and not res["errors"] and res["exit_code"] == 0
+    echo = res["echo"]
+    assert echo["joined"] == 300 and echo["fanout_missing"] == 0 and not echo["errors"]
+    assert echo["submit_outcome"] == {"submit": 300} and echo["peak_per_phone_kib"] > 0
+
+
+@pytest.mark.slow
+def test_all_quick_ends_with_one_table_beside_the_echo():
+    """``make bench`` (``python -m bench all``) ends with one table: every figure of every
+    benchmark it ran, the echo of the same run beside it, target, met, the command."""
+    out = _bench("all", "--quick", timeout=1500)
+    summary = out[out.index("summary: every figure of this run beside the echo of the same run"):]
+    head = summary.splitlines()[1].split()
+    assert head[:2] == ["benchmark", "figure"] and "echo," in head and "met" in head
+    for bench in ("throughput", "crowd", "growth", "tui"):
+        assert re.search(rf"^{bench} ", summary, re.M), bench
+    assert "FAILED" not in summary
+    for command in ("throughput: .venv/bin/python -m bench throughput --quick",
+                    "crowd: .venv/bin/python -m bench crowd --quick",
+                    "growth: .venv/bin/python -m bench growth --quick",
+                    "tui: .venv/bin/python bench/tui_lag.py --quick"):
+        assert command in summary, command
+    rows = [line for line in summary.splitlines()[3:] if re.match(r"(throughput|crowd|growth|tui) ", line)]
+    assert len(rows) >= 20
+    assert all(re.search(r"(yes|NO|—)$", line) for line in rows), rows
