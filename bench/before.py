@@ -14,6 +14,8 @@ the order now, before, before, now, ``--repeat`` times, so that neither tree get
 burst of other work on the machine. Compared are the figures both trees' benchmarks print:
 
 * ``profile``: CPU per durable submission (``bench.profile_submit``, no network);
+* ``joins``: 1,000 Node ``ws`` phones join (hello → welcome), both hosts up at once, the
+  order alternating, six times: the time until all joined and the host's CPU per join;
 * ``growth``: ack p50 / p99 at each stored count, resume time, store open time;
 * ``phones``: 1,000 Python phones: all joined, steady p99, durable acks/s, saturated p99,
   activity change fan-out p99, RSS per phone;
@@ -44,7 +46,7 @@ from typing import Any, Callable
 from bench import common
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("profile", "growth", "phones", "tui")
+BENCHES = ("profile", "joins", "growth", "phones", "tui")
 
 
 def _python(tree: Path) -> str:
@@ -117,6 +119,43 @@ def _tui(tree: Path, quick: bool, tmp: Path) -> Figures:
     return out
 
 
+def joins(tree: Path, quick: bool, tmp: Path) -> dict[str, list[Figures]]:
+    """Both hosts at once (the older one from ``tree``), pinned like the throughput
+    benchmark's; 1,000 phones (100 with ``quick``) join one host, leave, then the other,
+    the order alternating. Returns the runs of each, as the other runners' figures."""
+    from bench import loadgen
+
+    phones, rounds = (100, 2) if quick else (1000, 3)
+    host_cores, load_cores = common.core_plan()
+    agenda = common.write_agenda(tmp / "joins-agenda.toml", activities=2, cap=phones * rounds * 2 + 10)
+    now = common.start_host(tmp / "joins-now", agenda=agenda, cores=host_cores, participant_cap=phones * 2 * rounds + 10)
+    before = common.start_host(tmp / "joins-before", agenda=agenda, cores=host_cores,
+                               participant_cap=phones * 2 * rounds + 10, tree=tree)
+    out: dict[str, list[Figures]] = {"now": [], "before": []}
+    try:
+        for i in range(rounds * 2):
+            order = [("now", now), ("before", before)] if i % 2 == 0 else [("before", before), ("now", now)]
+            for which, server in order:
+                gen = loadgen.NodeLoad(1, load_cores)
+                try:
+                    cpu0, t0 = common.cpu_seconds(server.pid), time.time() * 1000
+                    done = gen.join(f"ws://127.0.0.1:{server.port}/ws", server.info["room"], phones, proto="host")
+                    took = (max(j["last_at"] for j in done) - t0) / 1000
+                    cpu = common.cpu_seconds(server.pid) - cpu0
+                    failed = sum(j["failed"] for j in done)
+                finally:
+                    gen.close()
+                if failed:
+                    raise RuntimeError(f"{which}: {failed} of {phones} phones could not join")
+                out[which].append({f"all {phones:,} joined (s)": (took, True),
+                                   "host CPU per join (µs)": (cpu / phones * 1e6, True)})
+                time.sleep(1.0)  # the closed connections cleaned up
+    finally:
+        now.stop()
+        before.stop()
+    return out
+
+
 RUNNERS: dict[str, Callable[[Path, bool, Path], Figures]] = {
     "profile": _profile, "growth": _growth, "phones": _phones, "tui": _tui}
 
@@ -143,7 +182,12 @@ def run(tree: Path, benches: list[str], repeat: int, quick: bool) -> dict[str, d
     with tempfile.TemporaryDirectory(prefix="fk-bench-before-") as tmp:
         for name in benches:
             runs: dict[str, list[Figures]] = {"now": [], "before": []}
-            for _ in range(repeat):
+            if name == "joins":  # both hosts at once; its own interleaving
+                started = time.monotonic()
+                runs = joins(tree, quick, Path(tmp))
+                print(f"  joins: {len(runs['now'])} + {len(runs['before'])} in {time.monotonic() - started:.0f} s "
+                      f"(load average {os.getloadavg()[0]:.2f})", flush=True)
+            for _ in range(repeat if name != "joins" else 0):
                 for which in ("now", "before", "before", "now"):
                     where = ROOT if which == "now" else tree
                     started = time.monotonic()
