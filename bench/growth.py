@@ -125,11 +125,18 @@ async def checkpoint_hold(data_dir: Path, sid: str, seconds: float = 3.0, rate: 
     for its durable write), and force a checkpoint a second in: the ack latencies while
     it is written on its own thread, against the checkpoint's own duration. With
     ``echo``, the echo's round trips at the same rate over the same seconds."""
+    import gc
+
     from facilitation_kit.host.assembly import Host
+    from facilitation_kit.host.memory import settle_after_start
 
     async with Host.start(None, data_dir=data_dir, resume=sid, host="127.0.0.1", port=0) as host:
         w, store = host.workshop, host.store
         store.wait_checkpoint(60)  # the fold of resume, first
+        # the garbage collector's policy of `serve` after its start (host/memory.py): without
+        # it, this process's full collections (tens of thousands of rows just loaded) fell
+        # into the window and were counted as the checkpoint's
+        policy = settle_after_start()
         pids = [(await w.join(name=f"h{i}", role="Manager"))[0]["id"] for i in range(50)]
         lat: list[tuple[float, float]] = []
         window: list[float] = []
@@ -159,6 +166,8 @@ async def checkpoint_hold(data_dir: Path, sid: str, seconds: float = 3.0, rate: 
         out = {"checkpoint_s": took, "ack_during": common.latency_summary(during),
                "ack_all": common.latency_summary([l for _, l in lat]),
                "rows": sum(map(len, store._mirror.values()))}
+        policy.uninstall()  # the next size starts as this one did
+        gc.unfreeze()
     if echo is not None:
         pairs = echo.result()
         lo, hi = (wall[0] - 50, wall[0] + took * 1000 + 50) if wall else (0, -1)
