@@ -38,7 +38,7 @@ from facilitation_kit.tui.screens.themes import LabelScreen, ThemesScreen
 from facilitation_kit.tui.widgets.activity import ContributionTable
 from facilitation_kit.tui.widgets.qr import QRCode
 from tests.browser.participant_page_helpers import PHONE, TIMEOUT, Phone, chromium, join, saved_items
-from tests.tui.helpers import wait_for, wait_text
+from tests.tui.helpers import screen_text, wait_for, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -331,7 +331,9 @@ async def open_next(pilot, activity_id: str, position: int, title: str, first: b
         await wait_for(pilot, lambda: w.current_id == activity_id, what=f"{activity_id} current")
     await pilot.press("o")
     await wait_for(pilot, lambda: w.activity_state(activity_id)["state"] == "open", what=f"{activity_id} open")
-    text = await wait_text(pilot, f"{position}/6 {title}")
+    # the status strip repaints after the state it shows: wait for both, not one then the other
+    text = await wait_for(pilot, lambda: (lambda t: f"{position}/6 {title}" in t and "OPEN" in t and t)(
+        screen_text(pilot.app)), what=f"{position}/6 {title} OPEN")
     assert "OPEN" in text
 
 
