@@ -76,8 +76,9 @@ class MainScreen(Screen):
         self.query_one(StatusBar).show(w)
         people = kinds & {ev.ParticipantJoined, ev.ParticipantLeft, ev.ProfileChanged, ev.ParticipantErased,
                           ev.RoomLockChanged}
+        tab = self.query_one(TabbedContent).active
         if people:
-            self.query_one(LobbyPane).show_people(w, events)
+            self.query_one(LobbyPane).show_people(w, events, draw=tab == "lobby")
         self.query_one(ActivityPane).apply(events)
         self._follow_the_workshop(events)
         tab = self.query_one(TabbedContent).active
@@ -164,7 +165,9 @@ class MainScreen(Screen):
         if self.workshop is None:
             return
         tab = event.pane.id
-        if tab == "agenda":
+        if tab == "lobby":
+            self.query_one(LobbyPane).show_people(self.workshop)
+        elif tab == "agenda":
             self.query_one(AgendaPane).show(self.workshop)
         elif tab == "people":
             self.query_one(ParticipantsPane).show(self.workshop)

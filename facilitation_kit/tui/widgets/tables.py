@@ -70,11 +70,17 @@ class SafeTable(DataTable):
                 self.update_cell(key, column, value, update_width=True)
 
     def drop_row(self, key: str) -> None:
+        """Remove the row; the cursor stays on the row it was on (DataTable keeps its
+        index, which would select the next row when one above it goes)."""
         if self._cells.pop(key, None) is not None:
             try:
-                self.remove_row(key)
+                index = self.get_row_index(key)
             except RowDoesNotExist:
-                pass
+                return
+            cursor = self.cursor_row
+            self.remove_row(key)
+            if 0 <= index < cursor:
+                self.move_cursor(row=cursor - 1, scroll=False)
 
     def sync_rows(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> None:
         """Make the table hold exactly ``rows`` (in order for new ones)."""
