@@ -133,7 +133,7 @@ class StreamTable(SafeTable):
         self._row_lines: dict[tuple, Strip] = {}
         self._offsets: list[tuple[RowKey, int]] = []
         self._offsets_valid = False  # False after anything but rows added at the bottom
-        self._growing = False
+        self._growing: int | None = None  # while the size grows: the height before
 
     # -- the line index: rows are only ever added at the bottom, or the index is rebuilt --
     @property
@@ -236,18 +236,20 @@ class StreamTable(SafeTable):
             for column, value in zip(columns, values):
                 if value.cell_len > column.content_width:
                     column.content_width = value.cell_len
-        self._growing = True
+        self._growing = before.height
         try:
             super()._update_dimensions(other)  # the rest, and the virtual size
         finally:
-            self._growing = False
+            self._growing = None
         if self.virtual_size.width != before.width:
             self.refresh(layout=True)  # wider columns: the horizontal scroll bar may change
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
-        if layout and self._growing and self.is_mounted and self.container_size:
+        if layout and self._growing is not None and self.is_mounted and self.container_size:
             bars = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
-            self._scroll_update(self.virtual_size)
+            self._scroll_update(self.virtual_size)  # the scroll bar, redrawn
             if bars == (self.show_horizontal_scrollbar, self.show_vertical_scrollbar):
-                layout = False  # only taller: the scroll bar and the lines, not the screen
+                if self._growing > self.scroll_y + self.size.height and not regions:
+                    return self  # the new rows are below the window: no line on screen changed
+                layout = False  # only taller: the lines, not the screen
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
