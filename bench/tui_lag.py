@@ -1,7 +1,8 @@
 """TUI lag benchmark: is the facilitator's app still responsive under load?
 
     .venv/bin/python bench/tui_lag.py [--quick] [--mode both|in-process|child]
-        [--phones 200] [--rate 50] [--seconds 20] [--preload 5000]
+        [--phones 200] [--rate 50] [--seconds 20] [--preload 5000] [--key-gap 0.075]
+        [--tree CHECKOUT]
 
 Up to three runs in one process, one after the other, with the same load:
 
@@ -23,10 +24,18 @@ second in total for ``--seconds``. Meanwhile this process measures
   process's loop (in the ``child`` run that is the app's loop, not the host's);
 * key-to-repaint (tui only): from posting a cursor key to the contribution table until
   the frame showing the moved cursor has been composed *and* turned into terminal output
-  (the headless driver skips the second step, so this script does it);
+  (the headless driver skips the second step, so this script does it). The next key
+  comes a random gap (0.4-1.6 x ``--key-gap``) after that repaint, so the keys fall at
+  any phase of the app's own work: about 130 keys in 10 s; a key with no repaint
+  within 5 s is counted, not dropped;
 * submit-to-ack latency as the phones saw it (from the load process).
 
-It prints the figures, the machine and the command that reproduces them.
+``--tree CHECKOUT`` runs the app (and its child host) from another checkout of the kit,
+e.g. ``git archive <commit> facilitation_kit bench plugins | tar -x -C /tmp/before``,
+with this script's own measurement: alternate runs with and without it to compare
+before and after in one session.
+
+It prints the figures, the machine, its load average and the command that reproduces them.
 """
 
 from __future__ import annotations
