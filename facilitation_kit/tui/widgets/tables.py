@@ -120,8 +120,9 @@ class StreamTable(SafeTable):
 
     * each line is cached by its own row (key, cells, index, cursor, hover, widths), so
       a batch of rows added below re-renders only the lines that show new rows;
-    * growing taller (rows added) redraws the table and its scroll bar without a layout
-      of the screen, unless the scroll bars appear or go or the columns widen;
+    * growing taller (rows added) redraws the scroll bar, and the lines only if new rows
+      are in the window, without a layout of the screen, unless the scroll bars appear
+      or go or the columns widen;
     * the line index (one entry per row) grows by the new rows instead of being rebuilt.
 
     Every row is one line high (the cells are single-line :class:`~rich.text.Text`)."""
@@ -245,11 +246,12 @@ class StreamTable(SafeTable):
             self.refresh(layout=True)  # wider columns: the horizontal scroll bar may change
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
-        if layout and self._growing is not None and self.is_mounted and self.container_size:
+        growing = getattr(self, "_growing", None)
+        if layout and growing is not None and self.is_mounted and self.container_size:
             bars = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
             self._scroll_update(self.virtual_size)  # the scroll bar, redrawn
             if bars == (self.show_horizontal_scrollbar, self.show_vertical_scrollbar):
-                if self._growing > self.scroll_y + self.size.height and not regions:
+                if growing > self.scroll_y + self.size.height and not regions:
                     return self  # the new rows are below the window: no line on screen changed
                 layout = False  # only taller: the lines, not the screen
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
