@@ -1,7 +1,8 @@
 """TUI lag benchmark: is the facilitator's app still responsive under load?
 
     .venv/bin/python bench/tui_lag.py [--quick] [--mode both|in-process|child]
-        [--phones 200] [--rate 50] [--seconds 20] [--preload 5000]
+        [--phones 200] [--rate 50] [--seconds 20] [--preload 5000] [--key-gap 0.075]
+        [--tree CHECKOUT]
 
 Up to three runs in one process, one after the other, with the same load:
 
@@ -23,10 +24,18 @@ second in total for ``--seconds``. Meanwhile this process measures
   process's loop (in the ``child`` run that is the app's loop, not the host's);
 * key-to-repaint (tui only): from posting a cursor key to the contribution table until
   the frame showing the moved cursor has been composed *and* turned into terminal output
-  (the headless driver skips the second step, so this script does it);
+  (the headless driver skips the second step, so this script does it). The next key
+  comes a random gap (0.4-1.6 x ``--key-gap``) after that repaint, so the keys fall at
+  any phase of the app's own work: about 130 keys in 10 s; a key with no repaint
+  within 5 s is counted, not dropped;
 * submit-to-ack latency as the phones saw it (from the load process).
 
-It prints the figures, the machine and the command that reproduces them.
+``--tree CHECKOUT`` runs the app (and its child host) from another checkout of the kit,
+e.g. ``git archive <commit> facilitation_kit bench plugins | tar -x -C /tmp/before``,
+with this script's own measurement: alternate runs with and without it to compare
+before and after in one session.
+
+It prints the figures, the machine, its load average and the command that reproduces them.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -46,6 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if os.environ.get("FK_BENCH_TREE"):  # --tree: the kit (app, host, phones) from that checkout
+    sys.path.insert(0, os.environ["FK_BENCH_TREE"])
 
 from bench.common import machine, percentile  # noqa: E402
 
@@ -229,6 +241,7 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
             table = waiting.get("table")
             if table is not None and table.cursor_row != waiting["before"]:
                 repaints.append(time.perf_counter() - waiting["t0"])
+                waiting.pop("done").set()
                 waiting.clear()
         return original(screen, renderable)
 
@@ -251,20 +264,30 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
         ticker.start()
         load_task = asyncio.ensure_future(run_load(host, opts))
         direction = "down"
+        missing = 0
+        rng = random.Random(16)
         while not load_task.done():
-            await asyncio.sleep(0.5)
-            if waiting:
-                waiting.clear()  # a repaint never came: counted as missing below
-            waiting.update(table=table, before=table.cursor_row, t0=time.perf_counter())
+            # a random gap (mean opts.key_gap): the keys fall at any phase of the app's
+            # own work (the flushes of new rows), not in step with it
+            await asyncio.sleep(rng.uniform(0.4, 1.6) * opts.key_gap)
+            if load_task.done():
+                break
+            done = asyncio.Event()
+            waiting.update(table=table, before=table.cursor_row, t0=time.perf_counter(), done=done)
             app.post_message(events.Key(direction, None))
             direction = "up" if direction == "down" else "down"
+            try:  # the next key only after this one's repaint
+                await asyncio.wait_for(done.wait(), 5.0)
+            except asyncio.TimeoutError:
+                waiting.clear()
+                missing += 1  # no repaint within 5 s
         load = await load_task
         await ticker.stop()
         deadline = time.monotonic() + 5  # the last events may still be on their way to the table
         while table.row_count < opts.preload + load["acks"] and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         rows = table.row_count
-    return {"lag": summary(ticker.lags), "load": load, "key": summary(repaints),
+    return {"lag": summary(ticker.lags), "load": load, "key": summary(repaints), "missing": missing,
             "frame": summary(frame_costs), "rows": rows}
 
 
@@ -277,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phones", type=int, default=None, help="websocket phones (default 200; quick 40)")
     p.add_argument("--rate", type=float, default=50.0, help="contributions per second in total (default 50)")
     p.add_argument("--seconds", type=float, default=None, help="load duration (default 20; quick 4)")
+    p.add_argument("--key-gap", type=float, default=0.075,
+                   help="mean seconds between a key's repaint and the next key (random, 0.4-1.6x; default 0.075)")
+    p.add_argument("--tree", type=Path, default=None, metavar="CHECKOUT",
+                   help="run the app (and its child host) from another checkout of the kit, e.g. an older "
+                        "commit, to compare with it in the same session")
     p.add_argument("--preload", type=int, default=None, help="contributions on screen first (default 5000; quick 500)")
     p.add_argument("--load", nargs=5, metavar=("URL", "ROOM", "PHONES", "RATE", "SECONDS"), help=argparse.SUPPRESS)
     return p
@@ -288,11 +316,19 @@ def main(argv: list[str]) -> dict[str, Any] | None:
         url, room, phones, rate, seconds = opts.load
         asyncio.run(load_main(url, room, int(phones), float(rate), float(seconds)))
         return None
+    if opts.tree is not None and os.environ.get("FK_BENCH_TREE") != str(opts.tree.resolve()):
+        # start again with that checkout first on the path (this process has the kit imported)
+        tree = str(opts.tree.resolve())
+        env = {**os.environ, "FK_BENCH_TREE": tree,
+               "PYTHONPATH": os.pathsep.join(p for p in (tree, os.environ.get("PYTHONPATH")) if p)}
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
     opts.phones = opts.phones or (40 if opts.quick else 200)
     opts.seconds = opts.seconds or (4.0 if opts.quick else 20.0)
     opts.preload = opts.preload if opts.preload is not None else (500 if opts.quick else 5000)
     import logging
     logging.disable(logging.WARNING)
+    load_at_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="fk-tui-lag-") as tmp:
         work = Path(tmp)
@@ -307,7 +343,10 @@ def main(argv: list[str]) -> dict[str, Any] | None:
     rows = ", ".join(f"{r['rows']} rows in the table at the end ({titles[k]})" for k, r in runs)
     print(f"TUI lag: {opts.phones} phones, {opts.rate:g} contributions/s for {opts.seconds:g} s, "
           f"{opts.preload} contributions preloaded; {rows}")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average at the start {load_at_start}")
+    if opts.tree is not None:
+        import facilitation_kit.tui.app as app_module
+        print(f"the app from {Path(app_module.__file__).resolve().parents[2]}")
     print(f"{'':28}{'headless host (baseline)':>48}" + "".join(f"   {titles[k]:>48}" for k, _ in runs))
     print(f"{'event-loop lag (app)':28}{fmt(h['lag']):>48}" + "".join(f"   {fmt(r['lag']):>48}" for _, r in runs))
     print(f"{'submit -> ack':28}{fmt(h['load']['ack']):>48}"
@@ -315,6 +354,7 @@ def main(argv: list[str]) -> dict[str, Any] | None:
     print(f"{'acks / errors':28}{h['load']['acks']:>40} / {h['load']['errors']:<5}"
           + "".join(f"  {r['load']['acks']:>40} / {r['load']['errors']:<5}" for _, r in runs))
     print(f"{'key -> repaint (tui)':28}{'':>48}" + "".join(f"   {fmt(r['key']):>48}" for _, r in runs))
+    print(f"{'keys with no repaint in 5 s':28}{'':>48}" + "".join(f"   {r['missing']:>48}" for _, r in runs))
     print(f"{'frame to terminal text':28}{'':>48}" + "".join(f"   {fmt(r['frame']):>48}" for _, r in runs))
     print("reproduce: .venv/bin/python bench/tui_lag.py " + " ".join(argv))
     return results

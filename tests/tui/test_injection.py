@@ -5,7 +5,7 @@ from __future__ import annotations
 from facilitation_kit.testing import Phone
 from facilitation_kit.tui.widgets.activity import ContributionTable
 
-from .helpers import screen_text, wait_text
+from .helpers import screen_text, wait_for, wait_text
 from .test_app import new_app, started
 
 PAYLOADS = ["[/bold]", "[/]", "[@click=app.quit]x[/]", "\x1b]2;PWNED\x07", "[red]red[/red]",
@@ -25,10 +25,16 @@ async def test_markup_and_escapes_from_phones_are_inert(agenda_path, tmp_path):
         for payload in PAYLOADS:
             ack = await ph.submit({"answer": f"say {payload} end"})
             assert ack["type"] == "ack", ack
-        for tab in "12345":
-            await pilot.press(tab)
-            await pilot.pause()
+        tabs = app.main.query_one("#tabs")
+        # the open moves the cockpit to the Activity tab when its event is applied (at the
+        # next flush): a tab key pressed before that is undone by it
+        await wait_for(pilot, lambda: tabs.active == "activity"
+                       and app.main.query_one(ContributionTable).row_count == len(PAYLOADS), what="all applied")
+        for key, tab in zip("12345", ["lobby", "agenda", "activity", "results", "people"]):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: tabs.active == tab, what=f"the {tab} tab")
         await pilot.press("3")
+        await wait_for(pilot, lambda: tabs.active == "activity", what="the activity tab")
         text = await wait_text(pilot, "say [/bold] end")
         for literal in ["say [/] end", "say [@click=app.quit]x[/] end", "say [red]red[/red] end", "say [b end"]:
             assert literal in text

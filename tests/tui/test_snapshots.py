@@ -46,12 +46,25 @@ async def _room(pilot, *, contribute: bool = False):
         hidden = host.workshop.contributions("opening")[-1]
         await host.workshop.set_hidden(hidden["participant"], hidden["id"], True)
     await wait_for(pilot, lambda: f"{len(people)} connected" in str(app.main.query_one("#status").content))
+    if contribute:
+        # every event applied, the last one included: the open moves the cockpit to the
+        # Activity tab when it is flushed, and a tab key pressed before that was undone by it
+        await wait_for(pilot, lambda: app.main.query_one("#tabs").active == "activity"
+                       and " 1 hidden" in str(app.main.query_one("#activity-counts").content)
+                       and app.main.query_one("#contributions").row_count == 5, what="the room's events applied")
     return phones
+
+
+async def _tab(pilot, key: str, tab: str, ready=lambda: True) -> None:
+    """Press a tab's key and wait until that tab is shown and drawn (``ready``)."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: pilot.app.main.query_one("#tabs").active == tab and ready(), what=f"the {tab} tab")
 
 
 def test_lobby_snapshot(snap_compare, snap_app):
     async def run_before(pilot):
         await _room(pilot)
+        await wait_for(pilot, lambda: "4 connected" in str(pilot.app.main.query_one("#lobby-count").content))
         await pilot.pause(0.6)
 
     assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
@@ -60,7 +73,7 @@ def test_lobby_snapshot(snap_compare, snap_app):
 def test_activity_snapshot(snap_compare, snap_app):
     async def run_before(pilot):
         await _room(pilot, contribute=True)
-        await pilot.press("3")
+        await _tab(pilot, "3", "activity", lambda: getattr(pilot.app.focused, "id", None) == "contributions")
         await pilot.pause(0.6)
 
     assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
@@ -69,8 +82,7 @@ def test_activity_snapshot(snap_compare, snap_app):
 def test_results_snapshot(snap_compare, snap_app):
     async def run_before(pilot):
         await _room(pilot, contribute=True)
-        await pilot.press("4")
-        await wait_for(pilot, lambda: pilot.app.main.query(".block-quotes"))
+        await _tab(pilot, "4", "results", lambda: pilot.app.main.query(".block-quotes"))
         await pilot.pause(0.3)
 
     assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)
@@ -79,7 +91,8 @@ def test_results_snapshot(snap_compare, snap_app):
 def test_participants_snapshot(snap_compare, snap_app):
     async def run_before(pilot):
         await _room(pilot, contribute=True)
-        await pilot.press("5")
+        await _tab(pilot, "5", "people", lambda: getattr(pilot.app.focused, "id", None) == "people"
+                   and pilot.app.main.query_one("#people-pane #people").row_count == 4)
         await pilot.pause(0.6)
 
     assert snap_compare(snap_app, run_before=run_before, terminal_size=SIZE)

@@ -23,6 +23,30 @@ from ..keys import bindings
 __all__ = ["MainScreen"]
 
 
+class Tabs(TabbedContent):
+    """The five tabs, switched only by the facilitator (keys 1-5, clicks on the tabs).
+
+    TabbedContent also switches to a pane when a widget in it gets focus. A tab's
+    activation focuses its table a moment later (messages between widgets are queued),
+    so after quick keys (5 then 3) a late focus in the People pane took the app back
+    there: the 3 was lost. Here focus never switches the tab: a late focus in a hidden
+    pane goes to the shown pane's table instead."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # not TabbedContent's own handler (it would switch)
+        if event.tab_pane.id == self.active:
+            return
+        shown = self.active_pane
+        focused = self.screen.focused
+        if shown is not None and focused is not None and event.tab_pane in focused.ancestors:
+            focusable = shown.query("SafeTable, #results-body")
+            if focusable:
+                self.screen.set_focus(focusable.first())
+            else:
+                self.screen.set_focus(None)
+
+
 class MainScreen(Screen):
     # the tabs 1-5 and the workshop's commands (b, v, k and K drive the room's screen page:
     # docs/screen.md; f pairs the facilitator's phone as a remote: docs/facilitators.md)
@@ -35,7 +59,7 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        with TabbedContent(initial="lobby", id="tabs"):
+        with Tabs(initial="lobby", id="tabs"):
             with TabPane("1 Lobby", id="lobby"):
                 yield LobbyPane(id="lobby-pane")
             with TabPane("2 Agenda", id="agenda"):
@@ -76,8 +100,9 @@ class MainScreen(Screen):
         self.query_one(StatusBar).show(w)
         people = kinds & {ev.ParticipantJoined, ev.ParticipantLeft, ev.ProfileChanged, ev.ParticipantErased,
                           ev.RoomLockChanged}
+        tab = self.query_one(TabbedContent).active
         if people:
-            self.query_one(LobbyPane).show_people(w, events)
+            self.query_one(LobbyPane).show_people(w, events, draw=tab == "lobby")
         self.query_one(ActivityPane).apply(events)
         self._follow_the_workshop(events)
         tab = self.query_one(TabbedContent).active
@@ -164,7 +189,11 @@ class MainScreen(Screen):
         if self.workshop is None:
             return
         tab = event.pane.id
-        if tab == "agenda":
+        if tab != self.query_one(TabbedContent).active:
+            return  # a stale activation: another tab was chosen since (quick keys)
+        if tab == "lobby":
+            self.query_one(LobbyPane).show_people(self.workshop)
+        elif tab == "agenda":
             self.query_one(AgendaPane).show(self.workshop)
         elif tab == "people":
             self.query_one(ParticipantsPane).show(self.workshop)

@@ -15,8 +15,8 @@ from textual.widgets import Static
 from ...core import events as ev
 from ..messages import FacilitatorActionsRequested, WorkshopCommand
 from ...core.roles import NO_ROLE
-from .safe import count_of, local_time, one_line, safe_text, summary_of
-from .tables import SafeTable
+from .safe import count_of, local_time, one_line, safe_text, show_text, summary_of
+from .tables import StreamTable
 from ..keys import bindings
 
 __all__ = ["ActivityPane", "ContributionTable"]
@@ -30,7 +30,7 @@ def split_key(key: str) -> tuple[str, str]:
     return participant, client_id
 
 
-class ContributionTable(SafeTable):
+class ContributionTable(StreamTable):
     """The contributions of one activity, newest at the bottom."""
 
 
@@ -197,16 +197,16 @@ class ActivityPane(Vertical):
         notes = self.query_one("#activity-notes", Static)
         counts = self.query_one("#activity-counts", Static)
         if w is None or self.activity_id is None:
-            head.update(Text("No activity yet.", style="dim"))
-            counts.update("")
-            notes.update("")
+            show_text(head, Text("No activity yet.", style="dim"))
+            show_text(counts, Text(""), layout=False)
+            show_text(notes, Text(""))
             return
         act = w.agenda.activity(self.activity_id)
         st = w.activity_state(self.activity_id)
         text = Text(one_line(act.title, 80), style="bold")
         text.append(f"  ({act.plugin})" if act.collects else f"  ({act.kind}: collects no answers)", style="dim")
         text.append("\n" + one_line(act.prompt, 300))
-        head.update(text)
+        show_text(head, text)
         values = list(self._status.values())
         line = Text(count_of(len(values), "contribution"), style="bold")
         hidden, held = values.count("hidden"), values.count("held")
@@ -219,10 +219,10 @@ class ActivityPane(Vertical):
         line.append(" [m] · showing: ", style="dim")
         line.append("all roles" if self.role_filter is None else one_line(self.role_filter, 30), style="bold cyan")
         line.append(" [r]", style="dim")
-        counts.update(line)
+        show_text(counts, line, layout=False)  # one line high: no layout of the screen
         note = Text("Your notes (only on this screen): ", style="bold")
         note.append(one_line(act.notes, 500) if act.notes else "none for this activity", style="italic")
-        notes.update(note)
+        show_text(notes, note)
 
     # -- the facilitator's keys ---------------------------------------------------
     def _selected(self) -> str | None:

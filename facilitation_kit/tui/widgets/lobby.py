@@ -12,7 +12,7 @@ from textual.widgets import Static
 from ...core import events as ev
 from ...core.roles import NO_ROLE
 from .qr import BigCode, QRCode
-from .safe import one_line
+from .safe import one_line, show_text
 
 __all__ = ["LobbyPane"]
 
@@ -65,8 +65,10 @@ class LobbyPane(Horizontal):
         text.append(f"\nAfter a crash: facilitation-kit run --resume {session_id}")
         self.query_one("#lobby-session", Static).update(text)
 
-    def show_people(self, workshop, events: list[ev.Event] = ()) -> None:
-        roles_of = {}
+    def show_people(self, workshop, events: list[ev.Event] = (), *, draw: bool = True) -> None:
+        """Note who arrived; draw the counts and arrivals if ``draw`` (the lobby is on
+        screen: a hidden lobby's update would still lay the whole screen out, as 200
+        phones join). Drawn when the tab is shown."""
         for e in events:
             if isinstance(e, ev.ParticipantJoined):
                 p = e.participant
@@ -76,6 +78,8 @@ class LobbyPane(Horizontal):
                 line.append(f"  {one_line(p.get('role') or NO_ROLE, 40)}", style="dim")
                 line.append("  back again" if e.resumed else "  joined", style="dim")
                 self._arrivals.appendleft(line)
+        if not draw:
+            return
         people = [p for p in workshop.participants() if p["connected"]]
         roles_of = Counter(p["role"] or NO_ROLE for p in people)
         count = Text(f"{len(people)} connected", style="bold")
@@ -84,7 +88,7 @@ class LobbyPane(Horizontal):
                          style="")
         if workshop.locked:
             count.append("  (room locked: no new participants)", style="bold yellow")
-        self.query_one("#lobby-count", Static).update(count)
+        show_text(self.query_one("#lobby-count", Static), count)
         arrivals = Text("\n").join(list(self._arrivals)[:12]) if self._arrivals else Text(
             "Waiting for the first participant…", style="dim italic")
-        self.query_one("#lobby-arrivals", Static).update(arrivals)
+        show_text(self.query_one("#lobby-arrivals", Static), arrivals)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ...host.logs import strip_control
 
-__all__ = ["clean", "safe_text", "summary_of", "local_time", "one_line"]
+__all__ = ["clean", "safe_text", "show_text", "summary_of", "local_time", "one_line"]
 
 
 def clean(value: Any) -> str:
@@ -96,3 +96,15 @@ def local_time(iso: str | None, fmt: str = "%H:%M:%S") -> str:
 def count_of(n: int, one: str, many: str | None = None) -> str:
     """``1 contribution``, ``2 contributions``: the one way the cockpit counts things."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def show_text(widget, text: Text, *, layout: bool = True) -> None:
+    """``widget.update(text)`` (a Static), unless it already shows exactly that text.
+
+    A Static's update lays the whole screen out again; several of them a few times a
+    second (the status strip, the activity's counts) cost more than the new rows do.
+    Pass ``layout=False`` for a widget whose height cannot change (one line, fixed)."""
+    if getattr(widget, "_fk_shown", None) == text:
+        return
+    widget._fk_shown = text
+    widget.update(text, layout=layout)

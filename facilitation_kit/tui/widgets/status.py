@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from .safe import one_line
+from .safe import one_line, show_text
 
 __all__ = ["StatusBar", "timer_text", "now"]
 
@@ -58,7 +58,7 @@ class StatusBar(Static):
     def show(self, workshop) -> None:
         """Redraw from the engine (cheap: a few dict look-ups)."""
         if workshop is None:
-            self.update(Text("starting…"))
+            show_text(self, Text("starting…"), layout=False)
             return
         text = Text()
         text.append("Room ", style="dim")
@@ -85,4 +85,4 @@ class StatusBar(Static):
             text.append(words, style=style)
         text.append("  │  ", style="dim")
         text.append(f"{workshop.connected_count()} connected", style="bold")
-        self.update(text)
+        show_text(self, text, layout=False)  # one line, docked: never a layout of the screen
