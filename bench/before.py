@@ -119,7 +119,7 @@ def _tui(tree: Path, quick: bool, tmp: Path) -> Figures:
     return out
 
 
-def joins(tree: Path, quick: bool, tmp: Path) -> dict[str, list[Figures]]:
+def joins(tree: Path, quick: bool, tmp: Path, now_tree: Path = ROOT) -> dict[str, list[Figures]]:
     """Both hosts at once (the older one from ``tree``), pinned like the throughput
     benchmark's; 1,000 phones (100 with ``quick``) join one host, leave, then the other,
     the order alternating. Returns the runs of each, as the other runners' figures."""
@@ -128,7 +128,8 @@ def joins(tree: Path, quick: bool, tmp: Path) -> dict[str, list[Figures]]:
     phones, rounds = (100, 2) if quick else (1000, 3)
     host_cores, load_cores = common.core_plan()
     agenda = common.write_agenda(tmp / "joins-agenda.toml", activities=2, cap=phones * rounds * 2 + 10)
-    now = common.start_host(tmp / "joins-now", agenda=agenda, cores=host_cores, participant_cap=phones * 2 * rounds + 10)
+    now = common.start_host(tmp / "joins-now", agenda=agenda, cores=host_cores, participant_cap=phones * 2 * rounds + 10,
+                            tree=None if now_tree == ROOT else now_tree)
     before = common.start_host(tmp / "joins-before", agenda=agenda, cores=host_cores,
                                participant_cap=phones * 2 * rounds + 10, tree=tree)
     out: dict[str, list[Figures]] = {"now": [], "before": []}
@@ -177,19 +178,19 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}" if abs(x) < 1 else f"{x:.1f}"
 
 
-def run(tree: Path, benches: list[str], repeat: int, quick: bool) -> dict[str, dict[str, Any]]:
+def run(tree: Path, benches: list[str], repeat: int, quick: bool, now_tree: Path = ROOT) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fk-bench-before-") as tmp:
         for name in benches:
             runs: dict[str, list[Figures]] = {"now": [], "before": []}
             if name == "joins":  # both hosts at once; its own interleaving
                 started = time.monotonic()
-                runs = joins(tree, quick, Path(tmp))
+                runs = joins(tree, quick, Path(tmp), now_tree)
                 print(f"  joins: {len(runs['now'])} + {len(runs['before'])} in {time.monotonic() - started:.0f} s "
                       f"(load average {os.getloadavg()[0]:.2f})", flush=True)
             for _ in range(repeat if name != "joins" else 0):
                 for which in ("now", "before", "before", "now"):
-                    where = ROOT if which == "now" else tree
+                    where = now_tree if which == "now" else tree
                     started = time.monotonic()
                     runs[which].append(RUNNERS[name](where, quick, Path(tmp)))
                     print(f"  {name}: {which} in {time.monotonic() - started:.0f} s (load average "
@@ -205,9 +206,9 @@ def run(tree: Path, benches: list[str], repeat: int, quick: bool) -> dict[str, d
     return results
 
 
-def report(results: dict[str, dict[str, Any]], tree: Path, argv: list[str]) -> None:
+def report(results: dict[str, dict[str, Any]], tree: Path, argv: list[str], now_tree: Path = ROOT) -> None:
     print(f"\nmachine: {common.machine()}")
-    print(f"before: {tree} ({_describe(tree)}); now: {ROOT} ({_describe(ROOT)})")
+    print(f"before: {tree} ({_describe(tree)}); now: {now_tree} ({_describe(now_tree)})")
     print("verdict: worse/better only when every run of one tree is worse/better than every run of the other\n")
     width = max((len(k) for k in results), default=10)
     print(f"{'figure':<{width}}  {'now: median (range)':>26}  {'before: median (range)':>26}  {'now ÷ before':>12}  verdict")
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of now, before, before, now (default 1)")
     parser.add_argument("--quick", action="store_true", help="each benchmark's --quick (a smoke run)")
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated, of {', '.join(BENCHES)}")
+    parser.add_argument("--now", type=Path, default=ROOT, help="the newer checkout (default: this one)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
     opts = parser.parse_args(argv)
     tree = opts.tree.resolve()
@@ -246,8 +248,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
     unknown = set(benches) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
-    results = run(tree, benches, max(1, opts.repeat), opts.quick)
-    report(results, tree, argv)
+    now_tree = opts.now.resolve()
+    for checkout in {tree, now_tree}:
+        if not Path(_python(checkout)).exists():
+            parser.error(f"{checkout}: no .venv/bin/python there; run `make install` in it first")
+    results = run(tree, benches, max(1, opts.repeat), opts.quick, now_tree)
+    report(results, tree, argv, now_tree)
     if opts.json:
         opts.json.write_text(json.dumps(results, indent=2))
     return results

@@ -31,8 +31,26 @@ from .core.roles import (  # noqa: E402
     NO_ROLE, OTHER_ROLES, RoleGroups, dont_know, latest_per_participant, mean, role_groups, role_of, role_order,
     widest_gap,
 )
-from .report.charts import dumbbell, importance_support_map, scale_averages, stacked_bars, word_cloud  # noqa: E402
-from .report.words import word_counts  # noqa: E402
+
+# The report's drawing and word counting load when a plugin first uses them (PEP 562), not
+# with every ``import facilitation_kit``: a host that is starting needs neither yet.
+_LATER = {"dumbbell": "charts", "importance_support_map": "charts", "scale_averages": "charts",
+          "stacked_bars": "charts", "word_cloud": "charts", "word_counts": "words"}
+
+
+def __getattr__(name: str):
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module 'facilitation_kit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".report.{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LATER))
 
 __all__ = [
     "__version__", "hookimpl",
