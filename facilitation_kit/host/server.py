@@ -162,6 +162,8 @@ class _AddressBook:
 class _Bucket:
     """Token bucket rate limiter with a record of recent refusals."""
 
+    __slots__ = ("limits", "tokens", "stamp", "refused")  # one per connection: no __dict__ each
+
     def __init__(self, limits: Limits):
         self.limits = limits
         self.tokens = float(limits.burst)
@@ -186,7 +188,7 @@ class _Bucket:
         return len(self.refused) >= self.limits.flood_close
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # one per connection: no __dict__ each
 class _Conn:
     ws: ServerConnection
     bucket: _Bucket
@@ -198,6 +200,7 @@ class _Conn:
     joined: bool = False         # welcomed (participant) or authed (facilitator)
     lang: str = "en"  # the language this phone's frames are built in
     backlog: list[str | bytes] | None = None  # facilitator events held until `authed` is sent
+    hello_timer: asyncio.TimerHandle | None = None  # closes a participant connection not joined in time
 
 
 class BadFrame(Exception):
@@ -539,17 +542,22 @@ class ProtocolServer:
         if not conn.joined:
             conn.joined = True
             self.unjoined -= 1
+        if conn.hello_timer is not None:  # joined: the timer and what it holds can go now
+            conn.hello_timer.cancel()
+            conn.hello_timer = None
 
     def _hello_expired(self, conn: _Conn) -> None:
         if not conn.joined and conn.ws.state.name == "OPEN":
             asyncio.ensure_future(conn.ws.close(HELLO_TIMEOUT_CLOSE, "no hello in time"))
 
     async def _participant(self, conn: _Conn) -> None:
-        timer = asyncio.get_running_loop().call_later(self.limits.hello_timeout, self._hello_expired, conn)
+        conn.hello_timer = asyncio.get_running_loop().call_later(self.limits.hello_timeout, self._hello_expired, conn)
         try:
             await self._participant_frames(conn)
         finally:
-            timer.cancel()
+            if conn.hello_timer is not None:
+                conn.hello_timer.cancel()
+                conn.hello_timer = None
 
     async def _participant_frames(self, conn: _Conn) -> None:
         async for frame in self._frames(conn):
