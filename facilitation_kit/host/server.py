@@ -533,9 +533,15 @@ class ProtocolServer:
                 await self._error(conn, "rate_limited", "too many frames; slow down")
                 continue
             try:
-                yield self._parse(conn, message)
+                frame = self._parse(conn, message)
             except BadFrame as bad:
                 await self._error(conn, bad.code, bad.message, bad.frame)
+                continue
+            # A phone mostly waits between frames: hold nothing of the last one meanwhile
+            # (each phone's hello and its handler were kept, about 0.9 KiB a phone).
+            message = None
+            yield frame
+            frame = None
 
     # participant channel ---------------------------------------------------------------
     def _joined(self, conn: _Conn) -> None:
@@ -561,21 +567,26 @@ class ProtocolServer:
 
     async def _participant_frames(self, conn: _Conn) -> None:
         async for frame in self._frames(conn):
-            kind = frame["type"]
-            handler = getattr(self, f"_p_{kind}", None)
-            if handler is None:
-                await self._error(conn, "unknown_type", f"unknown message type {kind[:40]!r}", frame)
-                continue
-            if kind != "hello" and conn.participant is None:
-                await self._error(conn, "not_joined", "send hello first", frame)
-                continue
-            try:
-                await handler(conn, frame)
-            except (BadFrame, BadCommand) as bad:
-                await self._error(conn, bad.code, bad.message, frame)
-            except WorkshopError as exc:
-                await self._error(conn, exc.code, exc.message, frame,
-                                  **({"fields": exc.fields} if exc.fields else {}))
+            await self._participant_frame(conn, frame)
+            frame = None  # not kept while the phone waits (see _frames)
+
+    async def _participant_frame(self, conn: _Conn, frame: dict) -> None:
+        """One frame of a participant connection: its handler, or an error frame."""
+        kind = frame["type"]
+        handler = getattr(self, f"_p_{kind}", None)
+        if handler is None:
+            await self._error(conn, "unknown_type", f"unknown message type {kind[:40]!r}", frame)
+            return
+        if kind != "hello" and conn.participant is None:
+            await self._error(conn, "not_joined", "send hello first", frame)
+            return
+        try:
+            await handler(conn, frame)
+        except (BadFrame, BadCommand) as bad:
+            await self._error(conn, bad.code, bad.message, frame)
+        except WorkshopError as exc:
+            await self._error(conn, exc.code, exc.message, frame,
+                              **({"fields": exc.fields} if exc.fields else {}))
 
     @staticmethod
     def _field(frame: dict, name: str, kinds: tuple, *, required: bool = True) -> Any:
