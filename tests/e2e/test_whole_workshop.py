@@ -495,7 +495,10 @@ async def test_a_whole_workshop_from_the_tui_with_phones(browser, tmp_path):
             context = await browser.new_context(**PHONE, locale=locale)
             p.phone = Phone(context, await context.new_page())
         await asyncio.gather(*(join(p.phone.page, url, role=ROLE_WORDS[p.lang][p.role]) for p in people))
-        text = await wait_text(pilot, f"{len(people)} connected")
+        # the status strip can count the connections a flush before the lobby shows their roles
+        wanted = [f"{len(people)} connected", "3 Service user", "3 Front-line professional"]
+        text = await wait_for(pilot, lambda: (lambda t: all(x in t for x in wanted) and t)(screen_text(app)),
+                              what=" and ".join(wanted))
         for role in ("Service user", "Front-line professional"):
             assert f"3 {role}" in text
         assert "1 Family or peer" in text and "1 Manager" in text  # the facilitator's own screen
