@@ -108,6 +108,24 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def fanout_times(sent: Sequence[tuple[str, float]], logs: Sequence[Sequence[tuple[str, float]]]
+                 ) -> tuple[list[float], int]:
+    """Per activity change: how long until the last phone had its frame, and how many
+    phones never had it. ``sent``: (activity id, when it was changed); ``logs``: per phone,
+    (activity id, when its frame arrived), on the same clock and in the same unit."""
+    out, missing = [], 0
+    for target, at in sent:
+        worst = 0.0
+        for log in logs:
+            times = [t for aid, t in log if aid == target and t >= at]
+            if times:
+                worst = max(worst, min(times) - at)
+            else:
+                missing += 1
+        out.append(worst)
+    return out, missing
+
+
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     ms = [s * 1000 for s in seconds]
     return {"n": len(ms), "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95),

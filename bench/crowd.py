@@ -81,17 +81,8 @@ class Side:
 
     def fanout(self) -> None:
         logs = [log for r in self.gen.call_all({"cmd": "activity_log"}, 120) for log in r["logs"]]
-        per_round, missing = [], 0
-        for target, at in self.sent:
-            worst = 0.0
-            for log in logs:
-                times = [t for aid, t in log if aid == target and t >= at]
-                if times:
-                    worst = max(worst, min(times) - at)
-                else:
-                    missing += 1
-            per_round.append(worst / 1000)
-        self.res["fanout"] = common.latency_summary(per_round)
+        per_round, missing = common.fanout_times(self.sent, logs)  # milliseconds
+        self.res["fanout"] = common.latency_summary([ms / 1000 for ms in per_round])
         self.res["fanout_missing"] = missing
 
     def memory_and_errors(self) -> None:

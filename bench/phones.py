@@ -322,21 +322,6 @@ async def _fanout_rounds(fac: FacilitatorClient, rounds: int, pause: float) -> l
     return sent
 
 
-def _fanout_times(sent, logs, n_phones) -> tuple[list[float], int]:
-    """Per round: seconds until the last phone had the frame; and frames missed."""
-    out, missing = [], 0
-    for target, t0 in sent:
-        worst = 0.0
-        for log in logs:
-            times = [t for aid, t in log if aid == target and t >= t0]
-            if times:
-                worst = max(worst, min(times) - t0)
-            else:
-                missing += 1
-        out.append(worst)
-    return out, missing
-
-
 def run_target(kind: str, opts, cores_host, cores_load, work: Path) -> dict[str, Any]:
     n = opts.phones
     agenda = common.write_agenda(work / "agenda.toml", activities=3, cap=max(n + 10, 1000))
@@ -404,7 +389,7 @@ def run_target(kind: str, opts, cores_host, cores_load, work: Path) -> dict[str,
         sent = fac.run(_fanout_rounds(fac, opts.rounds, opts.round_pause), 60 + opts.rounds * 31)
         time.sleep(1.0)
         logs = [log for w in workers.call("activity_log", [None] * opts.workers, 60) for log in w]
-        fan, missing = _fanout_times(sent, logs, len(join_s))
+        fan, missing = common.fanout_times(sent, logs)
         result["fanout"] = common.latency_summary(fan)
         result["fanout_missing"] = missing
         result["errors"] = _merge(workers.call("errors", [None] * opts.workers, 60))
