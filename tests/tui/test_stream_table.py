@@ -43,6 +43,18 @@ def _keys(table) -> list[str]:
     return [row.key.value for row in table.ordered_rows]
 
 
+async def _select_among_early_rows(pilot, host, row: int):
+    """Four phones, two answers each; the table focused with the cursor on ``row``.
+    Returns the phones, the table, the early rows' keys and the selected key."""
+    phones, table = await _open_with_phones(pilot, host, 4)
+    early = await _burst(phones, 2, "early")
+    await wait_for(pilot, lambda: table.row_count == 8, what="8 rows")
+    table.focus()
+    table.move_cursor(row=row)
+    await pilot.pause()
+    return phones, table, early, table.selected_key()
+
+
 async def test_a_burst_of_contributions_all_appear_once_in_arrival_order(agenda_path, tmp_path):
     app = new_app(agenda_path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -70,13 +82,7 @@ async def test_the_cursor_stays_on_its_contribution_as_rows_come_and_go(agenda_p
     app = new_app(agenda_path, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         host = await started(pilot)
-        phones, table = await _open_with_phones(pilot, host, 4)
-        first = await _burst(phones, 2, "early")
-        await wait_for(pilot, lambda: table.row_count == 8, what="8 rows")
-        table.focus()
-        table.move_cursor(row=5)
-        await pilot.pause()
-        chosen = table.selected_key()
+        phones, table, first, chosen = await _select_among_early_rows(pilot, host, 5)
         assert chosen == _keys(table)[5]
         await _burst(phones, 10, "later")
         await wait_for(pilot, lambda: table.row_count == 48, what="48 rows")
@@ -100,13 +106,7 @@ async def test_moderation_keys_act_on_the_selected_row_while_rows_arrive(agenda_
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         host = await started(pilot)
         w = host.workshop
-        phones, table = await _open_with_phones(pilot, host, 4)
-        await _burst(phones, 2, "early")
-        await wait_for(pilot, lambda: table.row_count == 8, what="8 rows")
-        table.focus()
-        table.move_cursor(row=3)
-        await pilot.pause()
-        chosen = table.selected_key()
+        phones, table, _, chosen = await _select_among_early_rows(pilot, host, 3)
         pid, cid = chosen.split("/", 1)
         burst = asyncio.ensure_future(_burst(phones, 10, "during"))
         await wait_for(pilot, lambda: table.row_count > 8, what="the first rows of the burst")
