@@ -17,7 +17,7 @@ from .roles import submitted_role
 __all__ = ["build_export", "utc_iso", "EXPORT_FORMAT", "EXPORT_VERSION"]
 
 
-_second: list = [None, ""]  # utc_iso's last whole second and its text
+_second: tuple[int | None, str] = (None, "")  # utc_iso's last whole second and its text, set as one
 
 
 def utc_iso(ts: float | None = None) -> str:
@@ -29,10 +29,12 @@ def utc_iso(ts: float | None = None) -> str:
     us = round((t - sec) * 1e6)  # as datetime.fromtimestamp rounds: half to even, to microseconds
     if us >= 1_000_000:
         sec, us = sec + 1, 0
-    if _second[0] != sec:
-        _second[1] = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-        _second[0] = sec
-    return f"{_second[1]}.{us // 1000:03d}Z"
+    global _second
+    known, text = _second  # one read: another thread may replace the pair meanwhile
+    if known != sec:
+        text = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (sec, text)
+    return f"{text}.{us // 1000:03d}Z"
 
 
 EXPORT_FORMAT = "facilitation-kit/export"

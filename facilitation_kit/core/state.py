@@ -142,10 +142,11 @@ class WorkshopState:
     def lang_of(self, lang: str | None) -> str:
         """The language a phone's tag is served in (see :func:`i18n.normalise`). Asked on
         every submission; the answers for the first few tags seen are remembered."""
-        got = self._langs.get(lang) if lang is None or isinstance(lang, str) else None
+        memo = lang is None or isinstance(lang, str)
+        got = self._langs.get(lang) if memo else None
         if got is None:
             got = i18n.normalise(lang, self.agenda.language, (self.agenda.language,))
-            if (lang is None or isinstance(lang, str)) and len(self._langs) < 64:
+            if memo and len(self._langs) < 64:
                 self._langs[lang] = got  # a phone's tag is its own text: a bounded memo
         return got
 
