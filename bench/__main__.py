@@ -5,8 +5,9 @@
     python -m bench profile [--seconds 6] [--loop …]         py-spy sampling profile of the host at saturation
     python -m bench phones [--quick] [--phones N] [--rate R] …   participants at scale vs a bare echo
     python -m bench growth [--quick] [--sizes 0,10000,50000] …  ack cost, checkpoint hold, resume vs stored count; vs the echo
-    python -m bench all [--quick]                               throughput, crowd, growth (0 and 50,000) and tui (default),
-                                                                then one table of every figure beside the echo of the run
+    python -m bench all [--quick] [--runs N]                    throughput, crowd, growth (0 and 50,000) and tui (default),
+                                                                then one table of every figure beside the echo of the run;
+                                                                --runs 3: all of it three times, then the median and range
     python -m bench tui [--quick] …                             the TUI's lag under load (bench/tui_lag.py)
     python -m bench flood [--quick] [--seconds S] …             an honest phone's ack p99 while one participant floods
     python -m bench themes [--quick]                            theme suggestions: ARI per method, time, memory, ack p99
@@ -54,10 +55,8 @@ def main(argv: list[str]) -> int:
     elif command == "all":
         # every figure of issue 16: throughput and p99s vs the echo, 5,000 phones,
         # checkpoint hold and resume, the TUI's key-to-repaint
-        if set(rest) - {"--quick"}:
-            print("`all` takes only --quick; give options to a benchmark directly", file=sys.stderr)
-            return 2
-        return run_all(rest)
+        opts = _all_options(rest)  # exits with 2 and a usage line on anything else
+        return run_all(["--quick"] if opts.quick else [], opts.runs)
     else:
         print(f"unknown benchmark {command!r}; choose throughput, crowd, growth, tui, flood, phones, profile, themes "
               "or all", file=sys.stderr)
@@ -65,10 +64,45 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def run_all(rest: list[str]) -> int:
+def _all_options(rest: list[str]):
+    """The options of ``all``: ``--quick`` (passed on to every benchmark) and ``--runs N``."""
+    import argparse
+
+    def at_least_one(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+        return int(text)
+
+    p = argparse.ArgumentParser(prog="python -m bench all", description="every benchmark of issue 16, then one table")
+    p.add_argument("--quick", action="store_true", help="small loads and short phases (a smoke run)")
+    p.add_argument("--runs", type=at_least_one, default=1,
+                   help="run all of it N times, then a table of each figure's median and range (default 1)")
+    return p.parse_args(rest)
+
+
+def run_all(rest: list[str], runs: int = 1) -> int:
     """throughput, crowd, growth and tui one after another, then one table of every
     figure beside the echo of the same run, its target, met or not, and the command
-    that reproduces it. A benchmark that fails is named in the table; the others run."""
+    that reproduces it. A benchmark that fails is named in the table; the others run.
+    With ``runs`` above 1 all of it runs that many times, each run with its own table,
+    and a last table gives every figure's median and range over the runs."""
+    from bench import figures
+
+    tables = []
+    for k in range(runs):
+        if runs > 1:
+            print(f"=== run {k + 1} of {runs} ===")
+        tables.append(_run_all_once(rest))
+        if runs > 1:
+            print()
+    if runs > 1:
+        title = (f"{runs} runs of `make bench ARGS=\"all --runs {runs}" + (" " + " ".join(rest) if rest else "")
+                 + "\"`: each figure's median (min–max) over the runs, beside the echo's of the same runs")
+        figures.table(figures.combine(tables), title)
+    return 1 if any(r.figure == figures.FAILED for rows in tables for r in rows) else 0
+
+
+def _run_all_once(rest: list[str]) -> list:
     import traceback
 
     from bench import common, crowd, figures, growth, throughput, tui_lag
@@ -82,7 +116,6 @@ def run_all(rest: list[str]) -> int:
         ("tui", rest, lambda: tui_lag.main(rest), lambda r: figures.tui_rows(r, rest)),
     ]
     rows: list[figures.Row] = []
-    failed = []
     for k, (name, args, run, to_rows) in enumerate(plan):
         if k:
             print()
@@ -90,16 +123,15 @@ def run_all(rest: list[str]) -> int:
             rows += to_rows(run())
         except Exception:  # noqa: BLE001 - reported, and the other benchmarks still run
             traceback.print_exc()
-            failed.append(name)
             command = figures.tui_command(args) if name == "tui" else common.reproduce_line([name, *args])
-            rows.append(figures.Row(name, "FAILED (traceback above)", "—", "—", "—", "NO", command))
+            rows.append(figures.Row(name, figures.FAILED, "—", "—", "—", "NO", command))
     print()
     if rest:
         print("(--quick: smaller loads than the targets are set for — 300 phones, not 5,000; 2,000 stored, not "
               "50,000 — so 'met' is read against the full targets and says little here)")
     figures.table(rows, "summary: every figure of this run beside the echo of the same run "
                         "(`make bench` = python -m bench all" + (" " + " ".join(rest) if rest else "") + ")")
-    return 1 if failed else 0
+    return rows
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ what those benchmarks return (their modules belong to others), those of ``crowd`
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -56,6 +57,87 @@ def table(rows: Sequence[Row], title: str, commands: bool = True) -> None:
     print("reproduce each:")
     for bench, command in each.items():
         print(f"  {bench}: {command}")
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_BRACKETS = re.compile(r"\s*\([^()]*\)")
+
+
+def _combine_cell(cells: Sequence[str], drop_brackets: bool) -> str:
+    """One cell for several runs: each number of the cell becomes ``median (min–max)``
+    of that number over the runs (just the number when the runs agree). The runs' cells
+    must have the same words around their numbers; when they do not (a benchmark said
+    "NOT all 200" in one run), the cells are listed, one per run. ``drop_brackets``
+    leaves out what a run's cell says in brackets (its own spread, its sample count):
+    the spread over the runs replaces it."""
+    if drop_brackets:
+        cells = [_BRACKETS.sub("", c) for c in cells]
+    if len(set(cells)) == 1:
+        return cells[0]
+    skeletons = {_NUMBER.sub("#", c) for c in cells}
+    if len(skeletons) != 1:
+        return " | ".join(cells)
+    numbers = [[m.group() for m in _NUMBER.finditer(c)] for c in cells]
+    parts = _NUMBER.split(cells[0])
+    out = [parts[0]]
+    for k, token in enumerate(numbers[0]):
+        values = [float(n[k].replace(",", "")) for n in numbers]
+        decimals = len(token.split(".")[1]) if "." in token else 0
+        commas = any("," in n[k] for n in numbers)
+
+        def show(v: float) -> str:
+            return f"{v:,.{decimals}f}" if commas else f"{v:.{decimals}f}"
+
+        low, mid, high = show(min(values)), show(statistics.median(values)), show(max(values))
+        out.append(mid if low == high else f"{mid} ({low}–{high})")
+        out.append(parts[k + 1])
+    return "".join(out)
+
+
+FAILED = "FAILED (traceback above)"
+
+
+def combine(runs: Sequence[Sequence[Row]]) -> list[Row]:
+    """The rows of several runs of the same benchmarks as one table: every figure as the
+    median and the range over the runs (:func:`_combine_cell`), "met" as "yes" or "NO"
+    when every run agrees and "yes in k of n runs" when they do not. Rows are matched by
+    their place within their benchmark (a figure's name may hold a number of its run,
+    such as the rows a checkpoint had). A run in which a benchmark failed gives none of
+    its figures and is counted in the "met" column."""
+    by_bench: dict[str, list[list[Row]]] = {}
+    failed: dict[str, int] = {}
+    for rows in runs:
+        seen: dict[str, list[Row]] = {}
+        for row in rows:
+            seen.setdefault(row.bench, []).append(row)
+        for bench, rows_of in seen.items():
+            if any(r.figure == FAILED for r in rows_of):
+                failed[bench] = failed.get(bench, 0) + 1
+                by_bench.setdefault(bench, [])
+            else:
+                by_bench.setdefault(bench, []).append(rows_of)
+    combined: list[Row] = []
+    n = len(runs)
+    for bench, per_run in by_bench.items():
+        lost = f"failed in {failed[bench]} of {n} runs" if bench in failed else ""
+        if not per_run:
+            combined.append(Row(bench, FAILED, "—", "—", "—", lost, ""))
+            continue
+        for k in range(max(len(r) for r in per_run)):
+            rows = [r[k] for r in per_run if len(r) > k]
+            mets = [r.met for r in rows]
+            if len(set(mets)) == 1:
+                verdict = mets[0]
+            else:
+                verdict = f"yes in {mets.count('yes')} of {len(rows)} runs"
+            if lost:
+                verdict = f"{verdict}; {lost}"
+            combined.append(Row(
+                bench, _combine_cell([r.figure for r in rows], drop_brackets=False),
+                _combine_cell([r.host for r in rows], drop_brackets=True),
+                _combine_cell([r.echo for r in rows], drop_brackets=True),
+                rows[0].target, verdict, rows[0].command))
+    return combined
 
 
 def throughput_rows(res: dict[str, Any], argv: Sequence[str]) -> list[Row]:
