@@ -10,9 +10,14 @@ Up to three runs in one process, one after the other, with the same load:
 * ``tui`` (``--mode in-process``): the same host inside the Textual app (headless
   driver, 120x40), on the Activity tab with ``--preload`` contributions already in the table;
 * ``child`` (``--mode child``): the app as ``facilitation-kit run`` starts it by default,
-  the host in a child process and the app its facilitator-channel client, same screen.
+  the host in a child process and the app its facilitator-channel client, same screen;
+* ``channel`` (with ``child``): the same child host and the same facilitator-channel
+  client (:class:`~facilitation_kit.tui.client.RemoteHost`, which follows every
+  operation), but no app. Against ``child`` it separates what the app costs the host
+  (the channel's work) from what it costs the machine (the app's own CPU, on the cores
+  the host and the phones also use).
 
-``--mode both`` (the default) runs all three.
+``--mode both`` (the default) runs all four.
 
 In each run ``--preload`` contributions are stored first (in-process, 200 at a time;
 for ``child`` into a session that the child process then resumes),
@@ -28,7 +33,9 @@ second in total for ``--seconds``. Meanwhile this process measures
   comes a random gap (0.4-1.6 x ``--key-gap``) after that repaint, so the keys fall at
   any phase of the app's own work: about 130 keys in 10 s; a key with no repaint
   within 5 s is counted, not dropped;
-* submit-to-ack latency as the phones saw it (from the load process).
+* submit-to-ack latency as the phones saw it (from the load process);
+* the CPU the host's process and this process used while the load ran, as a share of
+  one core (``child`` and ``channel``: the host is a process of its own).
 
 ``--tree CHECKOUT`` runs the app (and its child host) from another checkout of the kit,
 e.g. ``git archive <commit> facilitation_kit bench plugins | tar -x -C /tmp/before``,
@@ -59,7 +66,7 @@ if str(ROOT) not in sys.path:
 if os.environ.get("FK_BENCH_TREE"):  # --tree: the kit (app, host, phones) from that checkout
     sys.path.insert(0, os.environ["FK_BENCH_TREE"])
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import cpu_seconds, machine, percentile  # noqa: E402
 
 LOAD = ("127.0.0.1",)  # every simulated phone comes from here: exempt from the per-address limits
 
@@ -171,6 +178,11 @@ async def preload(workshop, count: int, participants: int) -> None:
 
 
 async def run_load(host, opts) -> dict[str, Any]:
+    """The load process's figures, with the CPU this process and (when the host is a
+    process of its own) the host used meanwhile, each as a share of one core."""
+    host_pid = getattr(host, "pid", None)
+    wall, own = time.perf_counter(), time.process_time()
+    host_cpu = cpu_seconds(host_pid) if host_pid else None
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(Path(__file__).resolve()), "--load", f"ws://127.0.0.1:{host.port}/ws", host.room,
         str(opts.phones), str(opts.rate), str(opts.seconds),
@@ -178,7 +190,11 @@ async def run_load(host, opts) -> dict[str, Any]:
     out, err = await proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"load process failed: {err.decode()[-2000:]}")
-    return json.loads(out.decode().strip().splitlines()[-1])
+    load = json.loads(out.decode().strip().splitlines()[-1])
+    wall = time.perf_counter() - wall
+    load["cpu"] = {"this": (time.process_time() - own) / wall,
+                   "host": (cpu_seconds(host_pid) - host_cpu) / wall if host_pid else None}
+    return load
 
 
 async def run_headless(opts, work: Path) -> dict[str, Any]:
@@ -199,17 +215,39 @@ async def run_headless(opts, work: Path) -> dict[str, Any]:
     return {"lag": summary(ticker.lags), "load": load}
 
 
-async def preload_session(opts, work: Path) -> str:
-    """A session with the preloaded contributions, for the child process to resume."""
+async def preload_session(opts, work: Path, name: str = "child") -> str:
+    """A session with the preloaded contributions, for a child process to resume."""
     from facilitation_kit.host.assembly import Host
 
-    host = Host(work / "agenda.toml", data_dir=work / "child", host="127.0.0.1", port=0, trusted_addresses=LOAD)
+    host = Host(work / "agenda.toml", data_dir=work / name, host="127.0.0.1", port=0, trusted_addresses=LOAD)
     await host.open()
     try:
         await preload(host.workshop, opts.preload, opts.phones)
         return host.session_id
     finally:
         await host.close()
+
+
+async def run_channel(opts, work: Path) -> dict[str, Any]:
+    """The child host with the app's facilitator-channel client following it, no app."""
+    from facilitation_kit.tui.client import RemoteHost
+
+    session = await preload_session(opts, work, "channel")
+    host = RemoteHost(None, data_dir=work / "channel", host="127.0.0.1", port=0, trusted_addresses=LOAD,
+                      resume=session)
+    await host.open()
+    try:
+        ticker = Ticker()
+        ticker.start()
+        load = await run_load(host, opts)
+        await ticker.stop()
+        deadline = time.monotonic() + 5  # the last operations may still be on their way
+        while len(host.workshop.contributions("wall")) < opts.preload + load["acks"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        rows = len(host.workshop.contributions("wall"))
+    finally:
+        await host.close()
+    return {"lag": summary(ticker.lags), "load": load, "rows": rows}
 
 
 async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
@@ -336,26 +374,36 @@ def main(argv: list[str]) -> dict[str, Any] | None:
         if opts.mode in ("both", "in-process"):
             results["tui"] = asyncio.run(run_tui(opts, work))
         if opts.mode in ("both", "child"):
+            results["channel"] = asyncio.run(run_channel(opts, work))
             results["child"] = asyncio.run(run_tui(opts, work, child=True))
-    h = results["headless"]
-    runs = [(k, results[k]) for k in ("tui", "child") if k in results]
-    titles = {"tui": "host inside the TUI", "child": "host in a child process"}
-    rows = ", ".join(f"{r['rows']} rows in the table at the end ({titles[k]})" for k, r in runs)
+    titles = {"headless": "headless host (baseline)", "channel": "child host + channel, no app",
+              "tui": "host inside the TUI", "child": "host in a child process"}
+    runs = [(k, results[k]) for k in ("headless", "channel", "tui", "child") if k in results]
+    apps = [(k, r) for k, r in runs if "key" in r]
+    rows = ", ".join(f"{r['rows']} rows in the table at the end ({titles[k]})" for k, r in apps)
     print(f"TUI lag: {opts.phones} phones, {opts.rate:g} contributions/s for {opts.seconds:g} s, "
           f"{opts.preload} contributions preloaded; {rows}")
     print(f"machine: {machine()}; load average at the start {load_at_start}")
     if opts.tree is not None:
         import facilitation_kit.tui.app as app_module
         print(f"the app from {Path(app_module.__file__).resolve().parents[2]}")
-    print(f"{'':28}{'headless host (baseline)':>48}" + "".join(f"   {titles[k]:>48}" for k, _ in runs))
-    print(f"{'event-loop lag (app)':28}{fmt(h['lag']):>48}" + "".join(f"   {fmt(r['lag']):>48}" for _, r in runs))
-    print(f"{'submit -> ack':28}{fmt(h['load']['ack']):>48}"
-          + "".join(f"   {fmt(r['load']['ack']):>48}" for _, r in runs))
-    print(f"{'acks / errors':28}{h['load']['acks']:>40} / {h['load']['errors']:<5}"
-          + "".join(f"  {r['load']['acks']:>40} / {r['load']['errors']:<5}" for _, r in runs))
-    print(f"{'key -> repaint (tui)':28}{'':>48}" + "".join(f"   {fmt(r['key']):>48}" for _, r in runs))
-    print(f"{'keys with no repaint in 5 s':28}{'':>48}" + "".join(f"   {r['missing']:>48}" for _, r in runs))
-    print(f"{'frame to terminal text':28}{'':>48}" + "".join(f"   {fmt(r['frame']):>48}" for _, r in runs))
+
+    def line(name: str, cell) -> None:
+        print(f"{name:30}" + "".join(f"{cell(k, r):>48}   " for k, r in runs).rstrip())
+
+    def cpu(r: dict[str, Any]) -> str:
+        c = r["load"]["cpu"]
+        own = f"this process {c['this'] * 100:.0f} %"
+        return f"{own} (the host in it)" if c["host"] is None else f"host {c['host'] * 100:.0f} %, {own}"
+
+    line("", lambda k, r: titles[k])
+    line("event-loop lag (this process)", lambda k, r: fmt(r["lag"]))
+    line("submit -> ack", lambda k, r: fmt(r["load"]["ack"]))
+    line("acks / errors", lambda k, r: f"{r['load']['acks']} / {r['load']['errors']}")
+    line("CPU, share of one core", lambda k, r: cpu(r))
+    line("key -> repaint (tui)", lambda k, r: fmt(r["key"]) if "key" in r else "")
+    line("keys with no repaint in 5 s", lambda k, r: str(r["missing"]) if "key" in r else "")
+    line("frame to terminal text", lambda k, r: fmt(r["frame"]) if "key" in r else "")
     print("reproduce: .venv/bin/python bench/tui_lag.py " + " ".join(argv))
     return results
 

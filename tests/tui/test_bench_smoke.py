@@ -18,7 +18,10 @@ def test_tui_lag_quick_run_prints_figures():
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     for label in ["event-loop lag", "submit -> ack", "key -> repaint (tui)", "headless host (baseline)",
+                  "child host + channel, no app", "host inside the TUI", "host in a child process",
                   "reproduce: .venv/bin/python bench/tui_lag.py --quick"]:
         assert label in out, out
     acks = out.split("acks / errors")[1].splitlines()[0].split()
-    assert acks[2] == "0" and acks[5] == "0", out  # no errors in either run
+    assert acks[1::3] == ["/"] * 4 and acks[2::3] == ["0"] * 4, out  # four runs, no errors in any
+    cpu = out.split("CPU, share of one core")[1].splitlines()[0]
+    assert cpu.count("this process") == 4 and cpu.count("(the host in it)") == 2, out
