@@ -53,6 +53,16 @@ def test_a_figure_named_with_its_run_number_is_matched_by_place():
     assert row.host == "8.7 (6.9–10.8) ms" and row.met == "yes"
 
 
+def test_a_comma_after_a_figure_stays_a_word():
+    runs = [[Row("crowd", "participant page", f"all 200, {t} ms", "no echo figure", "loads", "yes", "c")]
+            for t in (11, 7, 8)]
+    (row,) = combine(runs)
+    assert row.host == "all 200, 8 (7–11) ms"
+    runs = [[Row("throughput", "errors; stored = acks", f"0; {n} = {n}", "0", "0; equal", "yes", "t")]
+            for n in (62000, 62000)]
+    assert combine(runs)[0].host == "0; 62000 = 62000"
+
+
 def test_cells_that_differ_in_words_are_listed_run_by_run():
     runs = [[Row("crowd", "participant page", text, "no echo figure", "loads", ok, "c")]
             for text, ok in (("all 200, 11 ms", "yes"), ("NOT all 200, 30 ms", "NO"))]
