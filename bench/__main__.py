@@ -125,6 +125,8 @@ def _run_all_once(rest: list[str]) -> list:
             traceback.print_exc()
             command = figures.tui_command(args) if name == "tui" else common.reproduce_line([name, *args])
             rows.append(figures.Row(name, figures.FAILED, "—", "—", "—", "NO", command))
+        finally:
+            common.unpin()  # it pinned this process to its clients' cores; the next plans its own
     print()
     if rest:
         print("(--quick: smaller loads than the targets are set for — 300 phones, not 5,000; 2,000 stored, not "

@@ -25,16 +25,20 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 # -- cores ---------------------------------------------------------------------------
+#: The cores this process could use when the benchmarks were imported. The pinning is
+#: planned from these, not from this process's affinity at the time: a benchmark pins
+#: this process (its in-process clients) to the load cores, and ``all`` runs the next
+#: benchmark in the same process, which would then see one core and run unpinned.
+START_CORES: set[int] | None = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+
+
 def core_plan() -> tuple[set[int] | None, set[int] | None]:
     """(host cores, load-generator cores). The host gets one core to itself and the
     load generator the rest, so that the clients cannot starve the host (and the host
     cannot hide behind idle clients). ``None`` when there is only one core."""
-    try:
-        cores = sorted(os.sched_getaffinity(0))
-    except AttributeError:
+    if not START_CORES or len(START_CORES) < 2:
         return None, None
-    if len(cores) < 2:
-        return None, None
+    cores = sorted(START_CORES)
     return {cores[0]}, set(cores[1:])
 
 
@@ -44,6 +48,11 @@ def pin(cores: set[int] | None) -> None:
             os.sched_setaffinity(0, cores)
         except OSError:
             pass
+
+
+def unpin() -> None:
+    """This process back on every core it started with (after a benchmark pinned it)."""
+    pin(START_CORES)
 
 
 # -- /proc ---------------------------------------------------------------------------

@@ -91,3 +91,25 @@ def test_runs_must_be_a_whole_number_of_one_or_more():
     out = subprocess.run([sys.executable, "-m", "bench", "all", "--seconds", "3"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 2 and "unrecognized arguments: --seconds 3" in out.stderr
+
+
+def test_the_plan_of_cores_outlives_a_benchmark_that_pinned_this_process():
+    """``all`` runs each benchmark in one process, and a benchmark pins that process to
+    its clients' cores: the next must still give its server a core of its own (before,
+    every benchmark after the first ran unpinned)."""
+    import os
+
+    from bench import common
+
+    before = os.sched_getaffinity(0)
+    host, load = common.core_plan()
+    if len(common.START_CORES) >= 2:
+        assert host and load and not host & load and host | load == common.START_CORES
+    else:
+        assert (host, load) == (None, None)
+    try:
+        common.pin(load)  # as throughput, crowd and growth do for their clients
+        assert common.core_plan() == (host, load)
+    finally:
+        common.unpin()
+    assert os.sched_getaffinity(0) == common.START_CORES == before
