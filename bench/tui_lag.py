@@ -66,7 +66,7 @@ if str(ROOT) not in sys.path:
 if os.environ.get("FK_BENCH_TREE"):  # --tree: the kit (app, host, phones) from that checkout
     sys.path.insert(0, os.environ["FK_BENCH_TREE"])
 
-from bench.common import cpu_seconds, machine, percentile  # noqa: E402
+from bench.common import START_CORES, core_plan, cpu_seconds, machine, percentile, pin, unpin  # noqa: E402
 
 LOAD = ("127.0.0.1",)  # every simulated phone comes from here: exempt from the per-address limits
 
@@ -141,6 +141,34 @@ async def load_main(url: str, room: str, phones: int, rate: float, seconds: floa
                       "ack": summary(latencies)}), flush=True)
 
 
+# -- where each process runs (--pin) ---------------------------------------------------
+
+
+def placement(how: str) -> dict[str, set[int] | None]:
+    """Called once, before any run pins this process. The cores of the host, of the app (this process) and of the phones (the load
+    process) for ``--pin``: ``none`` leaves it to the kernel; ``host-alone`` gives the
+    host the first core and the app and the phones the others; ``phones-alone`` gives
+    the phones the other cores and the host and the app the first. With the host in this
+    process (the headless and in-process runs) this process goes where the host goes."""
+    host, rest = core_plan()
+    if how == "none" or host is None:
+        return {"host": START_CORES, "app": START_CORES, "phones": START_CORES}
+    if how == "host-alone":
+        return {"host": host, "app": rest, "phones": rest}
+    return {"host": host, "app": host, "phones": rest}
+
+
+def pin_process(pid: int, cores: set[int] | None) -> None:
+    """Every thread of a running process onto ``cores`` (affinity is per thread)."""
+    if not cores:
+        return
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(tid), cores)
+        except OSError:  # a thread that ended meanwhile
+            pass
+
+
 # -- the measuring process ---------------------------------------------------------
 class Ticker:
     def __init__(self, period: float = 0.010):
@@ -183,10 +211,12 @@ async def run_load(host, opts) -> dict[str, Any]:
     host_pid = getattr(host, "pid", None)
     wall, own = time.perf_counter(), time.process_time()
     host_cpu = cpu_seconds(host_pid) if host_pid else None
+    phones = opts.where["phones"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(Path(__file__).resolve()), "--load", f"ws://127.0.0.1:{host.port}/ws", host.room,
         str(opts.phones), str(opts.rate), str(opts.seconds),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT),
+        preexec_fn=lambda: pin(phones))
     out, err = await proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"load process failed: {err.decode()[-2000:]}")
@@ -200,6 +230,7 @@ async def run_load(host, opts) -> dict[str, Any]:
 async def run_headless(opts, work: Path) -> dict[str, Any]:
     from facilitation_kit.host.assembly import Host
 
+    pin(opts.where["host"])  # the host is this process
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)
     host = Host(agenda, data_dir=work / "headless", host="127.0.0.1", port=0, trusted_addresses=LOAD)
@@ -233,10 +264,13 @@ async def run_channel(opts, work: Path) -> dict[str, Any]:
     from facilitation_kit.tui.client import RemoteHost
 
     session = await preload_session(opts, work, "channel")
+    where = opts.where
+    pin(where["app"])
     host = RemoteHost(None, data_dir=work / "channel", host="127.0.0.1", port=0, trusted_addresses=LOAD,
                       resume=session)
     await host.open()
     try:
+        pin_process(host.pid, where["host"])
         ticker = Ticker()
         ticker.start()
         load = await run_load(host, opts)
@@ -260,6 +294,8 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
 
     agenda = work / "agenda.toml"
     agenda.write_text(AGENDA)
+    where = opts.where
+    pin(where["app"] if child else where["host"])
     if child:
         session = await preload_session(opts, work)
         app = make_app(None, data_dir=work / "child", host="127.0.0.1", port=0, trusted_addresses=LOAD, resume=session,
@@ -289,7 +325,9 @@ async def run_tui(opts, work: Path, child: bool = False) -> dict[str, Any]:
         while app.main is None or app.main.workshop is None:
             await asyncio.sleep(0.05)
         host = app.workshop_host
-        if not child:
+        if child:
+            pin_process(host.pid, where["host"])
+        else:
             await preload(host.workshop, opts.preload, opts.phones)
         await pilot.press("3")
         table = app.main.query_one(ContributionTable)
@@ -344,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the app (and its child host) from another checkout of the kit, e.g. an older "
                         "commit, to compare with it in the same session")
     p.add_argument("--preload", type=int, default=None, help="contributions on screen first (default 5000; quick 500)")
+    p.add_argument("--pin", choices=["none", "host-alone", "phones-alone"], default="none",
+                   help="cores: none (default: the kernel's choice, as on a laptop); host-alone (the host on the "
+                        "first core, the app and the phones on the others); phones-alone (the phones on the others, "
+                        "the host and the app on the first)")
     p.add_argument("--load", nargs=5, metavar=("URL", "ROOM", "PHONES", "RATE", "SECONDS"), help=argparse.SUPPRESS)
     return p
 
@@ -364,6 +406,7 @@ def main(argv: list[str]) -> dict[str, Any] | None:
     opts.phones = opts.phones or (40 if opts.quick else 200)
     opts.seconds = opts.seconds or (4.0 if opts.quick else 20.0)
     opts.preload = opts.preload if opts.preload is not None else (500 if opts.quick else 5000)
+    opts.where = placement(opts.pin)
     import logging
     logging.disable(logging.WARNING)
     load_at_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -376,6 +419,7 @@ def main(argv: list[str]) -> dict[str, Any] | None:
         if opts.mode in ("both", "child"):
             results["channel"] = asyncio.run(run_channel(opts, work))
             results["child"] = asyncio.run(run_tui(opts, work, child=True))
+    unpin()  # this process was pinned for the runs
     titles = {"headless": "headless host (baseline)", "channel": "child host + channel, no app",
               "tui": "host inside the TUI", "child": "host in a child process"}
     runs = [(k, results[k]) for k in ("headless", "channel", "tui", "child") if k in results]
@@ -384,6 +428,9 @@ def main(argv: list[str]) -> dict[str, Any] | None:
     print(f"TUI lag: {opts.phones} phones, {opts.rate:g} contributions/s for {opts.seconds:g} s, "
           f"{opts.preload} contributions preloaded; {rows}")
     print(f"machine: {machine()}; load average at the start {load_at_start}")
+    where = opts.where
+    print("cores: " + ("unpinned" if opts.pin == "none" else ", ".join(
+        f"{name} {sorted(where[name])}" for name in ("host", "app", "phones")) + f" (--pin {opts.pin})"))
     if opts.tree is not None:
         import facilitation_kit.tui.app as app_module
         print(f"the app from {Path(app_module.__file__).resolve().parents[2]}")
