@@ -113,3 +113,27 @@ def test_the_plan_of_cores_outlives_a_benchmark_that_pinned_this_process():
     finally:
         common.unpin()
     assert os.sched_getaffinity(0) == common.START_CORES == before
+
+
+def test_every_command_in_the_performance_docs_reproduce_block_is_one_the_benchmarks_take():
+    """docs/performance.md opens with the commands that reproduce its figures: each is
+    run with ``--help`` after its options, so an option it names that a benchmark does
+    not take (or no longer takes) fails here."""
+    import re
+    import shlex
+
+    text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    block = re.search(r"## Reproduce\n\n```sh\n(.*?)```", text, re.S).group(1)
+    commands = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) >= 10
+    for line in commands:
+        words = shlex.split(line)
+        if words[:2] == ["make", "bench"]:
+            args = [w.split("=", 1)[1] for w in words[2:] if w.startswith("ARGS=")]
+            argv = [sys.executable, "-m", "bench", *(shlex.split(args[0]) if args else [])]
+        else:
+            assert words[0] == ".venv/bin/python", line
+            argv = [sys.executable, *words[1:]]
+        out = subprocess.run([*argv, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, (line, out.stdout[-1000:], out.stderr[-1000:])
+        assert "usage" in out.stdout.lower() or "python -m bench" in out.stdout, (line, out.stdout[-500:])
