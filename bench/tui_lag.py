@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/tui_lag.py [--quick] [--mode both|in-process|child]
         [--phones 200] [--rate 50] [--seconds 20] [--preload 5000] [--key-gap 0.075]
-        [--tree CHECKOUT]
+        [--tree CHECKOUT] [--pin none|host-alone|phones-alone]
 
-Up to three runs in one process, one after the other, with the same load:
+Up to four runs in one process, one after the other, with the same load:
 
 * ``headless``: the host alone on the event loop (the baseline);
 * ``tui`` (``--mode in-process``): the same host inside the Textual app (headless
@@ -145,7 +145,7 @@ async def load_main(url: str, room: str, phones: int, rate: float, seconds: floa
 
 
 def placement(how: str) -> dict[str, set[int] | None]:
-    """Called once, before any run pins this process. The cores of the host, of the app (this process) and of the phones (the load
+    """The cores of the host, of the app (this process) and of the phones (the load
     process) for ``--pin``: ``none`` leaves it to the kernel; ``host-alone`` gives the
     host the first core and the app and the phones the others; ``phones-alone`` gives
     the phones the other cores and the host and the app the first. With the host in this
@@ -215,8 +215,8 @@ async def run_load(host, opts) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(Path(__file__).resolve()), "--load", f"ws://127.0.0.1:{host.port}/ws", host.room,
         str(opts.phones), str(opts.rate), str(opts.seconds),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT),
-        preexec_fn=lambda: pin(phones))
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(ROOT))
+    pin_process(proc.pid, phones)  # while it starts: the threads it makes later inherit it
     out, err = await proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"load process failed: {err.decode()[-2000:]}")
