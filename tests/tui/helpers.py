@@ -26,9 +26,15 @@ async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "conditi
         await asyncio.sleep(0.05)
 
 
-async def wait_text(pilot, text: str, timeout: float = 10.0) -> str:
-    return await wait_for(pilot, lambda: text in screen_text(pilot.app) and screen_text(pilot.app),
-                          timeout, what=repr(text))
+async def wait_text(pilot, *texts: str, timeout: float = 10.0) -> str:
+    """The screen's text once every one of ``texts`` is on the same screen (parts of the
+    screen repaint one flush apart: waiting for one, then the next, can see a mix)."""
+
+    def seen() -> str | None:
+        screen = screen_text(pilot.app)
+        return screen if all(text in screen for text in texts) else None
+
+    return await wait_for(pilot, seen, timeout, what=" and ".join(map(repr, texts)))
 
 
 def widget_text(widget) -> str:
