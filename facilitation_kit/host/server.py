@@ -548,7 +548,11 @@ class ProtocolServer:
         if not conn.joined:
             conn.joined = True
             self.unjoined -= 1
-        if conn.hello_timer is not None:  # joined: the timer and what it holds can go now
+        self._stop_hello_timer(conn)  # joined: the timer and what it holds can go now
+
+    @staticmethod
+    def _stop_hello_timer(conn: _Conn) -> None:
+        if conn.hello_timer is not None:
             conn.hello_timer.cancel()
             conn.hello_timer = None
 
@@ -561,9 +565,7 @@ class ProtocolServer:
         try:
             await self._participant_frames(conn)
         finally:
-            if conn.hello_timer is not None:
-                conn.hello_timer.cancel()
-                conn.hello_timer = None
+            self._stop_hello_timer(conn)
 
     async def _participant_frames(self, conn: _Conn) -> None:
         async for frame in self._frames(conn):
